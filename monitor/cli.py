@@ -1,0 +1,155 @@
+"""The ``llm-monitor`` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from monitor import __version__
+
+
+def _configure_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def _load_sidecar_config(path: Path | None):  # type: ignore[no-untyped-def]
+    from monitor.sidecar.config import ConfigError, load_config
+
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        raise SystemExit(f"llm-monitor: invalid configuration: {exc}") from None
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the sidecar alone."""
+    from monitor.sidecar.app import run
+
+    return run(_load_sidecar_config(args.config))
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    """Run vLLM with the plugin and the sidecar together."""
+    from monitor import model
+    from monitor.launch import VllmServerSettings, run_up, shipped_probe_dir
+
+    config = _load_sidecar_config(args.config)
+    model_dir = args.model
+    if model_dir is None:
+        model_dir = model.prepare(model.ModelSettings(), check=False)
+    name = args.served_model_name or (
+        model.DEFAULT_MODEL_NAME if args.model is None else Path(args.model).name
+    )
+    updates: dict[str, object] = {}
+    if config.probe_dir is None and (shipped := shipped_probe_dir(name)) is not None:
+        updates["probe_dir"] = shipped
+    if config.model_name is None:
+        updates["model_name"] = name
+    config = config.model_copy(update=updates)
+    server = VllmServerSettings(
+        model_dir=Path(model_dir),
+        served_model_name=name,
+        host=args.host,
+        port=args.port,
+        layers=args.layers,
+        kv_cache_gib=args.kv_cache_gib,
+        enforce_eager=args.enforce_eager,
+        extra_args=args.vllm_args,
+    )
+    return run_up(config, server)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Run a benchmark and print (and optionally write) its JSON result."""
+    from monitor.bench import run_overhead
+
+    result = run_overhead(args)
+    text = json.dumps(result, indent=2)
+    print(text)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(text + "\n")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    from monitor import model
+
+    parser = argparse.ArgumentParser(
+        prog="llm-monitor",
+        description="Monitor an LLM served by vLLM with activation probes.",
+    )
+    parser.add_argument("--version", action="version", version=f"llm-monitor {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    up = sub.add_parser(
+        "up",
+        help="start vLLM (OpenAI API) with the plugin and the sidecar on this machine",
+        description="Start vLLM's OpenAI server on 127.0.0.1:8000 with capture enabled, and "
+        "the sidecar (gRPC 127.0.0.1:50051, metrics 127.0.0.1:9400/metrics). Ctrl-C stops both.",
+    )
+    up.add_argument("--config", type=Path, help="sidecar configuration (monitor.yaml)")
+    up.add_argument("--model", type=Path, help="model directory (default: the prepared default)")
+    up.add_argument("--served-model-name", help="name clients and metrics use for the model")
+    up.add_argument("--host", default="127.0.0.1", help="OpenAI API host (default 127.0.0.1)")
+    up.add_argument("--port", type=int, default=8000, help="OpenAI API port (default 8000)")
+    up.add_argument(
+        "--layers", type=int, nargs="+", help="decoder layers to capture (default: middle)"
+    )
+    up.add_argument("--kv-cache-gib", type=int, default=1, help="CPU KV cache size (GiB)")
+    up.add_argument("--enforce-eager", action="store_true", help="run vLLM without compiling")
+    up.add_argument(
+        "vllm_args", nargs=argparse.REMAINDER, help="after '--': more arguments for vllm serve"
+    )
+    up.set_defaults(func=cmd_up)
+
+    serve = sub.add_parser(
+        "serve",
+        help="run the sidecar alone",
+        description="Run the sidecar: gRPC ingest, probe scoring and Prometheus metrics.",
+    )
+    serve.add_argument("--config", type=Path, help="monitor.yaml (env LLM_MONITOR_* overrides)")
+    serve.set_defaults(func=cmd_serve)
+
+    model.add_subcommands(sub)
+
+    bench = sub.add_parser("bench", help="benchmarks, printing JSON")
+    bench_sub = bench.add_subparsers(dest="bench", metavar="BENCH", required=True)
+    overhead = bench_sub.add_parser(
+        "overhead",
+        help="throughput of vLLM with vs without monitoring, interleaved in one run",
+        description="Start two vLLM engines on the same model, one with the plugin (and a "
+        "sidecar scoring with probes) and one without, and alternate the same workload "
+        "between them. Prints tokens/s of each and their ratio.",
+    )
+    overhead.add_argument("--json", type=Path, help="also write the result to this file")
+    overhead.add_argument("--model", type=Path, help="model directory (default: prepared default)")
+    overhead.add_argument("--probe-dir", type=Path, help="probes to score with (default: shipped)")
+    overhead.add_argument("--requests", type=int, default=64, help="concurrent requests per round")
+    overhead.add_argument("--tokens", type=int, default=128, help="generated tokens per request")
+    overhead.add_argument("--rounds", type=int, default=3, help="rounds per engine (alternating)")
+    overhead.add_argument("--enforce-eager", action="store_true", help="eager mode, no compile")
+    overhead.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``llm-monitor`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _configure_logging(args.verbose)
+    if getattr(args, "vllm_args", None) and args.vllm_args[0] == "--":
+        args.vllm_args = args.vllm_args[1:]
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,123 @@
+"""A background thread that streams captured batches to the sidecar over gRPC.
+
+It owns all the slow work: moving activations to host memory, serialising, sending,
+reconnecting with exponential backoff. While the sidecar is unreachable everything
+queued is dropped and counted, so memory stays bounded and the forward pass never
+waits.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+
+import grpc
+
+from monitor.plugin.batch import CapturedBatch, encode
+from monitor.plugin.ring import REASON_SIDECAR_UNAVAILABLE, DropCounters, RingBuffer
+from monitor.v1 import monitor_pb2, monitor_pb2_grpc
+
+log = logging.getLogger("vllm.llm_monitor")
+
+
+class Shipper:
+    """Streams batches from a ring buffer to the sidecar's ``Ingest``."""
+
+    def __init__(
+        self,
+        ring: RingBuffer[CapturedBatch],
+        drops: DropCounters,
+        address: str,
+        producer_id: str,
+        hello: Callable[[], monitor_pb2.Hello],
+        max_message_bytes: int,
+        reconnect_initial_s: float = 0.2,
+        reconnect_max_s: float = 5.0,
+        token: str | None = None,
+    ) -> None:
+        self._ring = ring
+        self._drops = drops
+        self._address = address
+        self._hello = hello
+        self.producer_id = producer_id
+        self._max_message_bytes = max_message_bytes
+        self._backoff_initial = reconnect_initial_s
+        self._backoff_max = reconnect_max_s
+        self._metadata = (("authorization", f"Bearer {token}"),) if token else None
+        self._stop = threading.Event()
+        self._sequence = 0
+        self._thread = threading.Thread(target=self._run, name="llm-monitor-shipper", daemon=True)
+        self.connected = threading.Event()
+        self.batches_sent = 0
+
+    def start(self) -> None:
+        """Start the background thread."""
+        self._thread.start()
+
+    def stop(self, timeout: float = 2.0) -> None:
+        """Ask the thread to finish what is queued and stop, waiting at most ``timeout``."""
+        self._stop.set()
+        self._thread.join(timeout)
+
+    def _messages(self) -> Iterator[monitor_pb2.IngestMessage]:
+        yield monitor_pb2.IngestMessage(hello=self._hello())
+        self.connected.set()
+        while True:
+            batch = self._ring.get(timeout=0.2)
+            if batch is None:
+                if self._stop.is_set():
+                    return
+                continue
+            dropped = self._drops.snapshot()
+            for message in encode(
+                batch, self.producer_id, self._sequence, dropped, self._max_message_bytes
+            ):
+                self._sequence += 1
+                yield message
+            self.batches_sent += 1
+
+    def _run(self) -> None:
+        delay = self._backoff_initial
+        logged_down = False
+        while not self._stop.is_set():
+            channel = grpc.insecure_channel(
+                self._address,
+                options=[("grpc.max_send_message_length", 2 * self._max_message_bytes + (1 << 20))],
+            )
+            try:
+                stub = monitor_pb2_grpc.MonitorStub(channel)
+                grpc.channel_ready_future(channel).result(timeout=delay + 1.0)
+                if logged_down:
+                    log.info("llm-monitor: connected to the sidecar at %s", self._address)
+                logged_down = False
+                delay = self._backoff_initial
+                stub.Ingest(self._messages(), metadata=self._metadata)
+                if self._stop.is_set():
+                    return
+            except grpc.FutureTimeoutError:
+                pass
+            except grpc.RpcError as err:
+                if not logged_down:
+                    log.warning(
+                        "llm-monitor: stream to the sidecar at %s ended: %s %s",
+                        self._address,
+                        err.code() if hasattr(err, "code") else "",
+                        err.details() if hasattr(err, "details") else err,
+                    )
+            except Exception:  # never let the shipper die
+                log.exception("llm-monitor: shipper error")
+            finally:
+                self.connected.clear()
+                channel.close()
+            if not logged_down:
+                log.warning(
+                    "llm-monitor: sidecar at %s unavailable; dropping activations until it is back",
+                    self._address,
+                )
+                logged_down = True
+            self._ring.drain(REASON_SIDECAR_UNAVAILABLE)
+            if self._stop.wait(delay):
+                return
+            self._ring.drain(REASON_SIDECAR_UNAVAILABLE)
+            delay = min(self._backoff_max, delay * 2)

@@ -1,0 +1,155 @@
+"""Streaming per-request aggregation of token scores, O(1) amortised per token."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from typing import Protocol
+
+from monitor.sidecar.probes import Aggregation
+
+
+class Aggregator(Protocol):
+    """Folds token scores, in position order, into one request score."""
+
+    def update(self, scores: Iterable[float]) -> float:
+        """Add scores; return the aggregated value after them."""
+        ...
+
+    @property
+    def value(self) -> float:
+        """Aggregated value so far (0.0 before any token)."""
+        ...
+
+    @property
+    def count(self) -> int:
+        """Tokens seen."""
+        ...
+
+
+class MeanAggregator:
+    """Arithmetic mean of all token scores."""
+
+    def __init__(self) -> None:
+        self._sum = 0.0
+        self._n = 0
+
+    def update(self, scores: Iterable[float]) -> float:
+        for s in scores:
+            self._sum += float(s)
+            self._n += 1
+        return self.value
+
+    @property
+    def value(self) -> float:
+        return self._sum / self._n if self._n else 0.0
+
+    @property
+    def count(self) -> int:
+        return self._n
+
+
+class MaxAggregator:
+    """Largest token score."""
+
+    def __init__(self) -> None:
+        self._max = 0.0
+        self._n = 0
+
+    def update(self, scores: Iterable[float]) -> float:
+        for s in scores:
+            s = float(s)
+            if self._n == 0 or s > self._max:
+                self._max = s
+            self._n += 1
+        return self.value
+
+    @property
+    def value(self) -> float:
+        return self._max
+
+    @property
+    def count(self) -> int:
+        return self._n
+
+
+class EmaAggregator:
+    """Exponential moving average, ``ema = alpha * s + (1 - alpha) * ema``, seeded by the
+    first score; the value is the current (last) EMA."""
+
+    def __init__(self, alpha: float) -> None:
+        if not 0 < alpha <= 1:
+            raise ValueError(f"alpha must be in (0, 1], got {alpha}")
+        self._alpha = alpha
+        self._ema = 0.0
+        self._n = 0
+
+    def update(self, scores: Iterable[float]) -> float:
+        a = self._alpha
+        for s in scores:
+            s = float(s)
+            self._ema = s if self._n == 0 else a * s + (1.0 - a) * self._ema
+            self._n += 1
+        return self.value
+
+    @property
+    def value(self) -> float:
+        return self._ema
+
+    @property
+    def count(self) -> int:
+        return self._n
+
+
+class MaxRollingMeanAggregator:
+    """Largest mean over ``window`` consecutive tokens; with fewer tokens than the window,
+    the mean of all tokens so far."""
+
+    def __init__(self, window: int) -> None:
+        if window <= 0:
+            raise ValueError(f"window must be > 0, got {window}")
+        self._window = window
+        self._recent: deque[float] = deque()
+        self._sum = 0.0
+        self._best = 0.0
+        self._n = 0
+
+    def update(self, scores: Iterable[float]) -> float:
+        w = self._window
+        for s in scores:
+            s = float(s)
+            self._recent.append(s)
+            self._sum += s
+            if len(self._recent) > w:
+                self._sum -= self._recent.popleft()
+            self._n += 1
+            if self._n >= w:
+                mean = self._sum / w
+                if self._n == w or mean > self._best:
+                    self._best = mean
+        return self.value
+
+    @property
+    def value(self) -> float:
+        if self._n == 0:
+            return 0.0
+        if self._n < self._window:
+            return self._sum / self._n
+        return self._best
+
+    @property
+    def count(self) -> int:
+        return self._n
+
+
+def make_aggregator(spec: Aggregation) -> Aggregator:
+    """The aggregator a probe's ``aggregation`` section asks for."""
+    if spec.method == "mean":
+        return MeanAggregator()
+    if spec.method == "max":
+        return MaxAggregator()
+    if spec.method == "ema":
+        return EmaAggregator(spec.alpha)
+    if spec.method == "max_rolling_mean":
+        return MaxRollingMeanAggregator(spec.window)
+    raise ValueError(f"unknown aggregation method {spec.method!r}")

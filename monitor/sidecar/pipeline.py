@@ -1,0 +1,311 @@
+"""The scoring worker: a bounded queue of decoded batches and one thread consuming it.
+
+``offer`` never blocks (drops and counts when full). The worker scores each batch with
+the layer's ``ProbeSet``, aggregates per request and hands results to the sinks. It
+never dies on an error: errors are counted and logged at a limited rate.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from monitor.sidecar.aggregate import Aggregator, make_aggregator
+from monitor.sidecar.batches import DecodedBatch
+from monitor.sidecar.logutil import RateLimitedLog
+from monitor.sidecar.metrics import SidecarMetrics
+from monitor.sidecar.probes import Probe
+from monitor.sidecar.scoring import ProbeSet
+from monitor.sidecar.sinks import ActivationSink, RequestEnd, RequestResult, ScoreSink, TokenScores
+
+log = logging.getLogger(__name__)
+
+EXPIRE_INTERVAL_S = 1.0
+MAX_TOMBSTONES = 65536
+
+RequestKey = tuple[str, str]  # (model_name, request_id)
+
+
+@dataclass
+class RequestState:
+    """What the pipeline keeps per in-flight request."""
+
+    last_seen: float
+    rows: int = 0
+    aggregators: dict[str, Aggregator] = field(default_factory=dict)
+    uncaptured: dict[str, int] = field(default_factory=dict)
+
+    def aggregator(self, probe: Probe) -> Aggregator:
+        agg = self.aggregators.get(probe.concept)
+        if agg is None:
+            agg = self.aggregators[probe.concept] = make_aggregator(probe.aggregation)
+        return agg
+
+
+def group_rows(row_request: npt.NDArray[np.int64]) -> list[npt.NDArray[np.intp]]:
+    """Row indices grouped by request index, each group in original row order."""
+    order = np.argsort(row_request, kind="stable")
+    cuts = np.flatnonzero(np.diff(row_request[order])) + 1
+    return np.split(order, cuts)
+
+
+class Pipeline:
+    """Bounded queue + worker thread from decoded batches to score sinks."""
+
+    def __init__(
+        self,
+        metrics: SidecarMetrics,
+        probe_sets: Mapping[int, ProbeSet],
+        sinks: Sequence[ScoreSink],
+        *,
+        activation_sinks: Sequence[ActivationSink] = (),
+        queue_size: int,
+        request_ttl_s: float,
+        max_queue_bytes: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._metrics = metrics
+        self._probe_sets = dict(probe_sets)
+        self._sinks = list(sinks)
+        self._activation_sinks = list(activation_sinks)
+        self._queue: queue.Queue[DecodedBatch] = queue.Queue(maxsize=queue_size)
+        self._max_bytes = max_queue_bytes
+        self._queued_bytes = 0
+        self._bytes_lock = threading.Lock()
+        self._ttl = request_ttl_s
+        self._clock = clock
+        self._requests: OrderedDict[RequestKey, RequestState] = OrderedDict()
+        self._tombstones: OrderedDict[RequestKey, None] = OrderedDict()
+        self._lock = threading.RLock()
+        self._stop = threading.Event()
+        self._deadline = 0.0
+        self._thread: threading.Thread | None = None
+        self._errors = RateLimitedLog(log)
+
+    # -- producer side (any thread) --------------------------------------------------
+
+    def offer(self, batch: DecodedBatch) -> bool:
+        """Queue a batch without blocking; when full (batches or bytes), drop it and count
+        its rows."""
+        model = self._metrics.model(batch.model_name)
+        size = batch.activations.nbytes
+        with self._bytes_lock:
+            fits = self._max_bytes is None or self._queued_bytes + size <= self._max_bytes
+            if fits:
+                try:
+                    self._queue.put_nowait(batch)
+                    self._queued_bytes += size
+                except queue.Full:
+                    fits = False
+        if not fits:
+            model.dropped("sidecar_queue_full").inc(batch.rows)
+            return False
+        model.queue_depth.inc()
+        return True
+
+    def _take(self, batch: DecodedBatch) -> None:
+        """Bookkeeping for a batch leaving the queue."""
+        with self._bytes_lock:
+            self._queued_bytes -= batch.activations.nbytes
+        self._metrics.model(batch.model_name).queue_depth.dec()
+
+    @property
+    def queue_depth(self) -> int:
+        return self._queue.qsize()
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the worker thread."""
+        if self._thread is not None:
+            raise RuntimeError("pipeline already started")
+        self._thread = threading.Thread(target=self._run, name="llm-monitor-pipeline", daemon=True)
+        self._thread.start()
+
+    def stop(self, drain_timeout_s: float) -> None:
+        """Score what is queued until ``drain_timeout_s``, then stop; the rest is counted
+        as dropped (reason ``shutdown``) and open requests go to the sinks as ``shutdown``."""
+        self._deadline = time.monotonic() + drain_timeout_s
+        self._stop.set()
+        thread = self._thread
+        if thread is not None:
+            thread.join(drain_timeout_s + 2.0)
+            if thread.is_alive():
+                log.error("pipeline worker did not stop within %.1f s", drain_timeout_s + 2.0)
+                return
+        while True:
+            try:
+                batch = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            self._take(batch)
+            self._metrics.model(batch.model_name).dropped("shutdown").inc(batch.rows)
+            self._queue.task_done()
+        with self._lock:
+            keys = list(self._requests)
+            for key in keys:
+                self._finish(key, "shutdown")
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until every queued batch has been processed; False on timeout."""
+        cond = self._queue.all_tasks_done
+        with cond:
+            return cond.wait_for(lambda: self._queue.unfinished_tasks == 0, timeout)
+
+    def _run(self) -> None:
+        next_expire = self._clock() + EXPIRE_INTERVAL_S
+        while True:
+            if self._stop.is_set() and (self._queue.empty() or time.monotonic() > self._deadline):
+                return
+            try:
+                batch = self._queue.get(timeout=0.05)
+            except queue.Empty:
+                batch = None
+            if batch is not None:
+                try:
+                    self._take(batch)
+                    self.process(batch)
+                except Exception as exc:  # the worker must survive anything
+                    self._error(batch.model_name, "processing a batch", exc)
+                finally:
+                    self._queue.task_done()
+            now = self._clock()
+            if now >= next_expire:
+                next_expire = now + EXPIRE_INTERVAL_S
+                try:
+                    self.expire(now)
+                except Exception as exc:
+                    self._error("", "expiring requests", exc)
+
+    def _error(self, model_name: str, what: str, exc: BaseException) -> None:
+        self._metrics.model(model_name).pipeline_errors.inc()
+        self._errors.error("error while %s: %r", what, exc, exc_info=True)
+
+    # -- processing (worker thread; also callable directly) --------------------------
+
+    def process(self, batch: DecodedBatch) -> None:
+        """Score one batch, update per-request state and notify the sinks."""
+        model = self._metrics.model(batch.model_name)
+        for activation_sink in self._activation_sinks:
+            try:
+                activation_sink.on_batch(batch)
+            except Exception as exc:
+                self._error(batch.model_name, "handing a batch to an activation sink", exc)
+        probe_set = self._probe_sets.get(batch.layer)
+        scores = probe_set.score(batch.activations) if probe_set is not None else None
+        model.tokens_scored.inc(batch.rows)
+        now = self._clock()
+        with self._lock:
+            for rows in group_rows(batch.row_request):
+                request_id = batch.request_ids[int(batch.row_request[rows[0]])]
+                positions = batch.positions[rows]
+                if positions.size > 1 and np.any(np.diff(positions) < 0):
+                    order = np.argsort(positions, kind="stable")
+                    rows, positions = rows[order], positions[order]
+                state = self._touch((batch.model_name, request_id), now)
+                if state is not None:
+                    state.rows += len(rows)
+                if scores is None or probe_set is None:
+                    continue
+                token_ids = batch.token_ids[rows]
+                for j, probe in enumerate(probe_set.probes):
+                    values = scores[rows, j]
+                    aggregate = None
+                    if state is not None:
+                        aggregate = state.aggregator(probe).update(values.tolist())
+                    self._emit_tokens(
+                        TokenScores(
+                            model_name=batch.model_name,
+                            request_id=request_id,
+                            concept=probe.concept,
+                            layer=batch.layer,
+                            positions=positions,
+                            token_ids=token_ids,
+                            scores=values,
+                            aggregate=aggregate,
+                            threshold=probe.threshold,
+                        )
+                    )
+            for note in batch.uncaptured:
+                model.uncaptured(note.reason).inc(note.count)
+                state = self._touch((batch.model_name, note.request_id), now)
+                if state is not None:
+                    state.uncaptured[note.reason] = (
+                        state.uncaptured.get(note.reason, 0) + note.count
+                    )
+            for request_id in batch.finished_request_ids:
+                self._finish((batch.model_name, request_id), "finished")
+
+    def expire(self, now: float | None = None) -> int:
+        """Forget requests idle for longer than the TTL; returns how many."""
+        now = self._clock() if now is None else now
+        expired = 0
+        with self._lock:
+            while self._requests:
+                key, state = next(iter(self._requests.items()))
+                if now - state.last_seen <= self._ttl:
+                    break
+                self._finish(key, "expired")
+                expired += 1
+        return expired
+
+    def request_scores(self, model_name: str, request_id: str) -> dict[str, float] | None:
+        """Current aggregated scores of an in-flight request (None if unknown)."""
+        with self._lock:
+            state = self._requests.get((model_name, request_id))
+            if state is None:
+                return None
+            return {concept: agg.value for concept, agg in state.aggregators.items()}
+
+    @property
+    def active_requests(self) -> int:
+        return len(self._requests)
+
+    def _touch(self, key: RequestKey, now: float) -> RequestState | None:
+        if key in self._tombstones:
+            return None
+        state = self._requests.get(key)
+        if state is None:
+            state = self._requests[key] = RequestState(last_seen=now)
+        else:
+            state.last_seen = now
+            self._requests.move_to_end(key)
+        return state
+
+    def _finish(self, key: RequestKey, end: RequestEnd) -> None:
+        state = self._requests.pop(key, None)
+        if end == "finished":
+            self._tombstones[key] = None
+            if len(self._tombstones) > MAX_TOMBSTONES:
+                self._tombstones.popitem(last=False)
+        if state is None:
+            return
+        result = RequestResult(
+            model_name=key[0],
+            request_id=key[1],
+            end=end,
+            scores={c: agg.value for c, agg in state.aggregators.items()},
+            tokens_scored={c: agg.count for c, agg in state.aggregators.items()},
+            rows=state.rows,
+            uncaptured=dict(state.uncaptured),
+        )
+        for sink in self._sinks:
+            try:
+                sink.on_request_finished(result)
+            except Exception as exc:
+                self._error(key[0], f"in sink {type(sink).__name__}", exc)
+
+    def _emit_tokens(self, scores: TokenScores) -> None:
+        for sink in self._sinks:
+            try:
+                sink.on_tokens(scores)
+            except Exception as exc:
+                self._error(scores.model_name, f"in sink {type(sink).__name__}", exc)

@@ -1,0 +1,132 @@
+"""The gRPC aio server in its own thread and event loop, with health and reflection."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Sequence
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from monitor.sidecar.config import is_unix_address, parse_host_port
+from monitor.v1 import monitor_pb2, monitor_pb2_grpc
+
+log = logging.getLogger(__name__)
+
+MONITOR_SERVICE = monitor_pb2.DESCRIPTOR.services_by_name["Monitor"].full_name
+START_TIMEOUT_S = 10.0
+
+
+def dial_target(address: str, port: int) -> str:
+    """The address a local client dials to reach a server bound to ``address``."""
+    if is_unix_address(address):
+        return address
+    host, _ = parse_host_port(address)
+    if host in ("", "0.0.0.0", "::", "[::]"):
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{host}:{port}"
+
+
+class GrpcServerThread:
+    """Runs ``grpc.aio.server`` on a private event loop in a daemon thread."""
+
+    def __init__(
+        self,
+        address: str,
+        servicer: monitor_pb2_grpc.MonitorServicer,
+        *,
+        max_receive_bytes: int,
+        options: Sequence[tuple[str, int | str]] = (),
+    ) -> None:
+        self._address = address
+        self._servicer = servicer
+        self._options = [
+            ("grpc.max_receive_message_length", max_receive_bytes),
+            ("grpc.so_reuseport", 0),
+            *options,
+        ]
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._server: grpc.aio.Server | None = None
+        self._health: health.aio.HealthServicer | None = None
+        self._thread: threading.Thread | None = None
+        self._started = threading.Event()
+        self._start_error: BaseException | None = None
+        self.port: int = 0
+
+    @property
+    def target(self) -> str:
+        """Address for clients, with the bound port (e.g. ``127.0.0.1:41234``)."""
+        return dial_target(self._address, self.port)
+
+    def start(self) -> None:
+        """Bind and start serving; raises if the address cannot be bound."""
+        self._thread = threading.Thread(target=self._main, name="llm-monitor-grpc", daemon=True)
+        self._thread.start()
+        if not self._started.wait(START_TIMEOUT_S):
+            raise RuntimeError(f"gRPC server did not start within {START_TIMEOUT_S} s")
+        if self._start_error is not None:
+            self._thread.join()
+            raise self._start_error
+
+    def stop(self, grace: float) -> None:
+        """Refuse new calls, give running ones ``grace`` seconds, then stop the loop."""
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None or not thread.is_alive():
+            return
+        future = asyncio.run_coroutine_threadsafe(self._shutdown(grace), loop)
+        try:
+            future.result(grace + 5.0)
+        except Exception as exc:
+            log.error("gRPC server did not stop cleanly: %r", exc)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(5.0)
+
+    def _main(self) -> None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        self._loop = loop
+        try:
+            loop.run_until_complete(self._serve())
+        except BaseException as exc:
+            self._start_error = exc
+            self._started.set()
+            loop.close()
+            return
+        self._started.set()
+        try:
+            loop.run_forever()
+        finally:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+    async def _serve(self) -> None:
+        server = grpc.aio.server(options=self._options)
+        monitor_pb2_grpc.add_MonitorServicer_to_server(self._servicer, server)
+        health_servicer = health.aio.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+        reflection.enable_server_reflection(
+            (MONITOR_SERVICE, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+        )
+        try:
+            port = server.add_insecure_port(self._address)
+        except RuntimeError as exc:
+            raise OSError(f"cannot bind gRPC address {self._address}: {exc}") from None
+        if port == 0:
+            raise OSError(f"cannot bind gRPC address {self._address}")
+        await server.start()
+        serving = health_pb2.HealthCheckResponse.SERVING
+        await health_servicer.set("", serving)
+        await health_servicer.set(MONITOR_SERVICE, serving)
+        self._server, self._health, self.port = server, health_servicer, port
+        log.info("gRPC listening on %s", self.target)
+
+    async def _shutdown(self, grace: float) -> None:
+        if self._health is not None:
+            await self._health.enter_graceful_shutdown()
+        if self._server is not None:
+            await self._server.stop(grace)

@@ -1,0 +1,85 @@
+"""Where scores go: the ``ScoreSink`` protocol and the Prometheus metrics sink."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from monitor.sidecar.batches import DecodedBatch
+from monitor.sidecar.metrics import SidecarMetrics
+
+RequestEnd = Literal["finished", "expired", "shutdown"]
+
+
+@dataclass(frozen=True)
+class TokenScores:
+    """Scores of one concept for the tokens of one request in one batch."""
+
+    model_name: str
+    request_id: str
+    concept: str
+    layer: int
+    positions: npt.NDArray[np.int64]  # [n], ascending
+    token_ids: npt.NDArray[np.int64]  # [n]
+    scores: npt.NDArray[np.float32]  # [n], in [0, 1]
+    aggregate: float | None  # the request's aggregated score after these tokens
+    threshold: float  # the probe's calibrated threshold
+
+
+@dataclass(frozen=True)
+class RequestResult:
+    """A request's aggregated scores when it finishes, expires or the sidecar stops."""
+
+    model_name: str
+    request_id: str
+    end: RequestEnd
+    scores: dict[str, float] = field(default_factory=dict)  # concept -> aggregated score
+    tokens_scored: dict[str, int] = field(default_factory=dict)  # concept -> tokens
+    rows: int = 0  # captured rows received, all layers
+    uncaptured: dict[str, int] = field(default_factory=dict)  # reason -> tokens
+
+
+class ScoreSink(Protocol):
+    """Receives scores from the pipeline worker thread; must not block for long."""
+
+    def on_tokens(self, scores: TokenScores) -> None:
+        """New token scores for one request and concept."""
+        ...
+
+    def on_request_finished(self, result: RequestResult) -> None:
+        """A request's per-request state is final."""
+        ...
+
+
+class ActivationSink(Protocol):
+    """Receives every validated batch (activations and labels) before scoring.
+
+    Used to collect training activations through the serving path, and by tests
+    that compare what arrived with an independent forward pass.
+    """
+
+    def on_batch(self, batch: DecodedBatch) -> None:
+        """A validated batch; must not block for long."""
+        ...
+
+
+class MetricsSink:
+    """Observes token scores and finished requests' scores into histograms."""
+
+    def __init__(self, metrics: SidecarMetrics) -> None:
+        self._metrics = metrics
+
+    def on_tokens(self, scores: TokenScores) -> None:
+        hist = self._metrics.model(scores.model_name).probe_score(scores.concept)
+        for value in scores.scores.tolist():
+            hist.observe(value)
+
+    def on_request_finished(self, result: RequestResult) -> None:
+        if result.end != "finished":
+            return
+        model = self._metrics.model(result.model_name)
+        for concept, value in result.scores.items():
+            model.request_score(concept).observe(value)

@@ -1,0 +1,1 @@
+"""Generated gRPC code for monitor.v1 (run `make proto`)."""

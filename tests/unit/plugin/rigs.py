@@ -1,0 +1,85 @@
+"""Helpers for the plugin tests: an in-process sidecar, shipper rigs, ports, waiting."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from prometheus_client import CollectorRegistry
+
+from monitor.plugin.batch import CapturedBatch
+from monitor.plugin.ring import DropCounters, RingBuffer
+from monitor.plugin.shipper import Shipper
+from monitor.sidecar.app import Sidecar
+from monitor.sidecar.batches import DecodedBatch
+from monitor.v1 import monitor_pb2
+
+from ..sidecar.recording import RecordingSink
+
+
+class ActivationRecorder:
+    """An ActivationSink that keeps every decoded batch."""
+
+    def __init__(self) -> None:
+        self.batches: list[DecodedBatch] = []
+        self._lock = threading.Lock()
+
+    def on_batch(self, batch: DecodedBatch) -> None:
+        with self._lock:
+            self.batches.append(batch)
+
+    def snapshot(self) -> list[DecodedBatch]:
+        with self._lock:
+            return list(self.batches)
+
+    def rows(self) -> int:
+        return sum(b.rows for b in self.snapshot())
+
+
+@dataclass
+class RunningSidecar:
+    app: Sidecar
+    registry: CollectorRegistry
+    activations: ActivationRecorder
+    scores: RecordingSink
+
+    @property
+    def target(self) -> str:
+        return self.app.grpc_target
+
+    def metric(self, name: str, **labels: str) -> float | None:
+        return self.registry.get_sample_value(name, labels)
+
+
+SidecarFactory = Callable[..., RunningSidecar]
+
+
+@dataclass
+class ShipperRig:
+    shipper: Shipper
+    ring: RingBuffer[CapturedBatch]
+    drops: DropCounters
+    hellos: list[monitor_pb2.Hello]
+
+
+ShipperFactory = Callable[..., ShipperRig]
+
+
+def unused_port() -> int:
+    """A local TCP port nothing listens on (at the time of the call)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 10.0, interval: float = 0.02) -> bool:
+    """Poll ``predicate`` until it holds or ``timeout`` passes; return its last value."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()

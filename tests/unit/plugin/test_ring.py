@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+import threading
+import time
+
+from monitor.plugin.ring import (
+    REASON_RING_FULL,
+    REASON_SIDECAR_UNAVAILABLE,
+    DropCounters,
+    RingBuffer,
+)
+
+
+def test_put_beyond_capacity_drops_and_counts_rows() -> None:
+    drops = DropCounters()
+    ring: RingBuffer[str] = RingBuffer(2, drops)
+    assert ring.put("a", rows=3)
+    assert ring.put("b", rows=4)
+    t0 = time.monotonic()
+    assert not ring.put("c", rows=5)
+    assert not ring.put("d", rows=6)
+    assert time.monotonic() - t0 < 0.1
+    assert len(ring) == 2
+    assert drops.snapshot() == {REASON_RING_FULL: 11}
+    assert ring.get(timeout=0) == "a"
+    assert ring.put("e", rows=1)
+    assert [ring.get(timeout=0), ring.get(timeout=0)] == ["b", "e"]
+
+
+def test_get_times_out_with_none() -> None:
+    ring: RingBuffer[str] = RingBuffer(4, DropCounters())
+    t0 = time.monotonic()
+    assert ring.get(timeout=0.1) is None
+    assert 0.08 <= time.monotonic() - t0 < 1.0
+
+
+def test_get_wakes_up_on_put() -> None:
+    ring: RingBuffer[str] = RingBuffer(4, DropCounters())
+    threading.Timer(0.05, ring.put, args=("late", 1)).start()
+    t0 = time.monotonic()
+    assert ring.get(timeout=5.0) == "late"
+    assert time.monotonic() - t0 < 2.0
+
+
+def test_drain_counts_rows_under_the_reason() -> None:
+    drops = DropCounters()
+    ring: RingBuffer[str] = RingBuffer(8, drops)
+    assert ring.drain(REASON_SIDECAR_UNAVAILABLE) == 0
+    assert drops.snapshot() == {}
+    ring.put("a", rows=2)
+    ring.put("b", rows=5)
+    assert ring.drain(REASON_SIDECAR_UNAVAILABLE) == 7
+    assert len(ring) == 0
+    assert ring.get(timeout=0) is None
+    ring.put("c", rows=1)
+    assert ring.drain(REASON_SIDECAR_UNAVAILABLE) == 1
+    assert drops.snapshot() == {REASON_SIDECAR_UNAVAILABLE: 8}
+
+
+def test_snapshot_is_a_copy() -> None:
+    drops = DropCounters()
+    drops.add("x", 1)
+    snap = drops.snapshot()
+    drops.add("x", 2)
+    assert snap == {"x": 1}
+    assert drops.snapshot() == {"x": 3}
+
+
+def test_producer_and_consumer_threads_lose_nothing_uncounted() -> None:
+    drops = DropCounters()
+    ring: RingBuffer[int] = RingBuffer(16, drops)
+    total = 5000
+    received: list[int] = []
+    accepted: list[int] = []
+    done = threading.Event()
+
+    def produce() -> None:
+        for i in range(total):
+            if ring.put(i, rows=2):
+                accepted.append(i)
+        done.set()
+
+    def consume() -> None:
+        while True:
+            item = ring.get(timeout=0.05)
+            if item is None:
+                if done.is_set() and len(ring) == 0:
+                    return
+                continue
+            received.append(item)
+
+    threads = [threading.Thread(target=produce), threading.Thread(target=consume)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    assert not any(t.is_alive() for t in threads)
+    assert received == accepted  # FIFO, nothing lost or duplicated
+    dropped = total - len(accepted)
+    assert drops.snapshot().get(REASON_RING_FULL, 0) == 2 * dropped

@@ -1,0 +1,294 @@
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from monitor.plugin.batch import CapturedBatch
+from monitor.plugin.ring import REASON_RING_FULL, REASON_SIDECAR_UNAVAILABLE
+from monitor.sidecar.probes import Normalization, Probe, save_probe
+
+from .rigs import (
+    RunningSidecar,
+    ShipperFactory,
+    ShipperRig,
+    SidecarFactory,
+    unused_port,
+    wait_for,
+)
+
+MODEL = "tiny-llama"
+D = 8
+LAYER = 1
+
+
+def make_batch(
+    row_offset: int,
+    request_ids: list[str],
+    counts: list[int],
+    starts: list[int],
+    *,
+    seed: int = 0,
+    finished: list[str] | None = None,
+    uncaptured: list[tuple[str, int, str]] | None = None,
+    dtype: torch.dtype = torch.float32,
+) -> CapturedBatch:
+    n = sum(counts)
+    gen = torch.Generator().manual_seed(seed)
+    row_request = np.repeat(np.arange(len(request_ids), dtype=np.uint32), counts)
+    positions = np.concatenate(
+        [np.arange(s, s + c) for s, c in zip(starts, counts, strict=True)]
+    ).astype(np.uint32)
+    return CapturedBatch(
+        model_name=MODEL,
+        layer=LAYER,
+        activations=torch.randn(n, D, generator=gen).to(dtype),
+        row_offset=row_offset,
+        request_ids=request_ids,
+        row_request=row_request,
+        positions=positions,
+        token_ids=(positions.astype(np.int32) * 3 + 1),
+        finished_request_ids=finished or [],
+        uncaptured=uncaptured or [],
+    )
+
+
+def assert_arrived_as_sent(received: list, sent: list[CapturedBatch]) -> None:
+    """Concatenated received rows equal the sent rows, labels included."""
+    got_rows = [
+        (b.request_ids[b.row_request[i]], int(b.positions[i]), int(b.token_ids[i]))
+        for b in received
+        for i in range(b.rows)
+    ]
+    want_rows = [
+        (s.request_ids[s.row_request[i]], int(s.positions[i]), int(s.token_ids[i]))
+        for s in sent
+        for i in range(s.rows)
+    ]
+    assert got_rows == want_rows
+    got = np.concatenate([b.activations for b in received])
+    want = np.concatenate([s.activations.float().numpy() for s in sent])
+    np.testing.assert_array_equal(got, want)
+    assert all(b.model_name == MODEL and b.layer == LAYER for b in received)
+    assert all(b.producer_id == "test-producer" for b in received)
+
+
+def test_batches_arrive_with_their_labels(
+    sidecar_factory: SidecarFactory,
+    shipper_factory: ShipperFactory,
+) -> None:
+    sidecar = sidecar_factory()
+    rig = shipper_factory(sidecar.target)
+    assert rig.shipper.connected.wait(10)
+    sent = [
+        make_batch(0, ["a", "b"], [3, 2], [0, 4], seed=1, uncaptured=[("b", 4, "prefix_cache")]),
+        make_batch(5, ["b", "a"], [1, 1], [6, 3], seed=2, dtype=torch.bfloat16),
+        make_batch(7, ["a"], [1], [4], seed=3, finished=["a", "b"]),
+    ]
+    for batch in sent:
+        assert rig.ring.put(batch, rows=batch.rows)
+    assert wait_for(lambda: sidecar.activations.rows() == 8)
+    received = sidecar.activations.snapshot()
+    assert len(received) == 3
+    assert_arrived_as_sent(received, sent)
+    assert received[0].uncaptured[0].request_id == "b"
+    assert received[0].uncaptured[0].count == 4
+    assert received[2].finished_request_ids == ("a", "b")
+    assert wait_for(lambda: rig.shipper.batches_sent == 3)
+    assert sidecar.metric("llm_monitor_batches_received_total", model_name=MODEL) == 3
+    assert rig.drops.snapshot() == {}
+
+
+def test_hello_carries_capture_ok(
+    sidecar_factory: SidecarFactory,
+    shipper_factory: ShipperFactory,
+) -> None:
+    sidecar = sidecar_factory()
+    ok = shipper_factory(sidecar.target, layers=(1,), model_name="model-ok")
+    bad = shipper_factory(sidecar.target, layers=(2,), model_name="model-bad", capture_ok=False)
+    assert ok.shipper.connected.wait(10)
+    assert bad.shipper.connected.wait(10)
+
+    def up(model: str, layer: str) -> float | None:
+        return sidecar.metric("llm_monitor_capture_up", model_name=model, layer=layer)
+
+    assert wait_for(lambda: up("model-ok", "1") == 1.0 and up("model-bad", "2") == 0.0)
+    assert ok.hellos[0].capture_ok
+    assert not bad.hellos[0].capture_ok
+    assert bad.hellos[0].capture_error == "hooks never fired"
+
+
+def test_large_batches_are_split_and_reassemble(
+    sidecar_factory: SidecarFactory,
+    shipper_factory: ShipperFactory,
+) -> None:
+    sidecar = sidecar_factory()
+    rig = shipper_factory(sidecar.target, max_message_bytes=3 * D * 4)
+    assert rig.shipper.connected.wait(10)
+    batch = make_batch(0, ["a", "b", "c"], [4, 3, 3], [0, 2, 9], finished=["c"])
+    rig.ring.put(batch, rows=batch.rows)
+    assert wait_for(lambda: sidecar.activations.rows() == 10)
+    received = sidecar.activations.snapshot()
+    assert [b.rows for b in received] == [3, 3, 3, 1]
+    assert_arrived_as_sent(received, [batch])
+    assert [b.finished_request_ids for b in received] == [(), (), (), ("c",)]
+    assert sidecar.metric(
+        "llm_monitor_activations_dropped_total", model_name=MODEL, reason="lost_in_transit"
+    ) in (None, 0.0)
+
+
+def test_without_a_sidecar_batches_are_drained_and_put_never_blocks(
+    shipper_factory: ShipperFactory,
+) -> None:
+    rig = shipper_factory(f"127.0.0.1:{unused_port()}", capacity=4)
+    t0 = time.monotonic()
+    accepted = 0
+    for i in range(10):
+        accepted += rig.ring.put(make_batch(i * 2, ["a"], [2], [i * 2]), rows=2)
+    assert time.monotonic() - t0 < 0.5
+    assert accepted == 4
+    assert wait_for(lambda: len(rig.ring) == 0, timeout=10)
+    snap = rig.drops.snapshot()
+    assert snap[REASON_RING_FULL] == 12
+    assert snap[REASON_SIDECAR_UNAVAILABLE] == 8
+    assert not rig.shipper.connected.is_set()
+    assert rig.shipper.batches_sent == 0
+
+
+def test_reconnects_when_the_sidecar_comes_up_later(
+    sidecar_factory: SidecarFactory,
+    shipper_factory: ShipperFactory,
+) -> None:
+    port = unused_port()
+    rig = shipper_factory(f"127.0.0.1:{port}")
+    lost = make_batch(0, ["a"], [3], [0])
+    rig.ring.put(lost, rows=3)
+    assert wait_for(lambda: rig.drops.snapshot().get(REASON_SIDECAR_UNAVAILABLE) == 3)
+    assert not rig.shipper.connected.is_set()
+
+    sidecar = sidecar_factory(grpc_address=f"127.0.0.1:{port}")
+    assert rig.shipper.connected.wait(15), "the shipper did not reconnect"
+    sent = [make_batch(3, ["a"], [1], [3], seed=5), make_batch(4, ["a", "b"], [1, 2], [4, 0])]
+    for batch in sent:
+        assert rig.ring.put(batch, rows=batch.rows)
+    assert wait_for(lambda: sidecar.activations.rows() == 4)
+    assert_arrived_as_sent(sidecar.activations.snapshot(), sent)
+    # the drop counters travel with the batches
+    assert (
+        sidecar.metric(
+            "llm_monitor_activations_dropped_total",
+            model_name=MODEL,
+            reason=REASON_SIDECAR_UNAVAILABLE,
+        )
+        == 3
+    )
+    assert len(rig.hellos) >= 1 and rig.hellos[-1].capture_ok
+
+
+def restart_sidecar(
+    sidecar_factory: SidecarFactory, shipper_factory: ShipperFactory
+) -> tuple[RunningSidecar, ShipperRig]:
+    """A shipper streaming to a sidecar that is stopped and started again on its port."""
+    port = unused_port()
+    first = sidecar_factory(grpc_address=f"127.0.0.1:{port}")
+    rig = shipper_factory(first.target)
+    assert rig.shipper.connected.wait(10)
+    rig.ring.put(make_batch(0, ["a"], [2], [0]), rows=2)
+    assert wait_for(lambda: first.activations.rows() == 2)
+    first.app.stop(grace=0)
+    assert wait_for(lambda: not rig.shipper.connected.is_set())
+    second = sidecar_factory(grpc_address=f"127.0.0.1:{port}")
+    assert rig.shipper.connected.wait(15), "the shipper did not reconnect"
+    return second, rig
+
+
+def test_reconnects_after_the_sidecar_restarts(
+    sidecar_factory: SidecarFactory,
+    shipper_factory: ShipperFactory,
+) -> None:
+    second, rig = restart_sidecar(sidecar_factory, shipper_factory)
+    later = [make_batch(2 + i, ["a"], [1], [2 + i], seed=i) for i in range(4)]
+    for batch in later:
+        rig.ring.put(batch, rows=1)
+        time.sleep(0.05)
+    assert wait_for(lambda: second.activations.rows() >= 3)
+    sent_positions = {int(b.positions[0]) for b in later}
+    received = second.activations.snapshot()
+    assert {int(p) for b in received for p in b.positions} <= sent_positions
+    assert len(rig.hellos) >= 2  # a new Hello on every stream
+
+
+@pytest.mark.xfail(
+    reason="shipper.py: the request iterator of a broken stream keeps reading the ring "
+    "and takes one batch after the reconnect, which is then lost uncounted",
+    strict=False,
+)
+def test_no_batch_is_lost_after_the_sidecar_restarts(
+    sidecar_factory: SidecarFactory,
+    shipper_factory: ShipperFactory,
+) -> None:
+    second, rig = restart_sidecar(sidecar_factory, shipper_factory)
+    later = [make_batch(2 + i, ["a"], [1], [2 + i], seed=i) for i in range(4)]
+    for batch in later:
+        rig.ring.put(batch, rows=1)
+        time.sleep(0.05)
+    wait_for(lambda: second.activations.rows() == 4, timeout=1.5)
+    lost = rig.drops.snapshot().get(REASON_SIDECAR_UNAVAILABLE, 0)
+    assert second.activations.rows() + lost == 4
+
+
+def test_stop_flushes_what_is_queued(
+    sidecar_factory: SidecarFactory,
+    shipper_factory: ShipperFactory,
+) -> None:
+    sidecar = sidecar_factory()
+    rig = shipper_factory(sidecar.target, start=False)
+    sent = [make_batch(i, ["a"], [1], [i], seed=i) for i in range(5)]
+    for batch in sent:
+        rig.ring.put(batch, rows=1)
+    rig.shipper.start()
+    assert rig.shipper.connected.wait(10)
+    rig.shipper.stop(timeout=10)
+    assert not rig.shipper._thread.is_alive()
+    assert wait_for(lambda: sidecar.activations.rows() == 5)
+    assert_arrived_as_sent(sidecar.activations.snapshot(), sent)
+
+
+def test_scores_from_a_saved_probe_reach_the_sinks(
+    tmp_path: Path,
+    sidecar_factory: SidecarFactory,
+    shipper_factory: ShipperFactory,
+) -> None:
+    rng = np.random.default_rng(7)
+    probe = Probe(
+        concept="deception",
+        model_name=MODEL,
+        layer=LAYER,
+        d_model=D,
+        normalization=Normalization(mean=[0.0] * D, scale=[1.0] * D),
+        weights=rng.normal(size=D).tolist(),
+        bias=0.1,
+        threshold=0.5,
+    )
+    save_probe(tmp_path / "deception.probe.json", probe)
+    sidecar = sidecar_factory(probe_dir=tmp_path)
+    rig = shipper_factory(sidecar.target)
+    assert rig.shipper.connected.wait(10)
+    batch = make_batch(0, ["r1", "r2"], [3, 2], [0, 5], finished=["r1"])
+    rig.ring.put(batch, rows=batch.rows)
+    assert wait_for(lambda: len(sidecar.scores.finished) == 1)
+    acts = batch.activations.numpy().astype(np.float64)
+    logits = acts @ np.asarray(probe.weights) + probe.bias
+    want = [1.0 / (1.0 + math.exp(-z)) for z in logits]
+    r1 = sidecar.scores.scores_of("r1", "deception")
+    r2 = sidecar.scores.scores_of("r2", "deception")
+    assert sorted(r1) == [0, 1, 2]
+    assert sorted(r2) == [5, 6]
+    np.testing.assert_allclose([r1[0], r1[1], r1[2], r2[5], r2[6]], want, rtol=1e-4)
+    (result,) = sidecar.scores.finished
+    assert result.request_id == "r1"
+    assert result.end == "finished"

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry
+
+from monitor.sidecar.metrics import SidecarMetrics
+
+REQUIRED = {
+    "llm_monitor_tokens_scored",
+    "llm_monitor_activations_dropped",
+    "llm_monitor_probe_score",
+    "llm_monitor_request_score",
+    "llm_monitor_alerts",
+    "llm_monitor_ingest_queue_depth",
+    "llm_monitor_ingest_rejected",
+    "llm_monitor_batches_received",
+    "llm_monitor_tokens_uncaptured",
+    "llm_monitor_capture_up",
+    "llm_monitor_pipeline_errors",
+}
+
+
+def test_every_series_has_model_name(registry: CollectorRegistry) -> None:
+    metrics = SidecarMetrics(registry)
+    model = metrics.model("m")
+    model.tokens_scored.inc(3)
+    model.dropped("ring_full").inc()
+    model.probe_score("misuse").observe(0.3)
+    model.request_score("misuse").observe(0.7)
+    model.alerts("misuse", "critical").inc()
+    model.rejected("shape").inc()
+    model.uncaptured("prefix_cache_hit").inc(4)
+    model.capture_up(15).set(1)
+    families = {m.name: m for m in registry.collect()}
+    assert set(families) >= REQUIRED
+    samples = [s for m in families.values() for s in m.samples]
+    assert samples
+    assert all(s.labels.get("model_name") == "m" for s in samples)
+    assert not any("request" in key for s in samples for key in s.labels)
+    assert (
+        registry.get_sample_value(
+            "llm_monitor_probe_score_bucket", {"model_name": "m", "concept": "misuse", "le": "0.4"}
+        )
+        == 1
+    )
+
+
+def test_children_are_cached(registry: CollectorRegistry) -> None:
+    metrics = SidecarMetrics(registry)
+    assert metrics.model("m") is metrics.model("m")
+    assert metrics.model("m").dropped("x") is metrics.model("m").dropped("x")
+    assert metrics.model("m").probe_score("c") is metrics.model("m").probe_score("c")

@@ -1,0 +1,214 @@
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+from prometheus_client import CollectorRegistry
+
+from monitor.sidecar.batches import DecodedBatch, decode_batch
+from monitor.sidecar.logutil import RateLimitedLog
+from monitor.sidecar.metrics import SidecarMetrics
+from monitor.sidecar.pipeline import Pipeline
+from monitor.sidecar.probes import Probe
+from monitor.sidecar.scoring import build_probe_sets
+from monitor.sidecar.sinks import RequestResult, TokenScores
+
+from .helpers import D_MODEL, LAYER, MODEL, make_batch, make_probe, reference_scores
+from .recording import RecordingSink
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _decoded(acts: np.ndarray, **kwargs: object) -> DecodedBatch:
+    batch = make_batch(acts, **kwargs)  # type: ignore[arg-type]
+    return decode_batch(batch, message_bytes=batch.ByteSize(), max_batch_bytes=1 << 30)
+
+
+def _pipeline(
+    registry: CollectorRegistry, probes: list[Probe], clock: FakeClock | None = None
+) -> tuple[Pipeline, RecordingSink]:
+    from monitor.sidecar.sinks import MetricsSink
+
+    metrics = SidecarMetrics(registry)
+    sink = RecordingSink()
+    pipeline = Pipeline(
+        metrics,
+        build_probe_sets(probes),
+        [MetricsSink(metrics), sink],
+        queue_size=8,
+        request_ttl_s=30.0,
+        clock=clock or FakeClock(),
+    )
+    return pipeline, sink
+
+
+def _value(registry: CollectorRegistry, name: str, **labels: str) -> float:
+    value = registry.get_sample_value(name, {"model_name": MODEL, **labels})
+    return 0.0 if value is None else value
+
+
+def test_scores_aggregates_and_finishes(
+    registry: CollectorRegistry, rng: np.random.Generator
+) -> None:
+    probes = [make_probe(rng, "deception", method="mean"), make_probe(rng, "misuse", method="max")]
+    pipeline, sink = _pipeline(registry, probes)
+    acts1 = rng.normal(size=(5, D_MODEL)).astype(np.float32)
+    acts2 = rng.normal(size=(3, D_MODEL)).astype(np.float32)
+    # rows of two requests interleaved, one request's rows out of position order
+    pipeline.process(
+        _decoded(
+            acts1, request_ids=["a", "b"], row_request=[0, 1, 0, 1, 0], positions=[2, 0, 0, 1, 1]
+        )
+    )
+    pipeline.process(_decoded(acts2, request_ids=["a"], positions=[3, 4, 5], finished=["a"]))
+
+    a_rows = np.concatenate([acts1[[2, 4, 0]], acts2])  # a: positions 0..5
+    for probe in probes:
+        expected = reference_scores(probe, a_rows)
+        got = sink.scores_of("a", probe.concept)
+        assert sorted(got) == [0, 1, 2, 3, 4, 5]
+        np.testing.assert_allclose([got[p] for p in range(6)], expected, rtol=1e-4)
+    ordered = [t.positions.tolist() for t in sink.tokens if t.request_id == "a"]
+    assert all(p == sorted(p) for p in ordered)
+
+    assert len(sink.finished) == 1
+    result = sink.finished[0]
+    assert (result.request_id, result.end, result.rows) == ("a", "finished", 6)
+    assert result.scores["deception"] == pytest.approx(
+        reference_scores(probes[0], a_rows).mean(), rel=1e-4
+    )
+    assert result.scores["misuse"] == pytest.approx(
+        reference_scores(probes[1], a_rows).max(), rel=1e-4
+    )
+    assert result.tokens_scored == {"deception": 6, "misuse": 6}
+
+    assert _value(registry, "llm_monitor_tokens_scored_total") == 8
+    assert _value(registry, "llm_monitor_probe_score_count", concept="deception") == 8
+    assert _value(registry, "llm_monitor_request_score_count", concept="misuse") == 1
+    assert _value(registry, "llm_monitor_request_score_sum", concept="misuse") == pytest.approx(
+        result.scores["misuse"]
+    )
+    # b is still open with current aggregates; a is gone
+    assert pipeline.request_scores(MODEL, "a") is None
+    b_scores = pipeline.request_scores(MODEL, "b")
+    assert b_scores is not None
+    assert b_scores["deception"] == pytest.approx(
+        reference_scores(probes[0], acts1[[1, 3]]).mean(), rel=1e-4
+    )
+
+
+def test_late_rows_of_finished_request_are_not_aggregated(
+    registry: CollectorRegistry, rng: np.random.Generator
+) -> None:
+    pipeline, sink = _pipeline(registry, [make_probe(rng)])
+    acts = rng.normal(size=(2, D_MODEL)).astype(np.float32)
+    pipeline.process(_decoded(acts, finished=["req-0"]))
+    pipeline.process(_decoded(acts, positions=[2, 3], layer=LAYER))
+    assert len(sink.finished) == 1
+    assert pipeline.active_requests == 0
+    assert sink.tokens[-1].aggregate is None
+    assert _value(registry, "llm_monitor_probe_score_count", concept="deception") == 4
+
+
+def test_layer_without_probes_counts_tokens(
+    registry: CollectorRegistry, rng: np.random.Generator
+) -> None:
+    pipeline, sink = _pipeline(registry, [make_probe(rng)])
+    pipeline.process(_decoded(rng.normal(size=(4, 5)).astype(np.float32), layer=LAYER + 1))
+    assert sink.tokens == []
+    assert _value(registry, "llm_monitor_tokens_scored_total") == 4
+
+
+def test_uncaptured_tokens(registry: CollectorRegistry, rng: np.random.Generator) -> None:
+    pipeline, sink = _pipeline(registry, [make_probe(rng)])
+    acts = rng.normal(size=(1, D_MODEL)).astype(np.float32)
+    pipeline.process(_decoded(acts, uncaptured=[("req-0", 12, "prefix_cache_hit")]))
+    pipeline.process(
+        _decoded(
+            acts, positions=[13], uncaptured=[("req-0", 2, "prefix_cache_hit")], finished=["req-0"]
+        )
+    )
+    assert _value(registry, "llm_monitor_tokens_uncaptured_total", reason="prefix_cache_hit") == 14
+    assert sink.finished[0].uncaptured == {"prefix_cache_hit": 14}
+
+
+def test_ttl_expires_idle_requests(registry: CollectorRegistry, rng: np.random.Generator) -> None:
+    clock = FakeClock()
+    pipeline, sink = _pipeline(registry, [make_probe(rng)], clock)
+    acts = rng.normal(size=(1, D_MODEL)).astype(np.float32)
+    pipeline.process(_decoded(acts, request_ids=["old"]))
+    clock.now += 20
+    pipeline.process(_decoded(acts, request_ids=["new"]))
+    clock.now += 15  # old idle 35 s > 30 s TTL, new idle 15 s
+    assert pipeline.expire() == 1
+    assert [(r.request_id, r.end) for r in sink.finished] == [("old", "expired")]
+    assert pipeline.request_scores(MODEL, "new") is not None
+    # an expired request is not observed as a finished request score
+    assert _value(registry, "llm_monitor_request_score_count", concept="deception") == 0
+
+
+class ExplodingSink:
+    def on_tokens(self, scores: TokenScores) -> None:
+        raise RuntimeError("boom")
+
+    def on_request_finished(self, result: RequestResult) -> None:
+        raise RuntimeError("boom")
+
+
+def test_worker_survives_errors_and_drains(
+    registry: CollectorRegistry, rng: np.random.Generator, caplog: pytest.LogCaptureFixture
+) -> None:
+    metrics = SidecarMetrics(registry)
+    good = RecordingSink()
+    pipeline = Pipeline(
+        metrics,
+        build_probe_sets([make_probe(rng)]),
+        [ExplodingSink(), good],
+        queue_size=16,
+        request_ttl_s=30.0,
+    )
+    pipeline.start()
+    acts = rng.normal(size=(2, D_MODEL)).astype(np.float32)
+    bad = _decoded(rng.normal(size=(2, D_MODEL + 1)).astype(np.float32))  # scoring raises
+    with caplog.at_level(logging.ERROR):
+        for i in range(5):
+            assert pipeline.offer(bad)
+            assert pipeline.offer(_decoded(acts, request_ids=[f"r{i}"], finished=[f"r{i}"]))
+        assert pipeline.wait_idle(5.0)
+    pipeline.stop(1.0)
+    assert len(good.finished) == 5  # the sink after the failing one still got everything
+    errors = _value(registry, "llm_monitor_pipeline_errors_total")
+    assert errors == 5 + 5 + 5  # 5 bad batches, 5 on_tokens and 5 on_request_finished failures
+    assert len([r for r in caplog.records if r.levelno == logging.ERROR]) == 1  # rate-limited
+    assert _value(registry, "llm_monitor_ingest_queue_depth") == 0
+
+
+def test_stop_flushes_open_requests(registry: CollectorRegistry, rng: np.random.Generator) -> None:
+    pipeline, sink = _pipeline(registry, [make_probe(rng)])
+    pipeline.start()
+    pipeline.offer(_decoded(rng.normal(size=(2, D_MODEL)).astype(np.float32)))
+    pipeline.stop(2.0)
+    assert [(r.request_id, r.end) for r in sink.finished] == [("req-0", "shutdown")]
+    assert _value(registry, "llm_monitor_tokens_scored_total") == 2
+
+
+def test_rate_limited_log(caplog: pytest.LogCaptureFixture) -> None:
+    clock = FakeClock()
+    limited = RateLimitedLog(logging.getLogger("test.ratelimit"), interval_s=10, clock=clock)
+    with caplog.at_level(logging.WARNING, logger="test.ratelimit"):
+        assert limited.warning("bad %d", 1)
+        assert not limited.warning("bad %d", 2)
+        assert not limited.warning("bad %d", 3)
+        clock.now += 11
+        assert limited.warning("bad %d", 4)
+    assert [r.getMessage() for r in caplog.records] == [
+        "bad 1",
+        "bad 4 (2 similar messages suppressed)",
+    ]
