@@ -60,15 +60,23 @@ class Shipper:
         self._stop.set()
         self._thread.join(timeout)
 
-    def _messages(self) -> Iterator[monitor_pb2.IngestMessage]:
+    def _messages(self, done: threading.Event) -> Iterator[monitor_pb2.IngestMessage]:
+        """The request stream of one connection; ends when ``done`` is set.
+
+        gRPC may keep pulling from a stream it has already failed; a batch taken after
+        that is counted as dropped rather than lost silently.
+        """
         yield monitor_pb2.IngestMessage(hello=self._hello())
         self.connected.set()
-        while True:
+        while not done.is_set():
             batch = self._ring.get(timeout=0.2)
             if batch is None:
                 if self._stop.is_set():
                     return
                 continue
+            if done.is_set():
+                self._drops.add(REASON_SIDECAR_UNAVAILABLE, batch.rows)
+                return
             dropped = self._drops.snapshot()
             for message in encode(
                 batch, self.producer_id, self._sequence, dropped, self._max_message_bytes
@@ -85,6 +93,7 @@ class Shipper:
                 self._address,
                 options=[("grpc.max_send_message_length", 2 * self._max_message_bytes + (1 << 20))],
             )
+            done = threading.Event()
             try:
                 stub = monitor_pb2_grpc.MonitorStub(channel)
                 grpc.channel_ready_future(channel).result(timeout=delay + 1.0)
@@ -92,7 +101,7 @@ class Shipper:
                     log.info("llm-monitor: connected to the sidecar at %s", self._address)
                 logged_down = False
                 delay = self._backoff_initial
-                stub.Ingest(self._messages(), metadata=self._metadata)
+                stub.Ingest(self._messages(done), metadata=self._metadata)
                 if self._stop.is_set():
                     return
             except grpc.FutureTimeoutError:
@@ -108,6 +117,7 @@ class Shipper:
             except Exception:  # never let the shipper die
                 log.exception("llm-monitor: shipper error")
             finally:
+                done.set()
                 self.connected.clear()
                 channel.close()
             if not logged_down:

@@ -200,7 +200,8 @@ class WorkerMonitor:
         """Arm the sinks for the step; return its token count (0 = nothing to capture)."""
         n = int(scheduler_output.total_num_scheduled_tokens)
         if self.capture is None or not self.capture_ok or n == 0:
-            self._pending_finished.extend(scheduler_output.finished_req_ids or ())
+            if self.capture_ok:
+                self._pending_finished.extend(scheduler_output.finished_req_ids or ())
             return 0
         self.capture.arm(n)
         return n
@@ -209,15 +210,21 @@ class WorkerMonitor:
         """Label the captured rows of the step and hand them to the shipper."""
         assert self.capture is not None
         self.steps += 1
-        finished = self._pending_finished + list(scheduler_output.finished_req_ids or ())
-        self._pending_finished = []
+        # Finished ids stay pending until a batch carrying them is queued.
+        self._pending_finished.extend(scheduler_output.finished_req_ids or ())
+        finished = list(self._pending_finished)
         if n > self.capture.max_rows:
-            self._drop(REASON_PLUGIN_ERROR, n, "step has %d tokens, sink holds %d", n)
+            self._drop(
+                REASON_PLUGIN_ERROR,
+                n,
+                "step has %d tokens, sink holds %d",
+                n,
+                self.capture.max_rows,
+            )
             return
         rows, token_ids = self.capture.collect(n)
         if (rows[0].positions == UNWRITTEN).any():
             self._drop(REASON_CAPTURE_MISSED, n, "capture did not fire for a %d-token step", n)
-            self._pending_finished.extend(finished)
             return
         num_computed = computed_before(scheduler_output)
         try:
@@ -229,7 +236,6 @@ class WorkerMonitor:
             )
         except LabelMismatch as exc:
             self._drop(REASON_LABEL_MISMATCH, n, "rows of a %d-token step dropped: %s", n, exc)
-            self._pending_finished.extend(finished)
             return
         uncaptured = [
             (r.req_id, int(r.num_computed_tokens), REASON_PREFIX_CACHE)
@@ -255,6 +261,7 @@ class WorkerMonitor:
                 rows=n,
             )
             self.row_offset += n
+        self._pending_finished = []
 
     def _drop(self, reason: str, rows: int, msg: str, *args: object) -> None:
         self.drops.add(reason, rows)

@@ -22,7 +22,7 @@ class Completion:
     completion_tokens: int
 
 
-def chat(stack: Stack, prompt: str, max_tokens: int = 24) -> Completion:
+def chat(stack: Stack, prompt: str, max_tokens: int = 24, ignore_eos: bool = False) -> Completion:
     """One chat completion through vLLM's OpenAI server (greedy)."""
     client = OpenAI(base_url=stack.base_url, api_key="unused", timeout=300)
     resp = client.chat.completions.create(
@@ -30,6 +30,7 @@ def chat(stack: Stack, prompt: str, max_tokens: int = 24) -> Completion:
         messages=[{"role": "user", "content": prompt}],
         max_tokens=max_tokens,
         temperature=0,
+        extra_body={"ignore_eos": ignore_eos},
     )
     assert resp.usage is not None
     return Completion(
@@ -40,10 +41,12 @@ def chat(stack: Stack, prompt: str, max_tokens: int = 24) -> Completion:
     )
 
 
-def chat_concurrently(stack: Stack, prompts: list[str], max_tokens: int) -> list[Completion]:
+def chat_concurrently(
+    stack: Stack, prompts: list[str], max_tokens: int, ignore_eos: bool = False
+) -> list[Completion]:
     """All prompts at once, as concurrent requests."""
     with ThreadPoolExecutor(max_workers=len(prompts)) as pool:
-        return list(pool.map(lambda p: chat(stack, p, max_tokens), prompts))
+        return list(pool.map(lambda p: chat(stack, p, max_tokens, ignore_eos), prompts))
 
 
 def wait_connected(stack: Stack, timeout: float = 30.0) -> None:

@@ -222,11 +222,6 @@ def test_reconnects_after_the_sidecar_restarts(
     assert len(rig.hellos) >= 2  # a new Hello on every stream
 
 
-@pytest.mark.xfail(
-    reason="shipper.py: the request iterator of a broken stream keeps reading the ring "
-    "and takes one batch after the reconnect, which is then lost uncounted",
-    strict=False,
-)
 def test_no_batch_is_lost_after_the_sidecar_restarts(
     sidecar_factory: SidecarFactory,
     shipper_factory: ShipperFactory,

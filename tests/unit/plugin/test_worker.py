@@ -266,11 +266,6 @@ def test_finished_ids_of_an_empty_step_are_carried(
     assert batch.finished_request_ids == ["idle-done"]
 
 
-@pytest.mark.xfail(
-    reason="worker.py after_step: the warning's format string has two %d and one argument; "
-    "the logging error escapes under pytest's log capture and the step is counted twice",
-    strict=True,
-)
 def test_step_larger_than_the_sink_is_dropped_as_plugin_error(
     monitor: WorkerMonitor, worker: FakeWorker
 ) -> None:
@@ -281,11 +276,6 @@ def test_step_larger_than_the_sink_is_dropped_as_plugin_error(
     assert monitor.row_offset == 40
 
 
-@pytest.mark.xfail(
-    reason="worker.py after_step: a step dropped for exceeding the sink loses its "
-    "finished request ids",
-    strict=True,
-)
 def test_finished_ids_survive_an_oversized_step(monitor: WorkerMonitor, worker: FakeWorker) -> None:
     step(monitor, worker, scheduler_output({"a": 40}, new=[("a", 0)], finished=["f"]), ["a"])
     step(monitor, worker, scheduler_output({"b": 1}, new=[("b", 0)]), ["b"])

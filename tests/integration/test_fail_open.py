@@ -1,0 +1,109 @@
+"""vLLM keeps serving normally when the sidecar is absent, killed or stalled; drops are
+counted and reach the sidecar's metrics once it is back."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+from tests.integration.helpers import Completion, chat, chat_concurrently
+from tests.integration.stack import SERVED_NAME, Stack, metric, wait_until
+
+TOKENS = 48
+
+
+def workload(n: int, long: bool = False) -> list[str]:
+    """n distinct prompts; long ones make the stream carry tens of megabytes."""
+    filler = " Please be thorough and precise." * (40 if long else 1)
+    return [f"Tell me something interesting about the number {i}.{filler}" for i in range(n)]
+
+
+def assert_normal(done: list[Completion]) -> None:
+    """Every request ran to its full length with real text.
+
+    (Exact text is not compared: greedy outputs of concurrent requests vary with how
+    vLLM happens to batch them, monitored or not.)
+    """
+    for d in done:
+        assert d.completion_tokens == TOKENS
+        assert len(d.text.split()) >= TOKENS // 4
+
+
+def dropped(samples: dict, reason: str) -> float:  # type: ignore[type-arg]
+    return metric(
+        samples, "llm_monitor_activations_dropped_total", model_name=SERVED_NAME, reason=reason
+    )
+
+
+def test_sidecar_never_started(stack: Stack) -> None:
+    """With nothing listening, every request completes with the same output; the rows
+    dropped meanwhile are reported to the sidecar that comes up later."""
+    done = chat_concurrently(stack, workload(16), TOKENS, ignore_eos=True)
+    assert_normal(done)
+    sidecar = stack.start_sidecar_process()
+    try:
+        assert wait_until(
+            lambda: metric(sidecar.metrics(), "llm_monitor_capture_up", layer="15") == 1.0, 30
+        )
+        chat(stack, "Say hi.", max_tokens=4)
+        assert wait_until(lambda: dropped(sidecar.metrics(), "sidecar_unavailable") > 0, 30)
+    finally:
+        sidecar.stop()
+
+
+def test_sidecar_killed_mid_run(stack: Stack) -> None:
+    """kill -9 of the sidecar while requests stream: they all complete normally."""
+    sidecar = stack.start_sidecar_process()
+    assert wait_until(
+        lambda: metric(sidecar.metrics(), "llm_monitor_capture_up", layer="15") == 1.0, 30
+    )
+    results: list[Completion] = []
+    runner = threading.Thread(
+        target=lambda: results.extend(
+            chat_concurrently(stack, workload(16), TOKENS, ignore_eos=True)
+        )
+    )
+    runner.start()
+    time.sleep(1.0)
+    os.kill(sidecar.proc.pid, signal.SIGKILL)
+    runner.join(600)
+    assert not runner.is_alive()
+    assert_normal(results)
+    restarted = stack.start_sidecar_process()
+    try:
+        assert wait_until(
+            lambda: metric(restarted.metrics(), "llm_monitor_capture_up", layer="15") == 1.0, 30
+        )
+        chat(stack, "Say hi.", max_tokens=4)
+        assert wait_until(
+            lambda: dropped(restarted.metrics(), "sidecar_unavailable")
+            + dropped(restarted.metrics(), "lost_in_transit")
+            > 0,
+            30,
+        )
+    finally:
+        restarted.stop()
+
+
+def test_sidecar_stalled(stack: Stack) -> None:
+    """A frozen sidecar (SIGSTOP) never holds up the forward pass: requests complete,
+    the ring buffer overflows and counts its drops, shipped once the sidecar resumes."""
+    sidecar = stack.start_sidecar_process()
+    try:
+        assert wait_until(
+            lambda: metric(sidecar.metrics(), "llm_monitor_capture_up", layer="15") == 1.0, 30
+        )
+        os.kill(sidecar.proc.pid, signal.SIGSTOP)
+        try:
+            heavy = chat_concurrently(stack, workload(32, long=True), TOKENS, ignore_eos=True)
+            assert_normal(heavy)
+            done = chat_concurrently(stack, workload(16), TOKENS, ignore_eos=True)
+            assert_normal(done)
+        finally:
+            os.kill(sidecar.proc.pid, signal.SIGCONT)
+        chat(stack, "Say hi.", max_tokens=4)
+        assert wait_until(lambda: dropped(sidecar.metrics(), "ring_buffer_full") > 0, 60)
+    finally:
+        sidecar.stop()
