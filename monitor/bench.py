@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import psutil
 
 MODEL_NAME = "SmolLM2-135M-Instruct"
 
@@ -156,6 +157,9 @@ def run_overhead(args: argparse.Namespace) -> dict[str, Any]:
         for llm in engines.values():
             _round(llm, 8, 16)  # warm-up, not measured
         before = _scrape(metrics_port)
+        sidecar_cpu = psutil.Process(sidecar.pid)
+        cpu_before = sum(sidecar_cpu.cpu_times()[:2])
+        wall_start = time.perf_counter()
         rounds: dict[str, list[dict[str, float]]] = {k: [] for k in engines}
         order = list(engines)
         for r in range(args.rounds):
@@ -166,6 +170,8 @@ def run_overhead(args: argparse.Namespace) -> dict[str, Any]:
                 )
         time.sleep(2.0)
         after = _scrape(metrics_port)
+        sidecar_cpu_s = sum(sidecar_cpu.cpu_times()[:2]) - cpu_before
+        wall_s = time.perf_counter() - wall_start
     finally:
         sidecar.terminate()
         sidecar.wait(20)
@@ -198,6 +204,8 @@ def run_overhead(args: argparse.Namespace) -> dict[str, Any]:
             "synthetic_probes": synthetic,
             "tokens_scored_by_sidecar": scored,
             "rows_dropped": dropped,
+            "sidecar_cpu_seconds": round(sidecar_cpu_s, 2),
+            "sidecar_cpu_share_of_wall": round(sidecar_cpu_s / wall_s, 4),
         },
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
     }

@@ -87,23 +87,33 @@ class LayerCapture:
             for layer in self.layers
         }
         self.token_sink = torch.full((max_rows,), UNWRITTEN, dtype=torch.int64, device=device)
+        self._written = torch.zeros(len(self.layers) + 1, dtype=torch.int64, device=device)
+        self._slots = {}
+        for layer in self.layers:
+            slot = ops.new_slot()
+            ops.register_residual_sink(slot, self.act_sinks[layer], self.pos_sinks[layer])
+            self._slots[layer] = slot
+        self._id_slot = ops.new_slot()
+        ops.register_id_sink(self._id_slot, self.token_sink)
         self._handles: list[torch.utils.hooks.RemovableHandle] = []
 
     def install(self) -> None:
         """Register the forward hooks (idempotent)."""
         if self._handles:
             return
-        for layer in self.layers:
+        for i, layer in enumerate(self.layers):
             module = self._decoder_layers[layer]
             self._handles.append(
                 module.register_forward_hook(
-                    _residual_hook(self.act_sinks[layer], self.pos_sinks[layer]),
+                    _residual_hook(self._written[i : i + 1], self._slots[layer]),
                     with_kwargs=True,
                 )
             )
         if self._embedding is not None:
             self._handles.append(
-                self._embedding.register_forward_pre_hook(_ids_hook(self.token_sink))
+                self._embedding.register_forward_pre_hook(
+                    _ids_hook(self._written[-1:], self._id_slot)
+                )
             )
 
     def remove(self) -> None:
@@ -144,24 +154,25 @@ class LayerCapture:
         return rows, token_ids
 
 
-def _residual_hook(act_sink: torch.Tensor, pos_sink: torch.Tensor):  # type: ignore[no-untyped-def]
+def _residual_hook(written: torch.Tensor, slot: int):  # type: ignore[no-untyped-def]
     def hook(module: nn.Module, args: tuple, kwargs: dict, output: object) -> None:
         positions = kwargs.get("positions", args[0] if args else None)
         if isinstance(output, tuple) and len(output) == 2 and output[1] is not None:
             hidden, residual = output
         else:
             hidden = output[0] if isinstance(output, tuple) else output
+            assert isinstance(hidden, torch.Tensor)
             residual = torch.zeros_like(hidden)
         if positions is None:
             positions = torch.full((hidden.shape[0],), UNWRITTEN - 1, device=hidden.device)
-        ops.capture_residual(hidden, residual, positions, act_sink, pos_sink)
+        ops.capture_residual(hidden, residual, positions, written, slot)
 
     return hook
 
 
-def _ids_hook(sink: torch.Tensor):  # type: ignore[no-untyped-def]
+def _ids_hook(written: torch.Tensor, slot: int):  # type: ignore[no-untyped-def]
     def hook(module: nn.Module, args: tuple) -> None:
         if args and isinstance(args[0], torch.Tensor) and not args[0].is_floating_point():
-            ops.capture_ids(args[0], sink)
+            ops.capture_ids(args[0], written, slot)
 
     return hook

@@ -30,7 +30,7 @@ class PluginSettings(BaseSettings):
     buffer_batches: int = Field(
         default=512,
         gt=0,
-        description="Ring buffer capacity in captured step-batches; beyond it new ones are dropped.",
+        description="Ring buffer capacity in step-batches; new ones are dropped beyond it.",
     )
     max_message_bytes: int = Field(
         default=8 * 1024 * 1024,

@@ -312,7 +312,7 @@ def wrap_step(
     return execute_model_monitored
 
 
-def patch_worker_class(worker_cls: type, settings: PluginSettings) -> None:
+def patch_worker_class(worker_cls: Any, settings: PluginSettings) -> None:
     """Patch ``load_model`` of a vLLM worker class so each instance gets a monitor."""
     if getattr(worker_cls, "_llm_monitor_patched", False):
         return

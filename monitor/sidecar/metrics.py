@@ -11,6 +11,8 @@ import threading
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from monitor.sidecar.bulk_histogram import BulkHistogram, BulkHistogramChild
+
 SCORE_BUCKETS: tuple[float, ...] = (
     0.01,
     0.05,
@@ -77,7 +79,7 @@ class SidecarMetrics:
             (*model, "concept", "severity"),
             registry=registry,
         )
-        self.probe_score = Histogram(
+        self.probe_score = BulkHistogram(
             "llm_monitor_probe_score",
             "Per-token probe scores.",
             (*model, "concept"),
@@ -131,7 +133,7 @@ class ModelMetrics:
         self._dropped: dict[str, Counter] = {}
         self._rejected: dict[str, Counter] = {}
         self._uncaptured: dict[str, Counter] = {}
-        self._probe_score: dict[str, Histogram] = {}
+        self._probe_score: dict[str, BulkHistogramChild] = {}
         self._request_score: dict[str, Histogram] = {}
         self._capture_up: dict[int, Gauge] = {}
         self._alerts: dict[tuple[str, str], Counter] = {}
@@ -158,7 +160,7 @@ class ModelMetrics:
             )
         return child
 
-    def probe_score(self, concept: str) -> Histogram:
+    def probe_score(self, concept: str) -> BulkHistogramChild:
         child = self._probe_score.get(concept)
         if child is None:
             child = self._probe_score[concept] = self._f.probe_score.labels(

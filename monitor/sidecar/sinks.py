@@ -73,9 +73,9 @@ class MetricsSink:
         self._metrics = metrics
 
     def on_tokens(self, scores: TokenScores) -> None:
-        hist = self._metrics.model(scores.model_name).probe_score(scores.concept)
-        for value in scores.scores.tolist():
-            hist.observe(value)
+        self._metrics.model(scores.model_name).probe_score(scores.concept).observe_many(
+            scores.scores
+        )
 
     def on_request_finished(self, result: RequestResult) -> None:
         if result.end != "finished":

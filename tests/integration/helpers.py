@@ -9,7 +9,14 @@ import numpy as np
 from openai import OpenAI
 
 from tests.integration.reference import Reference, cosine_rows
-from tests.integration.stack import SERVED_NAME, ActivationRecorder, Stack, metric, scrape, wait_until
+from tests.integration.stack import (
+    SERVED_NAME,
+    ActivationRecorder,
+    Stack,
+    metric,
+    scrape,
+    wait_until,
+)
 
 
 @dataclass

@@ -215,7 +215,10 @@ class Stack:
         env.update(extra_env or {})
         log = (self.workdir / "vllm.log").open("wb")
         self.vllm = subprocess.Popen(
-            vllm_command(settings), env=env, stdout=log, stderr=subprocess.STDOUT,
+            vllm_command(settings),
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         deadline = time.monotonic() + VLLM_START_TIMEOUT_S

@@ -113,8 +113,7 @@ def test_metrics_show_scored_tokens(live: Stack) -> None:
     port = live.sidecar.metrics_port if live.sidecar else 0
     chat(live, "Name a colour.", max_tokens=4)
     assert wait_until(
-        lambda: metric(scrape(port), "llm_monitor_tokens_scored_total", model_name=SERVED_NAME)
-        > 0,
+        lambda: metric(scrape(port), "llm_monitor_tokens_scored_total", model_name=SERVED_NAME) > 0,
         30,
     )
     samples = scrape(port)

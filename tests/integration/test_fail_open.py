@@ -78,9 +78,11 @@ def test_sidecar_killed_mid_run(stack: Stack) -> None:
         )
         chat(stack, "Say hi.", max_tokens=4)
         assert wait_until(
-            lambda: dropped(restarted.metrics(), "sidecar_unavailable")
-            + dropped(restarted.metrics(), "lost_in_transit")
-            > 0,
+            lambda: (
+                dropped(restarted.metrics(), "sidecar_unavailable")
+                + dropped(restarted.metrics(), "lost_in_transit")
+                > 0
+            ),
             30,
         )
     finally:

@@ -141,13 +141,20 @@ def test_model_without_decoder_layers_is_refused() -> None:
 def test_ops_write_only_the_first_rows() -> None:
     act_sink = torch.zeros(4, 2)
     pos_sink = torch.full((4,), UNWRITTEN)
+    slot = ops.new_slot()
+    ops.register_residual_sink(slot, act_sink, pos_sink)
+    written = torch.zeros(1, dtype=torch.int64)
     hidden, residual = torch.ones(2, 2), torch.full((2, 2), 2.0)
-    ops.capture_residual(hidden, residual, torch.tensor([[5, 6]]), act_sink, pos_sink)
+    ops.capture_residual(hidden, residual, torch.tensor([[5, 6]]), written, slot)
     assert act_sink.tolist() == [[3.0, 3.0], [3.0, 3.0], [0.0, 0.0], [0.0, 0.0]]
     assert pos_sink.tolist() == [5, 6, UNWRITTEN, UNWRITTEN]
+    assert written.item() == 2
     sink = torch.full((3,), UNWRITTEN)
-    ops.capture_ids(torch.tensor([9, 8, 7, 6]), sink)
+    id_slot = ops.new_slot()
+    ops.register_id_sink(id_slot, sink)
+    ops.capture_ids(torch.tensor([9, 8, 7, 6]), written, id_slot)
     assert sink.tolist() == [9, 8, 7]
+    assert written.item() == 3
 
 
 @pytest.mark.usefixtures("_reset_dynamo")

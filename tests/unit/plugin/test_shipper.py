@@ -5,7 +5,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pytest
 import torch
 
 from monitor.plugin.batch import CapturedBatch
