@@ -146,10 +146,13 @@ class WorkerMonitor:
             self.capture = None
             self.capture_error = f"capture could not be installed: {exc!r}"
             log.exception("llm-monitor: %s; vLLM keeps serving unmonitored", self.capture_error)
-        self._start_shipper()
+            self._start_shipper()  # to report the failure; otherwise after the self-test
 
     def self_test(self, worker: Any) -> None:
-        """Prove the capture fires through the compiled model; log the verdict."""
+        """Prove the capture fires through the compiled model; log the verdict.
+
+        The shipper starts afterwards, so the sidecar's first Hello carries the verdict.
+        """
         if self.capture is None:
             return
         try:
@@ -177,6 +180,7 @@ class WorkerMonitor:
             log.exception("llm-monitor: %s", self.capture_error)
         finally:
             self.capture.arm_all()
+            self._start_shipper()
 
     def _start_shipper(self) -> None:
         if self.shipper is not None:

@@ -75,6 +75,8 @@ class Pipeline:
         self._metrics = metrics
         self._probe_sets = dict(probe_sets)
         self._sinks = list(sinks)
+        # Sinks that want per-request token scores (the metrics sink observes per batch).
+        self._token_sinks = [sink for sink in self._sinks if getattr(sink, "wants_tokens", True)]
         self._activation_sinks = list(activation_sinks)
         self._queue: queue.Queue[DecodedBatch] = queue.Queue(maxsize=queue_size)
         self._max_bytes = max_queue_bytes
@@ -202,6 +204,10 @@ class Pipeline:
         probe_set = self._probe_sets.get(batch.layer)
         scores = probe_set.score(batch.activations) if probe_set is not None else None
         model.tokens_scored.inc(batch.rows)
+        if scores is not None and probe_set is not None:
+            # One histogram update per concept and batch, not per request.
+            for j, probe in enumerate(probe_set.probes):
+                model.probe_score(probe.concept).observe_many(scores[:, j])
         now = self._clock()
         with self._lock:
             for rows in group_rows(batch.row_request):
@@ -215,12 +221,14 @@ class Pipeline:
                     state.rows += len(rows)
                 if scores is None or probe_set is None:
                     continue
-                token_ids = batch.token_ids[rows]
+                request_scores = scores[rows]
+                per_probe = request_scores.T.tolist()
                 for j, probe in enumerate(probe_set.probes):
-                    values = scores[rows, j]
                     aggregate = None
                     if state is not None:
-                        aggregate = state.aggregator(probe).update(values.tolist())
+                        aggregate = state.aggregator(probe).update(per_probe[j])
+                    if not self._token_sinks:
+                        continue
                     self._emit_tokens(
                         TokenScores(
                             model_name=batch.model_name,
@@ -228,8 +236,8 @@ class Pipeline:
                             concept=probe.concept,
                             layer=batch.layer,
                             positions=positions,
-                            token_ids=token_ids,
-                            scores=values,
+                            token_ids=batch.token_ids[rows],
+                            scores=request_scores[:, j],
                             aggregate=aggregate,
                             threshold=probe.threshold,
                         )
@@ -304,7 +312,7 @@ class Pipeline:
                 self._error(key[0], f"in sink {type(sink).__name__}", exc)
 
     def _emit_tokens(self, scores: TokenScores) -> None:
-        for sink in self._sinks:
+        for sink in self._token_sinks:
             try:
                 sink.on_tokens(scores)
             except Exception as exc:

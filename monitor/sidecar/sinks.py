@@ -43,7 +43,10 @@ class RequestResult:
 
 
 class ScoreSink(Protocol):
-    """Receives scores from the pipeline worker thread; must not block for long."""
+    """Receives scores from the pipeline worker thread; must not block for long.
+
+    A sink may set ``wants_tokens = False`` to receive only finished requests.
+    """
 
     def on_tokens(self, scores: TokenScores) -> None:
         """New token scores for one request and concept."""
@@ -67,15 +70,19 @@ class ActivationSink(Protocol):
 
 
 class MetricsSink:
-    """Observes token scores and finished requests' scores into histograms."""
+    """Observes finished requests' aggregated scores into a histogram.
+
+    Per-token scores are observed by the pipeline once per batch (cheaper than once per
+    request), so this sink declares ``wants_tokens = False``.
+    """
+
+    wants_tokens = False
 
     def __init__(self, metrics: SidecarMetrics) -> None:
         self._metrics = metrics
 
     def on_tokens(self, scores: TokenScores) -> None:
-        self._metrics.model(scores.model_name).probe_score(scores.concept).observe_many(
-            scores.scores
-        )
+        """Not called (``wants_tokens`` is False)."""
 
     def on_request_finished(self, result: RequestResult) -> None:
         if result.end != "finished":

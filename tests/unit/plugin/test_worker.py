@@ -102,7 +102,7 @@ def expected_labels(spec: list[tuple[str, int, int]]) -> list[tuple[str, int, in
 # -- start-up --------------------------------------------------------------------------
 
 
-def test_attach_installs_capture_and_starts_the_shipper(
+def test_attach_installs_capture_and_the_self_test_starts_the_shipper(
     fake_shipper: type[FakeShipper], worker: FakeWorker
 ) -> None:
     mon = WorkerMonitor(settings(ingest_token="s3cret", max_message_bytes=1234))
@@ -111,14 +111,15 @@ def test_attach_installs_capture_and_starts_the_shipper(
     assert mon.layers == [2]  # the middle of 4 layers by default
     assert mon.model_name == "tiny-llama"
     assert worker.vllm_config.additional_config["llm_monitor"]["layers"] == [2]
+    assert not mon.hello().capture_ok  # not before the self-test
+    assert fake_shipper.instances == []  # the first Hello must carry the verdict
+
+    mon.self_test(worker)
     (shipper,) = fake_shipper.instances
     assert shipper.started
     assert shipper.address == "127.0.0.1:1"
     assert shipper.kwargs["token"] == "s3cret"
     assert shipper.kwargs["max_message_bytes"] == 1234
-    assert not mon.hello().capture_ok  # not before the self-test
-
-    mon.self_test(worker)
     assert worker.model_runner.dummy_runs == [16]
     assert mon.capture_ok
     hello = mon.hello()
