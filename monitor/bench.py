@@ -186,11 +186,17 @@ def run_overhead(args: argparse.Namespace) -> dict[str, Any]:
         "llm_monitor_activations_dropped_total", 0.0
     )
     unmonitored, monitored = rate("unmonitored"), rate("monitored")
+    paired = [
+        m["tokens_per_s"] / u["tokens_per_s"]
+        for m, u in zip(rounds["monitored"], rounds["unmonitored"], strict=True)
+    ]
     return {
         "benchmark": "overhead",
         "tokens_per_s_unmonitored": round(unmonitored, 2),
         "tokens_per_s_monitored": round(monitored, 2),
         "throughput_ratio": round(monitored / unmonitored, 4),
+        "paired_round_ratios": [round(r, 4) for r in paired],
+        "median_paired_ratio": round(float(np.median(paired)), 4),
         "rounds": rounds,
         "workload": {
             "concurrent_requests": args.requests,

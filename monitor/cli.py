@@ -135,7 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
     overhead.add_argument("--probe-dir", type=Path, help="probes to score with (default: shipped)")
     overhead.add_argument("--requests", type=int, default=64, help="concurrent requests per round")
     overhead.add_argument("--tokens", type=int, default=128, help="generated tokens per request")
-    overhead.add_argument("--rounds", type=int, default=3, help="rounds per engine (alternating)")
+    overhead.add_argument(
+        "--rounds", type=int, default=6, help="rounds per engine (alternating order)"
+    )
     overhead.add_argument("--enforce-eager", action="store_true", help="eager mode, no compile")
     overhead.set_defaults(func=cmd_bench)
     return parser

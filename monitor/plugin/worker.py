@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import time
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -19,6 +18,7 @@ import numpy as np
 import torch
 
 from monitor import __version__
+from monitor.logutil import RateLimitedLog
 from monitor.plugin.batch import CapturedBatch
 from monitor.plugin.capture import UNWRITTEN, LayerCapture
 from monitor.plugin.labels import LabelMismatch, label_rows
@@ -36,25 +36,6 @@ from monitor.v1 import monitor_pb2
 log = logging.getLogger("vllm.llm_monitor")
 
 REASON_PREFIX_CACHE = "prefix_cache"
-
-
-class RateLimitedLog:
-    """Log a repeated problem at most once per interval, with a count of the rest."""
-
-    def __init__(self, interval_s: float = 30.0) -> None:
-        self._interval = interval_s
-        self._last: dict[str, float] = {}
-        self._suppressed: dict[str, int] = {}
-
-    def warning(self, key: str, msg: str, *args: object) -> None:
-        """Log ``msg`` unless ``key`` was logged within the interval."""
-        now = time.monotonic()
-        if now - self._last.get(key, -1e9) < self._interval:
-            self._suppressed[key] = self._suppressed.get(key, 0) + 1
-            return
-        extra = self._suppressed.pop(key, 0)
-        self._last[key] = now
-        log.warning(msg + (f" ({extra} similar since last report)" if extra else ""), *args)
 
 
 def batch_order(runner: Any) -> list[str]:
@@ -99,7 +80,7 @@ class WorkerMonitor:
         self.row_offset = 0
         self.steps = 0
         self._pending_finished: list[str] = []
-        self._log = RateLimitedLog()
+        self._logs: dict[str, RateLimitedLog] = {}
         self.shipper: Shipper | None = None
 
     # -- start-up ---------------------------------------------------------------------
@@ -270,7 +251,10 @@ class WorkerMonitor:
     def _drop(self, reason: str, rows: int, msg: str, *args: object) -> None:
         self.drops.add(reason, rows)
         self.row_offset += rows * len(self.layers)
-        self._log.warning(reason, "llm-monitor: " + msg, *args)
+        limited = self._logs.get(reason)
+        if limited is None:
+            limited = self._logs[reason] = RateLimitedLog(log, interval_s=30.0)
+        limited.warning("llm-monitor: " + msg, *args)
 
     def step_error(self, n: int) -> None:
         """Count a step lost to an unexpected error in the monitor."""

@@ -13,8 +13,8 @@ from typing import Protocol
 
 import grpc
 
+from monitor.logutil import RateLimitedLog
 from monitor.sidecar.batches import BadBatch, DecodedBatch, decode_batch
-from monitor.sidecar.logutil import RateLimitedLog
 from monitor.sidecar.metrics import SidecarMetrics
 from monitor.v1 import monitor_pb2, monitor_pb2_grpc
 

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from monitor.logutil import RateLimitedLog
 from monitor.sidecar.aggregate import Aggregator, make_aggregator
 from monitor.sidecar.batches import DecodedBatch
-from monitor.sidecar.logutil import RateLimitedLog
 from monitor.sidecar.metrics import SidecarMetrics
 from monitor.sidecar.probes import Probe
 from monitor.sidecar.scoring import ProbeSet

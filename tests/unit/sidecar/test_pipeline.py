@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from prometheus_client import CollectorRegistry
 
+from monitor.logutil import RateLimitedLog
 from monitor.sidecar.batches import DecodedBatch, decode_batch
-from monitor.sidecar.logutil import RateLimitedLog
 from monitor.sidecar.metrics import SidecarMetrics
 from monitor.sidecar.pipeline import Pipeline
 from monitor.sidecar.probes import Probe

@@ -1,4 +1,7 @@
-"""Rate-limited logging: repeated errors become one line per interval, not one per item."""
+"""Rate-limited logging: repeated errors become one line per interval, not one per item.
+
+Shared by the plugin and the sidecar (neither imports the other).
+"""
 
 from __future__ import annotations
 
