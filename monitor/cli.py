@@ -78,6 +78,62 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _probes_pipeline():  # type: ignore[no-untyped-def]
+    """The offline toolkit (``probes``), imported only by the commands that need it."""
+    try:
+        from probes import pipeline
+    except ImportError as exc:
+        raise SystemExit(
+            f"llm-monitor: the probe toolkit is not installed ({exc}); "
+            "install llm-monitor with its 'train' extra from a source checkout"
+        ) from None
+    return pipeline
+
+
+def _model_dir(path: Path | None) -> Path:
+    from monitor import model
+
+    return path or model.prepare(model.ModelSettings(), check=False)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Fit, calibrate and write probes."""
+    pipeline = _probes_pipeline()
+    from monitor.launch import SHIPPED_PROBES
+
+    settings = pipeline.TrainSettings(
+        model_dir=_model_dir(args.model),
+        model_name=args.model_name,
+        out_dir=args.out or SHIPPED_PROBES / args.model_name,
+        concepts=tuple(args.concepts),
+        data_dir=args.data_dir or pipeline.DATA_DIR,
+        layers=tuple(args.layers),
+        limit=args.limit,
+    )
+    summary = pipeline.train(settings)
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Evaluate a probe on a labelled JSONL file."""
+    pipeline = _probes_pipeline()
+    from monitor.launch import SHIPPED_PROBES
+
+    probe = args.probe or (args.probe_dir or SHIPPED_PROBES / args.model_name) / (
+        f"{args.concept}.probe.json"
+    )
+    if not probe.is_file():
+        raise SystemExit(f"llm-monitor: no probe at {probe} (train one with llm-monitor train)")
+    if not args.data.is_file():
+        raise SystemExit(f"llm-monitor: no data file at {args.data}")
+    result = pipeline.evaluate_file(
+        _model_dir(args.model), probe, args.data, args.json, args.concept
+    )
+    print(json.dumps(result, indent=2))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     from monitor import model
@@ -120,6 +176,44 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
 
     model.add_subcommands(sub)
+
+    train = sub.add_parser(
+        "train",
+        help="fit probes from labelled JSONL through the serving path",
+        description="Collect activations with vLLM and the plugin, sweep layers, fit logistic "
+        "probes, calibrate thresholds at 1%% FPR on benign traffic, write *.probe.json.",
+    )
+    train.add_argument("--model", type=Path, help="model directory (default: prepared default)")
+    train.add_argument("--model-name", default="SmolLM2-135M-Instruct", help="served model name")
+    train.add_argument("--out", type=Path, help="output directory (default: shipped artifacts)")
+    train.add_argument(
+        "--concepts",
+        nargs="+",
+        default=["deception", "eval_awareness", "misuse"],
+        help="concepts to train (files <data-dir>/<concept>.jsonl)",
+    )
+    train.add_argument("--data-dir", type=Path, help="labelled JSONL directory (default: ours)")
+    train.add_argument(
+        "--layers", type=int, nargs="+", default=[6, 10, 15, 20, 24], help="layers to sweep"
+    )
+    train.add_argument("--limit", type=int, help="records per concept and split (quick runs)")
+    train.set_defaults(func=cmd_train)
+
+    ev = sub.add_parser(
+        "eval",
+        help="evaluate a probe on a labelled JSONL file",
+        description="Score FILE with a probe (and a TF-IDF text baseline trained on the same "
+        "training data); report n, AUROC, recall at 1%% FPR and at the calibrated threshold; "
+        "with --json also a ROC plot (PNG) and a markdown report beside it.",
+    )
+    ev.add_argument("--concept", required=True, help="concept to evaluate")
+    ev.add_argument("--data", type=Path, required=True, help="labelled JSONL file")
+    ev.add_argument("--json", type=Path, help="write the metrics here (and .roc.png, .md)")
+    ev.add_argument("--probe", type=Path, help="probe file (default: from --probe-dir)")
+    ev.add_argument("--probe-dir", type=Path, help="probe directory (default: shipped)")
+    ev.add_argument("--model", type=Path, help="model directory (default: prepared default)")
+    ev.add_argument("--model-name", default="SmolLM2-135M-Instruct", help="served model name")
+    ev.set_defaults(func=cmd_eval)
 
     bench = sub.add_parser("bench", help="benchmarks, printing JSON")
     bench_sub = bench.add_subparsers(dest="bench", metavar="BENCH", required=True)

@@ -1,0 +1,477 @@
+"""Fitting linear probes on token activations, choosing the layer, and calibrating them.
+
+A probe is token-level logistic regression: every token an example contributes is
+labelled with the example's label, features are standardised (the mean and scale go
+into the artifact's ``normalization``), and the request score is the aggregation of
+token probabilities that the sidecar computes at serving time. The regularisation
+strength ``C`` and the aggregation are chosen on the validation split by AUROC of
+aggregated scores; the final probe is the one trained on the training split with the
+chosen ``C``. The artifact reproduces scikit-learn's ``predict_proba``::
+
+    sigmoid(weights . ((a - mean) / scale) + bias) == LogisticRegression.predict_proba(
+        StandardScaler.transform(a))[:, 1]
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import warnings
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+import sklearn
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
+
+from monitor.sidecar.aggregate import make_aggregator
+from monitor.sidecar.probes import Aggregation, Normalization, Probe
+from monitor.sidecar.scoring import ProbeSet
+from probes.aggregation import DEFAULT_CANDIDATES, AggregationChoice, choose_aggregation, describe
+from probes.metrics import ONE_PERCENT, alert_rate, auroc, calibrate_threshold
+
+#: Threshold written into a freshly fitted probe; :func:`calibrate_probe` replaces it.
+PLACEHOLDER_THRESHOLD = 0.5
+DEFAULT_C_GRID: tuple[float, ...] = (0.001, 0.01, 0.1, 1.0, 10.0)
+
+
+class ActivationExample(Protocol):
+    """What the fitting code reads from an example (``Example`` or any look-alike)."""
+
+    @property
+    def activations(self) -> npt.NDArray[np.floating[Any]]:
+        """``[n_tokens, d_model]`` activations of the tokens the probe reads, in position order."""
+        ...
+
+    @property
+    def label(self) -> int:
+        """1 when the concept is present, else 0."""
+        ...
+
+
+@dataclass(frozen=True, eq=False)
+class Example:
+    """One labelled example's activations at one layer."""
+
+    activations: npt.NDArray[np.float32]  # [n_tokens, d_model]
+    label: int
+    family: str = ""
+    split: str = ""
+    id: str = ""
+
+
+@dataclass(frozen=True)
+class CResult:
+    """Validation result of one regularisation strength."""
+
+    C: float
+    val_auroc: float
+    aggregation: Aggregation
+    converged: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "C": self.C,
+            "val_auroc": self.val_auroc,
+            "aggregation": describe(self.aggregation),
+            "converged": self.converged,
+        }
+
+
+@dataclass(frozen=True)
+class FitReport:
+    """What ``fit_probe`` tried and chose."""
+
+    concept: str
+    layer: int
+    C: float
+    aggregation: Aggregation
+    val_auroc: float
+    train_auroc: float
+    c_search: tuple[CResult, ...]
+    aggregation_search: AggregationChoice
+    n_examples: dict[str, int]
+    n_pos: dict[str, int]
+    n_tokens: dict[str, int]
+    families: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "concept": self.concept,
+            "layer": self.layer,
+            "C": self.C,
+            "aggregation": describe(self.aggregation),
+            "val_auroc": self.val_auroc,
+            "train_auroc": self.train_auroc,
+            "C_search": [r.to_dict() for r in self.c_search],
+            "aggregation_search": self.aggregation_search.to_dict(),
+            "n_examples": dict(self.n_examples),
+            "n_pos": dict(self.n_pos),
+            "n_tokens": dict(self.n_tokens),
+            "families": {k: dict(v) for k, v in self.families.items()},
+        }
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _check_examples(
+    examples: Sequence[ActivationExample], split: str, d_model: int | None = None
+) -> int:
+    """Validate shapes, labels and values; return d_model."""
+    if not examples:
+        raise ValueError(f"{split}: no examples")
+    labels = set()
+    for i, ex in enumerate(examples):
+        acts = np.asarray(ex.activations)
+        if acts.ndim != 2:
+            raise ValueError(
+                f"{split}[{i}]: activations must be [n_tokens, d_model], got {list(acts.shape)}"
+            )
+        if d_model is None:
+            d_model = int(acts.shape[1])
+        if acts.shape[1] != d_model:
+            raise ValueError(f"{split}[{i}]: d_model {acts.shape[1]}, expected {d_model}")
+        if acts.shape[0] == 0:
+            raise ValueError(f"{split}[{i}]: example has no tokens")
+        if not np.all(np.isfinite(acts)):
+            raise ValueError(f"{split}[{i}]: activations contain NaN or infinite values")
+        if ex.label not in (0, 1):
+            raise ValueError(f"{split}[{i}]: label must be 0 or 1, got {ex.label!r}")
+        labels.add(int(ex.label))
+    if labels != {0, 1}:
+        only = "positives" if labels == {1} else "negatives"
+        raise ValueError(f"{split}: needs both classes, has only {only} ({len(examples)} examples)")
+    assert d_model is not None
+    return d_model
+
+
+def _labels(examples: Sequence[ActivationExample]) -> npt.NDArray[np.int64]:
+    return np.array([int(ex.label) for ex in examples], dtype=np.int64)
+
+
+def _token_matrix(
+    examples: Sequence[ActivationExample],
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+    """All tokens stacked ``[N, d]`` (float64) and each token's example label ``[N]``."""
+    x = np.concatenate([np.asarray(ex.activations, dtype=np.float64) for ex in examples])
+    y = np.concatenate(
+        [np.full(len(ex.activations), int(ex.label), dtype=np.int64) for ex in examples]
+    )
+    return x, y
+
+
+def _families(examples: Sequence[ActivationExample]) -> dict[str, int]:
+    return dict(Counter(str(getattr(ex, "family", "") or "") for ex in examples))
+
+
+def probe_from_sklearn(
+    scaler: StandardScaler,
+    model: LogisticRegression,
+    *,
+    concept: str,
+    model_name: str,
+    layer: int,
+    threshold: float = PLACEHOLDER_THRESHOLD,
+    aggregation: Aggregation | None = None,
+    training: Mapping[str, Any] | None = None,
+) -> Probe:
+    """The artifact for a fitted ``StandardScaler`` + binary ``LogisticRegression``.
+
+    ``scaler.mean_``/``scaler.scale_`` become the normalisation and ``coef_``/``intercept_``
+    the weights and bias, so the artifact's ``sigmoid(w . ((a - mean) / scale) + b)`` is
+    ``model.predict_proba(scaler.transform(a))[:, 1]``.
+    """
+    coef = np.asarray(model.coef_, dtype=np.float64)
+    if coef.shape[0] != 1 or list(model.classes_) != [0, 1]:
+        raise ValueError("expected a binary LogisticRegression fitted on labels 0/1")
+    d = coef.shape[1]
+    mean = np.zeros(d) if scaler.mean_ is None else np.asarray(scaler.mean_, dtype=np.float64)
+    scale = np.ones(d) if scaler.scale_ is None else np.asarray(scaler.scale_, dtype=np.float64)
+    return Probe(
+        concept=concept,
+        model_name=model_name,
+        layer=layer,
+        d_model=d,
+        normalization=Normalization(mean=mean.tolist(), scale=scale.tolist()),
+        weights=coef[0].tolist(),
+        bias=float(model.intercept_[0]),
+        threshold=threshold,
+        aggregation=aggregation or Aggregation(),
+        training=dict(training or {}),
+    )
+
+
+def token_scores(
+    probe: Probe, examples: Iterable[ActivationExample]
+) -> list[npt.NDArray[np.float32]]:
+    """Per-example token scores, computed by the sidecar's ``ProbeSet`` (float32)."""
+    probe_set = ProbeSet([probe])
+    out = []
+    for ex in examples:
+        acts = np.ascontiguousarray(ex.activations, dtype=np.float32)
+        if acts.ndim == 2 and acts.shape[0] == 0:
+            out.append(np.zeros(0, dtype=np.float32))
+            continue
+        out.append(probe_set.score(acts)[:, 0])
+    return out
+
+
+def score_examples(probe: Probe, examples: Iterable[ActivationExample]) -> npt.NDArray[np.float64]:
+    """Request scores as the sidecar computes them: ``ProbeSet`` token scores, in position
+    order, folded by the probe's aggregator (an example without tokens scores 0.0)."""
+    scores = []
+    for s in token_scores(probe, examples):
+        scores.append(make_aggregator(probe.aggregation).update(s.tolist()))
+    return np.array(scores, dtype=np.float64)
+
+
+# --------------------------------------------------------------------------- fitting
+
+
+def fit_probe(
+    train_examples: Sequence[ActivationExample],
+    val_examples: Sequence[ActivationExample],
+    *,
+    concept: str,
+    model_name: str,
+    layer: int,
+    C_grid: Sequence[float] = DEFAULT_C_GRID,
+    aggregation_candidates: Sequence[Aggregation] = DEFAULT_CANDIDATES,
+    max_iter: int = 2000,
+    random_state: int = 0,
+) -> tuple[Probe, FitReport]:
+    """Fit a token-level logistic-regression probe; choose ``C`` and aggregation on validation.
+
+    For each ``C`` in ``C_grid`` (tried in ascending order), a ``LogisticRegression``
+    (L2, ``class_weight="balanced"``, lbfgs) is fitted on the standardised training
+    tokens; validation token scores are computed through the artifact (as the sidecar
+    would) and the best aggregation among ``aggregation_candidates`` is found by
+    validation AUROC. The ``C`` with the best aggregated validation AUROC wins (ties:
+    the smaller ``C``, i.e. the stronger regularisation). The returned probe carries the
+    placeholder threshold :data:`PLACEHOLDER_THRESHOLD` until :func:`calibrate_probe`.
+    """
+    if not C_grid:
+        raise ValueError("C_grid is empty")
+    for c in C_grid:
+        if not (c > 0 and math.isfinite(c)):
+            raise ValueError(f"C must be finite and > 0, got {c}")
+    d_model = _check_examples(train_examples, "train")
+    _check_examples(val_examples, "validation", d_model)
+
+    x_train, y_train = _token_matrix(train_examples)
+    scaler = StandardScaler().fit(x_train)
+    z_train = scaler.transform(x_train)
+    val_labels = _labels(val_examples)
+
+    best: tuple[CResult, LogisticRegression, AggregationChoice] | None = None
+    c_results: list[CResult] = []
+    for c in sorted(float(c) for c in C_grid):
+        model = LogisticRegression(
+            C=c, class_weight="balanced", max_iter=max_iter, random_state=random_state
+        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ConvergenceWarning)
+            model.fit(z_train, y_train)
+        converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
+        candidate = probe_from_sklearn(
+            scaler, model, concept=concept, model_name=model_name, layer=layer
+        )
+        choice = choose_aggregation(
+            token_scores(candidate, val_examples), val_labels, aggregation_candidates
+        )
+        result = CResult(
+            C=c, val_auroc=choice.best_auroc, aggregation=choice.best, converged=converged
+        )
+        c_results.append(result)
+        if best is None or result.val_auroc > best[0].val_auroc:
+            best = (result, model, choice)
+    assert best is not None
+    chosen, model, choice = best
+
+    splits = {"train": train_examples, "validation": val_examples}
+    n_examples = {k: len(v) for k, v in splits.items()}
+    n_pos = {k: int(_labels(v).sum()) for k, v in splits.items()}
+    n_tokens = {k: int(sum(len(ex.activations) for ex in v)) for k, v in splits.items()}
+    families = {k: _families(v) for k, v in splits.items()}
+
+    training: dict[str, Any] = {
+        "method": "token-level logistic regression (L2, class_weight=balanced), standardised",
+        "n_examples": n_examples,
+        "n_pos": n_pos,
+        "n_tokens": n_tokens,
+        "families": families,
+        "C": chosen.C,
+        "C_search": [r.to_dict() for r in c_results],
+        "aggregation_search": choice.to_dict(),
+        "val_auroc": chosen.val_auroc,
+        "converged": chosen.converged,
+        "sklearn_version": sklearn.__version__,
+        "numpy_version": np.__version__,
+        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "calibrated": False,
+    }
+    probe = probe_from_sklearn(
+        scaler,
+        model,
+        concept=concept,
+        model_name=model_name,
+        layer=layer,
+        aggregation=chosen.aggregation,
+    )
+    train_auroc = auroc(score_examples(probe, train_examples), _labels(train_examples))
+    training["train_auroc"] = train_auroc
+    probe = probe.model_copy(update={"training": training})
+    report = FitReport(
+        concept=concept,
+        layer=layer,
+        C=chosen.C,
+        aggregation=chosen.aggregation,
+        val_auroc=chosen.val_auroc,
+        train_auroc=train_auroc,
+        c_search=tuple(c_results),
+        aggregation_search=choice,
+        n_examples=n_examples,
+        n_pos=n_pos,
+        n_tokens=n_tokens,
+        families=families,
+    )
+    return probe, report
+
+
+@dataclass(frozen=True)
+class LayerSweep:
+    """Per-layer fits and the layer with the best validation AUROC."""
+
+    best_layer: int
+    fits: dict[int, tuple[Probe, FitReport]]
+
+    @property
+    def best(self) -> tuple[Probe, FitReport]:
+        return self.fits[self.best_layer]
+
+    def table(self) -> list[dict[str, Any]]:
+        """One row per layer (ascending): layer, C, aggregation, val/train AUROC, best flag."""
+        rows = []
+        for layer in sorted(self.fits):
+            report = self.fits[layer][1]
+            rows.append(
+                {
+                    "layer": layer,
+                    "C": report.C,
+                    "aggregation": describe(report.aggregation),
+                    "val_auroc": report.val_auroc,
+                    "train_auroc": report.train_auroc,
+                    "best": layer == self.best_layer,
+                }
+            )
+        return rows
+
+
+def split_examples(
+    examples: Iterable[ActivationExample], train_split: str = "train", val_split: str = "validation"
+) -> tuple[list[ActivationExample], list[ActivationExample]]:
+    """Training and validation examples by their ``split`` attribute (others are ignored)."""
+    train: list[ActivationExample] = []
+    val: list[ActivationExample] = []
+    for ex in examples:
+        split = getattr(ex, "split", "")
+        if split == train_split:
+            train.append(ex)
+        elif split == val_split:
+            val.append(ex)
+    return train, val
+
+
+def layer_sweep(
+    examples_by_layer: Mapping[int, Sequence[ActivationExample]],
+    *,
+    concept: str,
+    model_name: str,
+    train_split: str = "train",
+    val_split: str = "validation",
+    C_grid: Sequence[float] = DEFAULT_C_GRID,
+    aggregation_candidates: Sequence[Aggregation] = DEFAULT_CANDIDATES,
+    max_iter: int = 2000,
+    random_state: int = 0,
+) -> LayerSweep:
+    """``fit_probe`` on every layer; the best layer has the highest validation AUROC.
+
+    ``examples_by_layer[layer]`` holds that layer's examples, split into training and
+    validation by their ``split`` attribute (``"train"`` and ``"validation"``, as in the
+    labelled JSONL records; other splits are left out). Ties go to the lower layer.
+    """
+    if not examples_by_layer:
+        raise ValueError("examples_by_layer is empty")
+    fits: dict[int, tuple[Probe, FitReport]] = {}
+    for layer in sorted(examples_by_layer):
+        train, val = split_examples(examples_by_layer[layer], train_split, val_split)
+        fits[layer] = fit_probe(
+            train,
+            val,
+            concept=concept,
+            model_name=model_name,
+            layer=layer,
+            C_grid=C_grid,
+            aggregation_candidates=aggregation_candidates,
+            max_iter=max_iter,
+            random_state=random_state,
+        )
+    best_layer = min(fits)
+    for layer in sorted(fits):
+        if fits[layer][1].val_auroc > fits[best_layer][1].val_auroc:
+            best_layer = layer
+    return LayerSweep(best_layer=best_layer, fits=fits)
+
+
+# --------------------------------------------------------------------------- calibration
+
+
+def calibrate_probe(
+    probe: Probe,
+    benign_scores: npt.ArrayLike,
+    target_fpr: float = ONE_PERCENT,
+) -> Probe:
+    """A copy of ``probe`` with ``threshold`` set by :func:`calibrate_threshold`.
+
+    ``benign_scores`` are request scores of benign control traffic computed with this
+    probe (:func:`score_examples`); alerts fire on ``score > threshold``. The calibration
+    (target rate, set size, observed rate) is recorded in ``training["calibration"]``.
+    """
+    threshold = calibrate_threshold(benign_scores, target_fpr)
+    if not 0.0 <= threshold <= 1.0:
+        raise ValueError(f"calibrated threshold {threshold} is not a probability")
+    training = dict(probe.training)
+    training["calibrated"] = True
+    training["calibration"] = {
+        "target_fpr": target_fpr,
+        "n_benign": int(np.asarray(benign_scores).size),
+        "observed_fpr": alert_rate(benign_scores, threshold),
+        "rule": "alert when score > threshold",
+        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+    return probe.model_copy(update={"threshold": threshold, "training": training})
+
+
+__all__ = [
+    "DEFAULT_C_GRID",
+    "PLACEHOLDER_THRESHOLD",
+    "ActivationExample",
+    "CResult",
+    "Example",
+    "FitReport",
+    "LayerSweep",
+    "calibrate_probe",
+    "calibrate_threshold",
+    "fit_probe",
+    "layer_sweep",
+    "probe_from_sklearn",
+    "score_examples",
+    "split_examples",
+    "token_scores",
+]
