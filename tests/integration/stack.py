@@ -66,14 +66,22 @@ class ActivationRecorder:
         """Token ids of a request's captured rows, by position."""
         return [t for _, t, _ in sorted(self.rows[request_id], key=lambda r: r[0])]
 
-    def find(self, prompt_ids: list[int]) -> str:
-        """The request whose captured (or cached + captured) tokens start with ``prompt_ids``."""
+    def matching(self, prompt_ids: list[int]) -> list[str]:
+        """Requests whose captured tokens (after any cached prefix) are ``prompt_ids``."""
         matches = []
-        for request_id, rows in self.rows.items():
-            by_pos = {p: t for p, t, _ in rows}
+        for request_id, rows in list(self.rows.items()):
+            by_pos = {p: t for p, t, _ in list(rows)}
+            if not by_pos or min(by_pos) >= len(prompt_ids):
+                continue
             start = min(by_pos)
             if all(by_pos.get(p) == prompt_ids[p] for p in range(start, len(prompt_ids))):
                 matches.append(request_id)
+        return matches
+
+    def find(self, prompt_ids: list[int], timeout: float = 30.0) -> str:
+        """The one request matching ``prompt_ids``, waiting for its rows to arrive."""
+        wait_until(lambda: len(self.matching(prompt_ids)) >= 1, timeout)
+        matches = self.matching(prompt_ids)
         if len(matches) != 1:
             raise AssertionError(f"{len(matches)} captured requests match the prompt")
         return matches[0]
