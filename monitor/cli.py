@@ -96,6 +96,19 @@ def _model_dir(path: Path | None) -> Path:
     return path or model.prepare(model.ModelSettings(), check=False)
 
 
+def _dev_sets(pairs: list[str]) -> dict[str, tuple[Path, ...]]:
+    """``CONCEPT=FILE`` pairs into {concept: files}."""
+    out: dict[str, tuple[Path, ...]] = {}
+    for pair in pairs:
+        concept, sep, path = pair.partition("=")
+        if not sep or not Path(path).is_file():
+            raise SystemExit(
+                f"llm-monitor: --dev-set wants CONCEPT=FILE with an existing file: {pair}"
+            )
+        out[concept] = (*out.get(concept, ()), Path(path))
+    return out
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     """Fit, calibrate and write probes."""
     pipeline = _probes_pipeline()
@@ -109,6 +122,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         data_dir=args.data_dir or pipeline.DATA_DIR,
         layers=tuple(args.layers),
         limit=args.limit,
+        dev_sets=_dev_sets(args.dev_set or []),
     )
     summary = pipeline.train(settings)
     print(json.dumps(summary, indent=2))
@@ -197,6 +211,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--layers", type=int, nargs="+", default=[6, 10, 15, 20, 24], help="layers to sweep"
     )
     train.add_argument("--limit", type=int, help="records per concept and split (quick runs)")
+    train.add_argument(
+        "--dev-set",
+        action="append",
+        metavar="CONCEPT=FILE",
+        help="also evaluate on this labelled JSONL file in the report (repeatable)",
+    )
     train.set_defaults(func=cmd_train)
 
     ev = sub.add_parser(

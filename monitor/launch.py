@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from monitor.sidecar.app import Sidecar
@@ -89,6 +89,9 @@ def plugin_environment(
 def run_up(sidecar_config: SidecarConfig, server: VllmServerSettings) -> int:
     """Start the sidecar, then vLLM; block until Ctrl-C or vLLM exits; stop both."""
     sidecar = Sidecar(sidecar_config)
+    if server.layers is None and sidecar.probe_sets:
+        # capture exactly the layers the loaded probes read
+        server = replace(server, layers=sorted(sidecar.probe_sets))
     sidecar.start()
     stop = threading.Event()
 
