@@ -98,12 +98,15 @@ def _start_sidecar(workdir: Path, probe_dir: Path) -> tuple[subprocess.Popen[byt
     raise RuntimeError("sidecar did not start")
 
 
-def _engine(model_dir: Path, monitored: bool, grpc_port: int, eager: bool) -> Any:
+def _engine(
+    model_dir: Path, monitored: bool, grpc_port: int, eager: bool, layers: list[int]
+) -> Any:
     """A vLLM engine; the plugin is on in its processes iff ``monitored``."""
     from vllm import LLM
 
     os.environ["LLM_MONITOR_PLUGIN_ENABLED"] = "1" if monitored else "0"
     os.environ["LLM_MONITOR_PLUGIN_SIDECAR_ADDRESS"] = f"127.0.0.1:{grpc_port}"
+    os.environ["LLM_MONITOR_PLUGIN_LAYERS"] = json.dumps(layers)
     try:
         return LLM(
             model=str(model_dir),
@@ -115,6 +118,7 @@ def _engine(model_dir: Path, monitored: bool, grpc_port: int, eager: bool) -> An
         )
     finally:
         os.environ.pop("LLM_MONITOR_PLUGIN_ENABLED", None)
+        os.environ.pop("LLM_MONITOR_PLUGIN_LAYERS", None)
 
 
 def _workload(n: int) -> list[list[dict[str, str]]]:
@@ -139,6 +143,7 @@ def run_overhead(args: argparse.Namespace) -> dict[str, Any]:
     """Run the interleaved benchmark; return the JSON-ready result."""
     from monitor import model
     from monitor.launch import shipped_probe_dir
+    from monitor.sidecar.probes import load_probe_dir
 
     model_dir = args.model or model.prepare(model.ModelSettings(), check=False)
     workdir = Path(tempfile.mkdtemp(prefix="llm-monitor-bench-"))
@@ -148,11 +153,12 @@ def run_overhead(args: argparse.Namespace) -> dict[str, Any]:
         probe_dir = workdir / "probes"
         probe_dir.mkdir()
         _synthetic_probes(probe_dir, layer=15, d_model=576)
+    layers = sorted({p.layer for p in load_probe_dir(probe_dir)})
     sidecar, grpc_port, metrics_port = _start_sidecar(workdir, probe_dir)
     try:
         engines = {
-            "unmonitored": _engine(model_dir, False, grpc_port, args.enforce_eager),
-            "monitored": _engine(model_dir, True, grpc_port, args.enforce_eager),
+            "unmonitored": _engine(model_dir, False, grpc_port, args.enforce_eager, layers),
+            "monitored": _engine(model_dir, True, grpc_port, args.enforce_eager, layers),
         }
         for llm in engines.values():
             _round(llm, 8, 16)  # warm-up, not measured
@@ -204,7 +210,7 @@ def run_overhead(args: argparse.Namespace) -> dict[str, Any]:
             "rounds_per_engine": args.rounds,
         },
         "monitoring": {
-            "layers": [15],
+            "layers": layers,
             "compiled": not args.enforce_eager,
             "probes": str(probe_dir),
             "synthetic_probes": synthetic,

@@ -15,6 +15,8 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from openai import OpenAI
 
+from monitor.launch import shipped_probe_dir
+from monitor.sidecar.probes import load_probe_dir
 from tests.integration.stack import SERVED_NAME, metric, scrape, wait_until
 
 API = "http://127.0.0.1:8000"
@@ -62,10 +64,15 @@ def test_up_serves_monitors_and_stops_on_ctrl_c(model_dir: Path, tmp_path: Path)
         def scored() -> float:
             return metric(scrape(9400), "llm_monitor_tokens_scored_total", model_name=SERVED_NAME)
 
-        # A fresh engine has nothing cached: every computed token arrives once.
-        assert wait_until(lambda: scored() >= computed, 30)
-        assert scored() == computed
-        assert metric(scrape(9400), "llm_monitor_capture_up", layer="15") == 1.0
+        # A fresh engine has nothing cached: every computed token arrives once per layer.
+        probe_layers = shipped_probe_dir(SERVED_NAME)
+        n_layers = len({p.layer for p in load_probe_dir(probe_layers)}) if probe_layers else 1
+        assert wait_until(lambda: scored() >= computed * n_layers, 30)
+        assert scored() == computed * n_layers
+        probe_dir = shipped_probe_dir(SERVED_NAME)
+        layers = {p.layer for p in load_probe_dir(probe_dir)} if probe_dir else {15}
+        for layer in layers:  # up captures the layers its probes read
+            assert metric(scrape(9400), "llm_monitor_capture_up", layer=str(layer)) == 1.0
 
         with grpc.insecure_channel("127.0.0.1:50051") as channel:
             status = health_pb2_grpc.HealthStub(channel).Check(
