@@ -9,6 +9,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict, SettingsError
 
+from monitor.sidecar.validation import format_errors
+
 ENV_PREFIX = "LLM_MONITOR_"
 ENV_NESTED_DELIMITER = "__"
 
@@ -120,14 +122,6 @@ class SidecarConfig(BaseSettings):
         return value
 
 
-def _format_errors(source: str, error: ValidationError) -> str:
-    lines = []
-    for item in error.errors():
-        loc = ".".join(str(part) for part in item["loc"]) or "(root)"
-        lines.append(f"{source}: {loc}: {item['msg']}")
-    return "\n".join(lines)
-
-
 def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in override.items():
@@ -162,6 +156,6 @@ def load_config(path: Path | None = None) -> SidecarConfig:
         env_data = EnvSettingsSource(SidecarConfig)()
         return SidecarConfig(**_deep_merge(file_data, env_data))
     except ValidationError as exc:
-        raise ConfigError(_format_errors(source, exc)) from None
+        raise ConfigError(format_errors(source, exc)) from None
     except SettingsError as exc:
         raise ConfigError(f"environment: {exc}") from None

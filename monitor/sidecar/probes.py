@@ -17,6 +17,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from monitor.sidecar.validation import format_errors
+
 PROBE_FORMAT = "llm-monitor-probe"
 PROBE_VERSION = 1
 PROBE_SUFFIX = ".probe.json"
@@ -95,14 +97,6 @@ class Probe(_Strict):
         return self
 
 
-def _format_errors(source: str, error: ValidationError) -> str:
-    lines = []
-    for item in error.errors():
-        loc = ".".join(str(part) for part in item["loc"]) or "(root)"
-        lines.append(f"{source}: {loc}: {item['msg']}")
-    return "\n".join(lines)
-
-
 def parse_probe(data: Any, source: str = "probe") -> Probe:
     """Validate a decoded JSON document as a probe; errors name ``source`` and the field."""
     if isinstance(data, dict):
@@ -118,7 +112,7 @@ def parse_probe(data: Any, source: str = "probe") -> Probe:
     try:
         return Probe.model_validate(data)
     except ValidationError as exc:
-        raise ProbeError(_format_errors(source, exc)) from None
+        raise ProbeError(format_errors(source, exc)) from None
 
 
 def load_probe(path: Path) -> Probe:
