@@ -46,17 +46,20 @@ def _scrape(port: int) -> dict[str, float]:
     return totals
 
 
-def _synthetic_probes(directory: Path, layer: int, d_model: int) -> None:
-    """Probes with random directions: the same scoring cost as trained ones."""
+def synthetic_probes(
+    directory: Path, layer: int, d_model: int, model_name: str = MODEL_NAME, seed: int = 0
+) -> None:
+    """Probes with random directions, one per concept: the same scoring cost as trained
+    ones (for benchmarks and tests of the scoring path)."""
     from monitor.sidecar.probes import Normalization, Probe, save_probe
 
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(seed)
     for concept in ("deception", "eval_awareness", "misuse"):
         save_probe(
             directory / f"{concept}.probe.json",
             Probe(
                 concept=concept,
-                model_name=MODEL_NAME,
+                model_name=model_name,
                 layer=layer,
                 d_model=d_model,
                 normalization=Normalization(mean=[0.0] * d_model, scale=[1.0] * d_model),
@@ -152,7 +155,7 @@ def run_overhead(args: argparse.Namespace) -> dict[str, Any]:
     if probe_dir is None:
         probe_dir = workdir / "probes"
         probe_dir.mkdir()
-        _synthetic_probes(probe_dir, layer=15, d_model=576)
+        synthetic_probes(probe_dir, layer=15, d_model=576)
     layers = sorted({p.layer for p in load_probe_dir(probe_dir)})
     sidecar, grpc_port, metrics_port = _start_sidecar(workdir, probe_dir)
     try:

@@ -178,12 +178,13 @@ def train(settings: TrainSettings) -> dict[str, Any]:
             save_probe(path, probe)
             test_records = [r for r in readable if r.split == "test"]
             test = [e for e in by_layer[probe.layer] if e.split == "test"]
-            evals = {"held-out test split": _side_by_side(probe, test, test_records, concept)}
+            baseline = train_baseline(concept, settings.data_dir)
+            evals = {"held-out test split": _side_by_side(probe, baseline, test, test_records)}
             for dev in settings.dev_sets.get(concept, ()):
                 dev_records = [r for r in load_records(dev) if r.concept == concept]
                 dev_examples = collect_examples(collector, dev_records, desc=f"{dev.name}")
                 evals[dev.name] = _side_by_side(
-                    probe, dev_examples[probe.layer], dev_records, concept
+                    probe, baseline, dev_examples[probe.layer], dev_records
                 )
             summary[concept] = {
                 "probe": path.name,
@@ -200,11 +201,10 @@ def train(settings: TrainSettings) -> dict[str, Any]:
 
 
 def _side_by_side(
-    probe: Probe, examples: Sequence[Example], records: Sequence[Record], concept: str
+    probe: Probe, baseline: TextBaseline, examples: Sequence[Example], records: Sequence[Record]
 ) -> dict[str, Any]:
     """Probe and text-baseline metrics on the same labelled examples."""
     labels = [r.label for r in records]
-    baseline = train_baseline(concept)
     return {
         "probe": evaluate(score_examples(probe, examples), labels, probe.threshold),
         "baseline": baseline.evaluate([record_text(r) for r in records], labels),

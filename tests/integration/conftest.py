@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from monitor import model
-from monitor.sidecar.probes import Aggregation, Normalization, Probe, save_probe
+from monitor.bench import synthetic_probes
 from tests.integration.stack import LAYER, SERVED_NAME, Stack, free_port
 
 D_MODEL = 576
@@ -29,25 +28,8 @@ def model_dir() -> Path:
 @pytest.fixture(scope="session")
 def probe_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Three probes with fixed random directions: the scoring path is what is tested."""
-    rng = np.random.default_rng(7)
     out = tmp_path_factory.mktemp("probes")
-    for concept in ("deception", "eval_awareness", "misuse"):
-        weights = rng.normal(size=D_MODEL) / np.sqrt(D_MODEL)
-        save_probe(
-            out / f"{concept}.probe.json",
-            Probe(
-                concept=concept,
-                model_name=SERVED_NAME,
-                layer=LAYER,
-                d_model=D_MODEL,
-                normalization=Normalization(mean=[0.0] * D_MODEL, scale=[1.0] * D_MODEL),
-                weights=weights.tolist(),
-                bias=0.0,
-                threshold=0.5,
-                aggregation=Aggregation(method="mean"),
-                training={"note": "random direction for tests"},
-            ),
-        )
+    synthetic_probes(out, layer=LAYER, d_model=D_MODEL, model_name=SERVED_NAME, seed=7)
     return out
 
 

@@ -9,7 +9,7 @@ import threading
 import time
 
 from tests.integration.helpers import Completion, chat, chat_concurrently
-from tests.integration.stack import SERVED_NAME, Stack, metric, wait_until
+from tests.integration.stack import SERVED_NAME, SidecarProcess, Stack, metric, wait_until
 
 TOKENS = 48
 
@@ -37,16 +37,21 @@ def dropped(samples: dict, reason: str) -> float:  # type: ignore[type-arg]
     )
 
 
+def connected(sidecar: SidecarProcess) -> bool:
+    """Wait until the plugin's stream reached this sidecar with capture working."""
+    return wait_until(
+        lambda: metric(sidecar.metrics(), "llm_monitor_capture_up", layer="15") == 1.0, 30
+    )
+
+
 def test_sidecar_never_started(stack: Stack) -> None:
-    """With nothing listening, every request completes with the same output; the rows
-    dropped meanwhile are reported to the sidecar that comes up later."""
+    """With nothing listening, every request completes normally; the rows dropped
+    meanwhile are reported to the sidecar that comes up later."""
     done = chat_concurrently(stack, workload(16), TOKENS, ignore_eos=True)
     assert_normal(done)
     sidecar = stack.start_sidecar_process()
     try:
-        assert wait_until(
-            lambda: metric(sidecar.metrics(), "llm_monitor_capture_up", layer="15") == 1.0, 30
-        )
+        assert connected(sidecar)
         chat(stack, "Say hi.", max_tokens=4)
         assert wait_until(lambda: dropped(sidecar.metrics(), "sidecar_unavailable") > 0, 30)
     finally:
@@ -56,9 +61,7 @@ def test_sidecar_never_started(stack: Stack) -> None:
 def test_sidecar_killed_mid_run(stack: Stack) -> None:
     """kill -9 of the sidecar while requests stream: they all complete normally."""
     sidecar = stack.start_sidecar_process()
-    assert wait_until(
-        lambda: metric(sidecar.metrics(), "llm_monitor_capture_up", layer="15") == 1.0, 30
-    )
+    assert connected(sidecar)
     results: list[Completion] = []
     runner = threading.Thread(
         target=lambda: results.extend(
@@ -73,9 +76,7 @@ def test_sidecar_killed_mid_run(stack: Stack) -> None:
     assert_normal(results)
     restarted = stack.start_sidecar_process()
     try:
-        assert wait_until(
-            lambda: metric(restarted.metrics(), "llm_monitor_capture_up", layer="15") == 1.0, 30
-        )
+        assert connected(restarted)
         chat(stack, "Say hi.", max_tokens=4)
         assert wait_until(
             lambda: (
@@ -94,9 +95,7 @@ def test_sidecar_stalled(stack: Stack) -> None:
     the ring buffer overflows and counts its drops, shipped once the sidecar resumes."""
     sidecar = stack.start_sidecar_process()
     try:
-        assert wait_until(
-            lambda: metric(sidecar.metrics(), "llm_monitor_capture_up", layer="15") == 1.0, 30
-        )
+        assert connected(sidecar)
         os.kill(sidecar.proc.pid, signal.SIGSTOP)
         try:
             heavy = chat_concurrently(stack, workload(32, long=True), TOKENS, ignore_eos=True)
