@@ -24,7 +24,14 @@ from monitor.sidecar.batches import DecodedBatch
 from monitor.sidecar.metrics import SidecarMetrics
 from monitor.sidecar.probes import Probe
 from monitor.sidecar.scoring import ProbeSet
-from monitor.sidecar.sinks import ActivationSink, RequestEnd, RequestResult, ScoreSink, TokenScores
+from monitor.sidecar.concepts import ConceptEncoder
+from monitor.sidecar.sinks import (
+    ActivationSink,
+    RequestEnd,
+    RequestResult,
+    RequestTokens,
+    ScoreSink,
+)
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +74,7 @@ class Pipeline:
         sinks: Sequence[ScoreSink],
         *,
         activation_sinks: Sequence[ActivationSink] = (),
+        concept_encoders: Mapping[int, ConceptEncoder] | None = None,
         queue_size: int,
         request_ttl_s: float,
         max_queue_bytes: int | None = None,
@@ -78,6 +86,7 @@ class Pipeline:
         # Sinks that want per-request token scores (the metrics sink observes per batch).
         self._token_sinks = [sink for sink in self._sinks if getattr(sink, "wants_tokens", True)]
         self._activation_sinks = list(activation_sinks)
+        self._encoders = dict(concept_encoders or {})
         self._queue: queue.Queue[DecodedBatch] = queue.Queue(maxsize=queue_size)
         self._max_bytes = max_queue_bytes
         self._queued_bytes = 0
@@ -208,6 +217,7 @@ class Pipeline:
             # One histogram update per concept and batch, not per request.
             for j, probe in enumerate(probe_set.probes):
                 model.probe_score(probe.concept).observe_many(scores[:, j])
+        concept_ids, concept_values = self._encode(batch)
         now = self._clock()
         with self._lock:
             for rows in group_rows(batch.row_request):
@@ -222,26 +232,32 @@ class Pipeline:
                 if scores is None or probe_set is None:
                     continue
                 request_scores = scores[rows]
-                per_probe = request_scores.T.tolist()
+                aggregates: dict[str, float] = {}
                 for j, probe in enumerate(probe_set.probes):
-                    aggregate = None
                     if state is not None:
-                        aggregate = state.aggregator(probe).update(per_probe[j])
-                    if not self._token_sinks:
-                        continue
-                    self._emit_tokens(
-                        TokenScores(
-                            model_name=batch.model_name,
-                            request_id=request_id,
-                            concept=probe.concept,
-                            layer=batch.layer,
-                            positions=positions,
-                            token_ids=batch.token_ids[rows],
-                            scores=request_scores[:, j],
-                            aggregate=aggregate,
-                            threshold=probe.threshold,
-                        )
+                        values = request_scores[:, j].tolist()
+                        aggregates[probe.concept] = state.aggregator(probe).update(values)
+                if not self._token_sinks:
+                    continue
+                self._emit_tokens(
+                    RequestTokens(
+                        model_name=batch.model_name,
+                        request_id=request_id,
+                        layer=batch.layer,
+                        positions=positions,
+                        token_ids=batch.token_ids[rows],
+                        scores={
+                            probe.concept: request_scores[:, j]
+                            for j, probe in enumerate(probe_set.probes)
+                        },
+                        aggregates=aggregates,
+                        thresholds={probe.concept: probe.threshold for probe in probe_set.probes},
+                        concept_ids=concept_ids[rows] if concept_ids is not None else None,
+                        concept_values=(
+                            concept_values[rows] if concept_values is not None else None
+                        ),
                     )
+                )
             for note in batch.uncaptured:
                 model.uncaptured(note.reason).inc(note.count)
                 state = self._touch((batch.model_name, note.request_id), now)
@@ -311,9 +327,22 @@ class Pipeline:
             except Exception as exc:
                 self._error(key[0], f"in sink {type(sink).__name__}", exc)
 
-    def _emit_tokens(self, scores: TokenScores) -> None:
+    def _encode(
+        self, batch: DecodedBatch
+    ) -> tuple[npt.NDArray[np.int32] | None, npt.NDArray[np.float32] | None]:
+        """The layer's concept encoder output, or (None, None) without one or on error."""
+        encoder = self._encoders.get(batch.layer)
+        if encoder is None:
+            return None, None
+        try:
+            return encoder.encode(batch.activations)
+        except Exception as exc:
+            self._error(batch.model_name, "encoding concepts", exc)
+            return None, None
+
+    def _emit_tokens(self, tokens: RequestTokens) -> None:
         for sink in self._token_sinks:
             try:
-                sink.on_tokens(scores)
+                sink.on_tokens(tokens)
             except Exception as exc:
-                self._error(scores.model_name, f"in sink {type(sink).__name__}", exc)
+                self._error(tokens.model_name, f"in sink {type(sink).__name__}", exc)

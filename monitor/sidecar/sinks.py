@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -15,18 +16,26 @@ RequestEnd = Literal["finished", "expired", "shutdown"]
 
 
 @dataclass(frozen=True)
-class TokenScores:
-    """Scores of one concept for the tokens of one request in one batch."""
+class RequestTokens:
+    """Everything scored for the tokens of one request in one batch (one layer).
+
+    ``scores`` and ``aggregates`` hold every probe of the layer; ``concept_ids`` /
+    ``concept_values`` are the concept encoder's per-token top-k (None without an encoder).
+    """
 
     model_name: str
     request_id: str
-    concept: str
     layer: int
     positions: npt.NDArray[np.int64]  # [n], ascending
     token_ids: npt.NDArray[np.int64]  # [n]
-    scores: npt.NDArray[np.float32]  # [n], in [0, 1]
-    aggregate: float | None  # the request's aggregated score after these tokens
-    threshold: float  # the probe's calibrated threshold
+    scores: Mapping[str, npt.NDArray[np.float32]]  # concept -> [n], in [0, 1]
+    aggregates: Mapping[str, float]  # concept -> the request's aggregate after these tokens
+    thresholds: Mapping[str, float]  # concept -> the probe's calibrated threshold
+    concept_ids: npt.NDArray[np.int32] | None = None  # [n, k], largest value first
+    concept_values: npt.NDArray[np.float32] | None = None  # [n, k]
+
+    def __len__(self) -> int:
+        return int(self.positions.shape[0])
 
 
 @dataclass(frozen=True)
@@ -48,8 +57,8 @@ class ScoreSink(Protocol):
     A sink may set ``wants_tokens = False`` to receive only finished requests.
     """
 
-    def on_tokens(self, scores: TokenScores) -> None:
-        """New token scores for one request and concept."""
+    def on_tokens(self, tokens: RequestTokens) -> None:
+        """New scored tokens of one request."""
         ...
 
     def on_request_finished(self, result: RequestResult) -> None:
@@ -81,7 +90,7 @@ class MetricsSink:
     def __init__(self, metrics: SidecarMetrics) -> None:
         self._metrics = metrics
 
-    def on_tokens(self, scores: TokenScores) -> None:
+    def on_tokens(self, tokens: RequestTokens) -> None:
         """Not called (``wants_tokens`` is False)."""
 
     def on_request_finished(self, result: RequestResult) -> None:

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import threading
 
-from monitor.sidecar.sinks import RequestResult, TokenScores
+from monitor.sidecar.sinks import RequestResult, RequestTokens
 
 
 class RecordingSink:
     def __init__(self) -> None:
-        self.tokens: list[TokenScores] = []
+        self.tokens: list[RequestTokens] = []
         self.finished: list[RequestResult] = []
         self._lock = threading.Lock()
 
-    def on_tokens(self, scores: TokenScores) -> None:
+    def on_tokens(self, tokens: RequestTokens) -> None:
         with self._lock:
-            self.tokens.append(scores)
+            self.tokens.append(tokens)
 
     def on_request_finished(self, result: RequestResult) -> None:
         with self._lock:
@@ -26,6 +26,6 @@ class RecordingSink:
         with self._lock:
             out: dict[int, float] = {}
             for t in self.tokens:
-                if t.request_id == request_id and t.concept == concept:
-                    out.update(zip(t.positions.tolist(), t.scores.tolist(), strict=True))
+                if t.request_id == request_id and concept in t.scores:
+                    out.update(zip(t.positions.tolist(), t.scores[concept].tolist(), strict=True))
             return out

@@ -12,7 +12,7 @@ from monitor.sidecar.metrics import SidecarMetrics
 from monitor.sidecar.pipeline import Pipeline
 from monitor.sidecar.probes import Probe
 from monitor.sidecar.scoring import build_probe_sets
-from monitor.sidecar.sinks import RequestResult, TokenScores
+from monitor.sidecar.sinks import RequestResult, RequestTokens
 
 from .helpers import D_MODEL, LAYER, MODEL, make_batch, make_probe, reference_scores
 from .recording import RecordingSink
@@ -113,7 +113,7 @@ def test_late_rows_of_finished_request_are_not_aggregated(
     pipeline.process(_decoded(acts, positions=[2, 3], layer=LAYER))
     assert len(sink.finished) == 1
     assert pipeline.active_requests == 0
-    assert sink.tokens[-1].aggregate is None
+    assert sink.tokens[-1].aggregates == {}
     assert _value(registry, "llm_monitor_probe_score_count", concept="deception") == 4
 
 
@@ -155,7 +155,7 @@ def test_ttl_expires_idle_requests(registry: CollectorRegistry, rng: np.random.G
 
 
 class ExplodingSink:
-    def on_tokens(self, scores: TokenScores) -> None:
+    def on_tokens(self, tokens: RequestTokens) -> None:
         raise RuntimeError("boom")
 
     def on_request_finished(self, result: RequestResult) -> None:
@@ -212,3 +212,64 @@ def test_rate_limited_log(caplog: pytest.LogCaptureFixture) -> None:
         "bad 1",
         "bad 4 (2 similar messages suppressed)",
     ]
+
+
+class ArgmaxEncoder:
+    """Concepts = indices of the k largest activation components (a known answer)."""
+
+    layer = LAYER
+    d_model = D_MODEL
+    k = 2
+
+    def encode(self, activations: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        ids = np.argsort(-activations, axis=1)[:, : self.k].astype(np.int32)
+        return ids, np.take_along_axis(activations, ids, axis=1).astype(np.float32)
+
+    def label(self, concept_id: int) -> str:
+        return f"dim {concept_id}"
+
+
+class BrokenEncoder(ArgmaxEncoder):
+    def encode(self, activations: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        raise RuntimeError("onnx exploded")
+
+
+def test_concepts_travel_with_scores(registry: CollectorRegistry, rng: np.random.Generator) -> None:
+    sink = RecordingSink()
+    pipeline = Pipeline(
+        SidecarMetrics(registry),
+        build_probe_sets([make_probe(rng)]),
+        [sink],
+        concept_encoders={LAYER: ArgmaxEncoder()},
+        queue_size=8,
+        request_ttl_s=30.0,
+    )
+    acts = rng.normal(size=(4, D_MODEL)).astype(np.float32)
+    pipeline.process(_decoded(acts, request_ids=["a", "b"], row_request=[0, 1, 0, 1]))
+    by_request = {t.request_id: t for t in sink.tokens}
+    for request_id, rows in (("a", [0, 2]), ("b", [1, 3])):
+        tokens = by_request[request_id]
+        expected = np.argsort(-acts[rows], axis=1)[:, :2]
+        assert tokens.concept_ids is not None and tokens.concept_values is not None
+        np.testing.assert_array_equal(tokens.concept_ids, expected)
+        np.testing.assert_allclose(
+            tokens.concept_values, np.take_along_axis(acts[rows], expected, axis=1)
+        )
+
+
+def test_encoder_failure_keeps_probe_scores(
+    registry: CollectorRegistry, rng: np.random.Generator
+) -> None:
+    sink = RecordingSink()
+    pipeline = Pipeline(
+        SidecarMetrics(registry),
+        build_probe_sets([make_probe(rng)]),
+        [sink],
+        concept_encoders={LAYER: BrokenEncoder()},
+        queue_size=8,
+        request_ttl_s=30.0,
+    )
+    pipeline.process(_decoded(rng.normal(size=(2, D_MODEL)).astype(np.float32)))
+    assert len(sink.tokens) == 1 and sink.tokens[0].concept_ids is None
+    assert "deception" in sink.tokens[0].scores
+    assert _value(registry, "llm_monitor_pipeline_errors_total") == 1
