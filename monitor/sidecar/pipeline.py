@@ -21,10 +21,10 @@ import numpy.typing as npt
 from monitor.logutil import RateLimitedLog
 from monitor.sidecar.aggregate import Aggregator, make_aggregator
 from monitor.sidecar.batches import DecodedBatch
+from monitor.sidecar.concepts import ConceptEncoder
 from monitor.sidecar.metrics import SidecarMetrics
 from monitor.sidecar.probes import Probe
 from monitor.sidecar.scoring import ProbeSet
-from monitor.sidecar.concepts import ConceptEncoder
 from monitor.sidecar.sinks import (
     ActivationSink,
     RequestEnd,
