@@ -15,7 +15,7 @@ SEVERITIES: tuple[Severity, ...] = ("info", "warning", "critical")  # ascending
 def severity_rank(severity: str) -> int:
     """0 for info, 1 for warning, 2 for critical; ValueError for anything else."""
     try:
-        return SEVERITIES.index(severity)  # type: ignore[arg-type]
+        return SEVERITIES.index(severity)
     except ValueError:
         raise ValueError(
             f"unknown severity {severity!r}; expected one of {', '.join(SEVERITIES)}"
