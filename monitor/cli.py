@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 from monitor import __version__
 
@@ -31,13 +32,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Run the sidecar alone."""
     from monitor.sidecar.app import run
 
-    return run(_load_sidecar_config(args.config))
+    return run(_load_sidecar_config(args.config), config_path=args.config)
 
 
 def cmd_up(args: argparse.Namespace) -> int:
     """Run vLLM with the plugin and the sidecar together."""
     from monitor import model
-    from monitor.launch import VllmServerSettings, run_up, shipped_probe_dir
+    from monitor.launch import (
+        VllmServerSettings,
+        run_up,
+        shipped_encoder_dir,
+        shipped_probe_dir,
+    )
 
     config = _load_sidecar_config(args.config)
     model_dir = args.model
@@ -49,8 +55,20 @@ def cmd_up(args: argparse.Namespace) -> int:
     updates: dict[str, object] = {}
     if config.probe_dir is None and (shipped := shipped_probe_dir(name)) is not None:
         updates["probe_dir"] = shipped
+    if config.encoder_dir is None and (encoder := shipped_encoder_dir(name)) is not None:
+        updates["encoder_dir"] = encoder
     if config.model_name is None:
         updates["model_name"] = name
+    storage_updates: dict[str, object] = {}
+    if config.storage.path is None:  # `up` keeps flagged traces in the cache directory
+        storage_updates["path"] = model.default_cache_dir() / "traces.sqlite"
+    if config.storage.keep_token_text and config.storage.tokenizer_path is None:
+        storage_updates["tokenizer_path"] = Path(model_dir)  # the served model's tokenizer
+    if storage_updates:
+        updates["storage"] = config.storage.model_copy(update=storage_updates)
+    probe_dir = updates.get("probe_dir", config.probe_dir)
+    if not config.rules and isinstance(probe_dir, Path):
+        updates["rules"] = default_rules(probe_dir)
     config = config.model_copy(update=updates)
     server = VllmServerSettings(
         model_dir=Path(model_dir),
@@ -62,7 +80,19 @@ def cmd_up(args: argparse.Namespace) -> int:
         enforce_eager=args.enforce_eager,
         extra_args=args.vllm_args,
     )
-    return run_up(config, server)
+    return run_up(config, server, config_path=args.config)
+
+
+def default_rules(probe_dir: Path) -> list[Any]:
+    """One rule per probe when the config names none: the probe's calibrated threshold,
+    its own aggregation, severity warning (what `llm-monitor up` watches by default)."""
+    from monitor.sidecar.config import RuleConfig
+    from monitor.sidecar.probes import load_probe_dir
+
+    return [
+        RuleConfig(name=f"{probe.concept}-calibrated", concept=probe.concept)
+        for probe in load_probe_dir(probe_dir)
+    ]
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -96,6 +126,17 @@ def _model_dir(path: Path | None) -> Path:
     return path or model.prepare(model.ModelSettings(), check=False)
 
 
+def _non_negative_int(text: str) -> int:
+    """argparse type: an integer >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
 def _dev_sets(pairs: list[str]) -> dict[str, tuple[Path, ...]]:
     """``CONCEPT=FILE`` pairs into {concept: files}."""
     out: dict[str, tuple[Path, ...]] = {}
@@ -123,6 +164,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         layers=tuple(args.layers),
         limit=args.limit,
         dev_sets=_dev_sets(args.dev_set or []),
+        reply_tokens=args.reply_tokens,
     )
     summary = pipeline.train(settings)
     print(json.dumps(summary, indent=2))
@@ -142,7 +184,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if not args.data.is_file():
         raise SystemExit(f"llm-monitor: no data file at {args.data}")
     result = pipeline.evaluate_file(
-        _model_dir(args.model), probe, args.data, args.json, args.concept
+        _model_dir(args.model), probe, args.data, args.json, args.concept, args.reply_tokens
     )
     print(json.dumps(result, indent=2))
     return 0
@@ -150,7 +192,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
-    from monitor import model
+    from monitor import encoder_cli, model, query_cli, rules_cli
 
     parser = argparse.ArgumentParser(
         prog="llm-monitor",
@@ -190,6 +232,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
 
     model.add_subcommands(sub)
+    query_cli.add_subcommands(sub)
+    rules_cli.add_subcommands(sub)
+    encoder_cli.add_subcommands(sub)
 
     train = sub.add_parser(
         "train",
@@ -217,6 +262,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="CONCEPT=FILE",
         help="also evaluate on this labelled JSONL file in the report (repeatable)",
     )
+    train.add_argument(
+        "--reply-tokens",
+        type=_non_negative_int,
+        default=48,
+        help="length of the model's own reply generated for records without a response, "
+        "read with the request as the sidecar reads it (default: 48)",
+    )
     train.set_defaults(func=cmd_train)
 
     ev = sub.add_parser(
@@ -233,6 +285,14 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--probe-dir", type=Path, help="probe directory (default: shipped)")
     ev.add_argument("--model", type=Path, help="model directory (default: prepared default)")
     ev.add_argument("--model-name", default="SmolLM2-135M-Instruct", help="served model name")
+    ev.add_argument(
+        "--reply-tokens",
+        type=_non_negative_int,
+        default=48,
+        help="records without a response are served and read with the model's own reply of "
+        "up to this many tokens, as the probe's threshold was calibrated (0: prompt only; "
+        "default: 48)",
+    )
     ev.set_defaults(func=cmd_eval)
 
     bench = sub.add_parser("bench", help="benchmarks, printing JSON")
@@ -254,6 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     overhead.add_argument("--enforce-eager", action="store_true", help="eager mode, no compile")
     overhead.set_defaults(func=cmd_bench)
+    encoder_cli.add_bench_subcommand(bench_sub)
     return parser
 
 

@@ -7,6 +7,7 @@ first, then the sidecar.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -16,8 +17,19 @@ import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from monitor.sidecar.app import Sidecar
-from monitor.sidecar.config import SidecarConfig
+from monitor.sidecar.app import (
+    EXIT_BAD_CONFIG,
+    EXIT_BAD_PROBES,
+    EXIT_OK,
+    EXIT_START_FAILED,
+    Sidecar,
+)
+from monitor.sidecar.config import ConfigError, SidecarConfig
+from monitor.sidecar.encoder import EncoderError
+from monitor.sidecar.probes import ProbeError
+from monitor.sidecar.rules import RuleError
+from monitor.sidecar.sqlite_store import StoreError
+from monitor.sidecar.token_text import TokenizerError
 
 log = logging.getLogger("llm_monitor.up")
 
@@ -43,6 +55,12 @@ def shipped_probe_dir(model_name: str) -> Path | None:
     """The probe directory shipped for a model, if this installation has one."""
     candidate = SHIPPED_PROBES / model_name
     return candidate if any(candidate.glob("*.probe.json")) else None
+
+
+def shipped_encoder_dir(model_name: str) -> Path | None:
+    """The concept-encoder directory shipped for a model, if this installation has one."""
+    candidate = SHIPPED_PROBES / model_name / "encoder"
+    return candidate if (candidate / "encoder.onnx").is_file() else None
 
 
 def vllm_command(settings: VllmServerSettings) -> list[str]:
@@ -86,20 +104,41 @@ def plugin_environment(
     return env
 
 
-def run_up(sidecar_config: SidecarConfig, server: VllmServerSettings) -> int:
-    """Start the sidecar, then vLLM; block until Ctrl-C or vLLM exits; stop both."""
-    sidecar = Sidecar(sidecar_config)
+def run_up(
+    sidecar_config: SidecarConfig, server: VllmServerSettings, config_path: Path | None = None
+) -> int:
+    """Start the sidecar, then vLLM; block until Ctrl-C or vLLM exits; stop both.
+
+    SIGHUP reloads the rules from ``config_path``. Returns a process exit code.
+    """
+    try:
+        sidecar = Sidecar(sidecar_config, config_path=config_path)
+    except (ProbeError, EncoderError) as exc:
+        log.error("cannot load probes or the concept encoder: %s", exc)
+        return EXIT_BAD_PROBES
+    except (ConfigError, RuleError, StoreError, TokenizerError) as exc:
+        log.error("invalid configuration: %s", exc)
+        return EXIT_BAD_CONFIG
     if server.layers is None and sidecar.probe_sets:
         # capture exactly the layers the loaded probes read
         server = replace(server, layers=sorted(sidecar.probe_sets))
-    sidecar.start()
+    try:
+        sidecar.start()
+    except (OSError, RuntimeError) as exc:
+        log.error("cannot start the sidecar: %s", exc)
+        return EXIT_START_FAILED
     stop = threading.Event()
+    reload = threading.Event()
 
     def _on_signal(signum: int, frame: object) -> None:
         log.info("received %s, stopping", signal.Signals(signum).name)
         stop.set()
 
+    def _on_hangup(signum: int, frame: object) -> None:
+        reload.set()
+
     previous = {s: signal.signal(s, _on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, _on_hangup)
     proc: subprocess.Popen[bytes] | None = None
     try:
         cmd = vllm_command(server)
@@ -111,17 +150,23 @@ def run_up(sidecar_config: SidecarConfig, server: VllmServerSettings) -> int:
         )
         log.info(
             "llm-monitor up: OpenAI API on http://%s:%d/v1 (ready once vLLM logs "
-            "'Application startup complete'), metrics on http://%s/metrics, gRPC %s",
+            "'Application startup complete'), metrics on http://%s/metrics, gRPC %s, "
+            "%d alert rule(s)",
             server.host,
             server.port,
             sidecar_config.metrics_address,
             sidecar.grpc_target,
+            len(sidecar.rule_engine.rules),
         )
         while not stop.wait(0.5):
+            if reload.is_set():
+                reload.clear()
+                with contextlib.suppress(ConfigError, RuleError):  # logged and counted
+                    sidecar.reload_rules()
             if proc.poll() is not None:
                 log.error("vLLM exited with code %s", proc.returncode)
                 return proc.returncode or 1
-        return 0
+        return EXIT_OK
     finally:
         if proc is not None and proc.poll() is None:
             stop_process_group(proc, timeout=30.0)

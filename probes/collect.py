@@ -42,13 +42,16 @@ class Span:
 
 @dataclass
 class Collected:
-    """Activations of the read span of one example, per layer."""
+    """Activations of one example, per layer: the read span, and the whole served request."""
 
-    token_ids: list[int]
+    token_ids: list[int]  # every computed token (prompt, then the reply when generating)
     start: int
     end: int
     activations: dict[int, np.ndarray]  # layer -> [end - start, d_model] float32
     generated_text: str | None = None
+    prompt_len: int = 0  # tokens sent; the generated reply starts here
+    # layer -> [len(token_ids), d_model]: every token as the sidecar sees the request.
+    served: dict[int, np.ndarray] = field(default_factory=dict)
 
 
 class _Recorder:
@@ -165,15 +168,14 @@ class ActivationCollector:
         self,
         spans: Sequence[Span],
         max_new_tokens: int = 0,
-        reply_only: bool = True,
         timeout_s: float = 120.0,
     ) -> Iterator[Collected]:
         """Run the spans (in order) and yield their activations.
 
         With ``max_new_tokens`` > 0 the model also generates (greedy, on-policy) and the
-        read span is its reply, or with ``reply_only=False`` the span's start to the end
-        of the reply (a whole served request, as the sidecar sees it); otherwise only the
-        given tokens are computed and the span is read.
+        read span is its reply; otherwise only the given tokens are computed and the span
+        is read. ``Collected.served`` always holds every computed token (the whole
+        request as the sidecar sees it).
         """
         from vllm import SamplingParams
         from vllm.inputs import TokensPrompt
@@ -204,6 +206,11 @@ class ActivationCollector:
                     for layer in self.layers
                 },
                 generated_text=output.outputs[0].text if max_new_tokens > 0 else None,
+                prompt_len=len(span.token_ids),
+                served={
+                    layer: np.stack([rows[layer][p] for p in range(len(computed))])
+                    for layer in self.layers
+                },
             )
 
     def _wait_for(self, token_ids: Sequence[int], timeout_s: float) -> str:

@@ -31,7 +31,12 @@ log = logging.getLogger("llm_monitor.probes")
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 CONCEPTS = ("deception", "eval_awareness", "misuse")
-CONTROL_REPLY_TOKENS = 48
+#: Tokens of the model's own reply generated for records without a response (and for the
+#: benign control set), so that they are read as a served request.
+REPLY_TOKENS = 48
+#: Concepts whose on-policy records teach the probe from the model's reply (a lie is
+#: told in the reply); the others learn from the prompt.
+READS_REPLY = frozenset({"deception"})
 MAX_TRAIN_TOKENS_PER_EXAMPLE = 32
 
 
@@ -48,6 +53,7 @@ class TrainSettings:
     C_grid: tuple[float, ...] = (0.01, 0.1, 1.0)
     limit: int | None = None  # records per concept and split (small runs, tests)
     dev_sets: dict[str, tuple[Path, ...]] = field(default_factory=dict)  # concept -> files
+    reply_tokens: int = REPLY_TOKENS  # own-reply length for records without a response
 
 
 def _spans(records: Sequence[Record], tokenizer: Any) -> list[Span]:
@@ -56,52 +62,108 @@ def _spans(records: Sequence[Record], tokenizer: Any) -> list[Span]:
     ]
 
 
-def collect_examples(
-    collector: ActivationCollector, records: Sequence[Record], desc: str
-) -> dict[int, list[Example]]:
-    """Activations of each record's read span, per layer, with a progress bar."""
+@dataclass(frozen=True)
+class Collection:
+    """One record's activations per layer: what the probe learns from, and what it is
+    judged on (the whole request as the sidecar sees it)."""
+
+    record: Record
+    span: dict[int, np.ndarray]  # layer -> [n, d]: response, reply or prompt tokens
+    served: dict[int, np.ndarray]  # layer -> [n, d]: template, prompt and response / reply
+    reply: str | None = None  # the model's own reply, when it generated one
+
+
+def collect_records(
+    collector: ActivationCollector,
+    records: Sequence[Record],
+    *,
+    desc: str,
+    reply_tokens: int = REPLY_TOKENS,
+    reads_reply: bool = False,
+) -> list[Collection]:
+    """Activations of every record through the serving path, in record order.
+
+    Records with a ``response`` are teacher-forced: the span is the response. Records
+    without one are served as a request: the model writes a greedy reply of up to
+    ``reply_tokens`` tokens (on-policy), and the span is that reply when ``reads_reply``,
+    else the prompt. ``served`` is always the whole request.
+    """
     from tqdm import tqdm
 
     spans = _spans(records, collector.tokenizer)
-    out: dict[int, list[Example]] = {layer: [] for layer in collector.layers}
+    out: list[Collection | None] = [None] * len(records)
+    forced = [i for i, r in enumerate(records) if r.response is not None]
+    asked = [i for i, r in enumerate(records) if r.response is None]
     chunk = 128
     with tqdm(total=len(records), desc=desc, unit="rec") as bar:
-        for i in range(0, len(records), chunk):
-            part = records[i : i + chunk]
-            for record, got in zip(part, collector.collect(spans[i : i + chunk]), strict=True):
-                for layer, acts in got.activations.items():
-                    out[layer].append(
-                        Example(
-                            activations=acts,
-                            label=record.label,
-                            family=record.family or "",
-                            split=record.split or "",
-                            id=record.id,
-                        )
-                    )
-            bar.update(len(part))
-    return out
+        for group, new_tokens in ((forced, 0), (asked, reply_tokens)):
+            for k in range(0, len(group), chunk):
+                part = group[k : k + chunk]
+                got_all = collector.collect([spans[i] for i in part], max_new_tokens=new_tokens)
+                for i, got in zip(part, got_all, strict=True):
+                    span = spans[i]
+                    if new_tokens > 0 and not reads_reply:
+                        read = {
+                            layer: acts[span.start : span.end] for layer, acts in got.served.items()
+                        }
+                    else:
+                        read = got.activations
+                    out[i] = Collection(records[i], read, got.served, got.generated_text)
+                bar.update(len(part))
+    return [c for c in out if c is not None]
+
+
+def check_on_policy(items: Sequence[Collection]) -> tuple[list[Collection], dict[str, int]]:
+    """Keep on-policy items whose reply agrees with the label taken from the instruction.
+
+    Items with a ``check`` (questions with a known answer) are kept when the honest
+    reply states the true answer, or the deceptive reply does not; others are kept as
+    labelled. Returns the kept items and counts of what was kept and dropped.
+    """
+    kept: list[Collection] = []
+    counts = {"checked": 0, "kept": 0, "dropped_honest_not_true": 0, "dropped_lie_told_truth": 0}
+    for item in items:
+        check = item.record.check
+        if check is None or item.reply is None:
+            kept.append(item)
+            continue
+        counts["checked"] += 1
+        verdict = check.verdict(item.reply)
+        if item.record.label == 0 and verdict != "truthful":
+            counts["dropped_honest_not_true"] += 1
+        elif item.record.label == 1 and verdict != "false":
+            counts["dropped_lie_told_truth"] += 1
+        else:
+            counts["kept"] += 1
+            kept.append(item)
+    return kept, counts
+
+
+def examples(items: Sequence[Collection], layer: int, *, served: bool) -> list[Example]:
+    """One layer's examples: the served request (judging) or the span (learning)."""
+    return [
+        Example(
+            activations=(it.served if served else it.span)[layer],
+            label=it.record.label,
+            family=it.record.family or "",
+            split=it.record.split or "",
+            id=it.record.id,
+        )
+        for it in items
+    ]
 
 
 def control_examples(
-    collector: ActivationCollector, records: Sequence[Record]
+    collector: ActivationCollector, records: Sequence[Record], reply_tokens: int = REPLY_TOKENS
 ) -> dict[int, list[Example]]:
-    """Benign requests with the model's own replies, read whole (prompt + reply)."""
-    from tqdm import tqdm
-
-    spans = _spans(records, collector.tokenizer)
-    out: dict[int, list[Example]] = {layer: [] for layer in collector.layers}
-    with tqdm(total=len(records), desc="control set (on-policy)", unit="rec") as bar:
-        for i in range(0, len(records), 128):
-            for got in collector.collect(
-                spans[i : i + 128], max_new_tokens=CONTROL_REPLY_TOKENS, reply_only=False
-            ):
-                for layer in collector.layers:
-                    out[layer].append(
-                        Example(activations=got.activations[layer], label=0, split="control")
-                    )
-            bar.update(min(128, len(records) - i))
-    return out
+    """Benign requests with the model's own replies, read whole as served."""
+    items = collect_records(
+        collector, records, desc="control set (on-policy)", reply_tokens=reply_tokens
+    )
+    return {
+        layer: [Example(activations=it.served[layer], label=0, split="control") for it in items]
+        for layer in collector.layers
+    }
 
 
 def _subsample(examples: Sequence[Example], k: int) -> list[Example]:
@@ -146,26 +208,35 @@ def train(settings: TrainSettings) -> dict[str, Any]:
     benign = benign_control_records(settings.data_dir, settings.limit)
     summary: dict[str, Any] = {}
     with ActivationCollector(settings.model_dir, list(settings.layers)) as collector:
-        control = control_examples(collector, benign)
+        control = control_examples(collector, benign, settings.reply_tokens)
         for concept, records in data.items():
-            # Records without a response ask for an on-policy reply; reading their
-            # prompt would read the instruction itself, so they are left out here.
-            readable = [
-                r
-                for r in records
-                if r.split in ("train", "validation", "test")
-                and (concept != "deception" or r.response is not None)
-            ]
-            by_layer = collect_examples(collector, readable, desc=f"{concept}: activations")
+            readable = [r for r in records if r.split in ("train", "validation", "test")]
+            items = collect_records(
+                collector,
+                readable,
+                desc=f"{concept}: activations",
+                reply_tokens=settings.reply_tokens,
+                reads_reply=concept in READS_REPLY,
+            )
+            items, on_policy = check_on_policy(items)
             sweep = layer_sweep(
                 {
                     layer: [
                         *_subsample(
-                            [e for e in exs if e.split == "train"], MAX_TRAIN_TOKENS_PER_EXAMPLE
+                            examples(
+                                [it for it in items if it.record.split == "train"],
+                                layer,
+                                served=False,
+                            ),
+                            MAX_TRAIN_TOKENS_PER_EXAMPLE,
                         ),
-                        *[e for e in exs if e.split == "validation"],
+                        *examples(
+                            [it for it in items if it.record.split == "validation"],
+                            layer,
+                            served=True,
+                        ),
                     ]
-                    for layer, exs in by_layer.items()
+                    for layer in settings.layers
                 },
                 concept=concept,
                 model_name=settings.model_name,
@@ -176,21 +247,30 @@ def train(settings: TrainSettings) -> dict[str, Any]:
             probe = calibrate_probe(probe, control_scores)
             path = settings.out_dir / f"{concept}.probe.json"
             save_probe(path, probe)
-            test_records = [r for r in readable if r.split == "test"]
-            test = [e for e in by_layer[probe.layer] if e.split == "test"]
+            test_items = [it for it in items if it.record.split == "test"]
             baseline = train_baseline(concept, settings.data_dir)
-            evals = {"held-out test split": _side_by_side(probe, baseline, test, test_records)}
+            evals = {
+                "held-out test split": _side_by_side(
+                    probe,
+                    baseline,
+                    examples(test_items, probe.layer, served=True),
+                    [it.record for it in test_items],
+                )
+            }
             for dev in settings.dev_sets.get(concept, ()):
                 dev_records = [r for r in load_records(dev) if r.concept == concept]
-                dev_examples = collect_examples(collector, dev_records, desc=f"{dev.name}")
+                dev_items = collect_records(
+                    collector, dev_records, desc=dev.name, reply_tokens=settings.reply_tokens
+                )
                 evals[dev.name] = _side_by_side(
-                    probe, baseline, dev_examples[probe.layer], dev_records
+                    probe, baseline, examples(dev_items, probe.layer, served=True), dev_records
                 )
             summary[concept] = {
                 "probe": path.name,
                 "layer": probe.layer,
                 "aggregation": probe.aggregation.model_dump(),
                 "threshold": probe.threshold,
+                "on_policy_check": on_policy,
                 "layer_sweep": sweep.table(),
                 "evaluations": evals,
             }
@@ -218,10 +298,16 @@ def card(settings: TrainSettings, summary: dict[str, Any]) -> str:
         "",
         "Generated by `llm-monitor train`; every figure below is computed on data the probe",
         "was not trained on. Probe = logistic regression on one layer's residual stream,",
-        "token scores aggregated per request as the sidecar does; baseline = TF-IDF + logistic",
-        "regression on the text of the same training data. Thresholds are calibrated at 1%",
-        "false positives on a benign control set (ordinary requests with the model's own",
-        f"{CONTROL_REPLY_TOKENS}-token replies, read whole as a served request).",
+        "fitted on the tokens that carry the concept (the response of teacher-forced records;",
+        "the model's own reply for on-policy deception records; the prompt otherwise).",
+        "Every score below is the sidecar's score of a whole served request: chat template,",
+        "prompt and response, or the model's own reply of up to",
+        f"{settings.reply_tokens} tokens when a record has no response, aggregated over all its",
+        "tokens as the sidecar aggregates them. The threshold is calibrated at 1% false",
+        "positives on a benign control set read the same way (ordinary requests from the",
+        "project's training and validation splits, with the model's own replies), so the",
+        "recall and false-positive rate at the threshold are what a deployment would see.",
+        "Baseline = TF-IDF + logistic regression on the text of the same training data.",
         "",
         "Training data: `probes/data/` (generated by `python -m probes.data.generate`; splits",
         "by template family, so the test split shares no template with training).",
@@ -235,6 +321,7 @@ def card(settings: TrainSettings, summary: dict[str, Any]) -> str:
             f"- artifact: `{info['probe']}`; layer {info['layer']} (sweep below), aggregation "
             f"`{agg['method']}` (alpha {agg['alpha']}, window {agg['window']}), "
             f"threshold {info['threshold']:.4f}",
+            *_on_policy_line(info.get("on_policy_check")),
             "",
             "| set | n | model | AUROC | recall @1% FPR (set's negatives) | recall @ threshold "
             "| FPR @ threshold |",
@@ -256,6 +343,17 @@ def card(settings: TrainSettings, summary: dict[str, Any]) -> str:
         ]
         lines.append("")
     return "\n".join(lines)
+
+
+def _on_policy_line(counts: dict[str, int] | None) -> list[str]:
+    if not counts or not counts.get("checked"):
+        return []
+    return [
+        f"- on-policy replies checked against the known answer: {counts['checked']}; kept "
+        f"{counts['kept']}, dropped {counts['dropped_honest_not_true']} honest replies that "
+        f"did not state the truth and {counts['dropped_lie_told_truth']} deceptive replies "
+        "that told it"
+    ]
 
 
 def benign_control_records(data_dir: Path = DATA_DIR, limit: int | None = None) -> list[Record]:
@@ -292,15 +390,23 @@ def evaluate_file(
     data: Path,
     out_json: Path | None,
     concept: str,
+    reply_tokens: int = REPLY_TOKENS,
 ) -> dict[str, Any]:
-    """Score a labelled JSONL file with a probe and the text baseline; write JSON, PNG, md."""
+    """Score a labelled JSONL file with a probe and the text baseline; write JSON, PNG, md.
+
+    Each record is read as the sidecar reads a served request: the whole chat with the
+    response (teacher-forced), or with the model's own reply of up to ``reply_tokens``
+    tokens when the record has none; the threshold shipped with the probe was
+    calibrated on requests read the same way."""
     probe: Probe = load_probe(probe_path)
     records = [r for r in load_records(data) if r.concept == concept]
     if not records:
         raise ValueError(f"{data}: no records with concept {concept!r}")
     with ActivationCollector(model_dir, [probe.layer]) as collector:
-        examples = collect_examples(collector, records, desc=f"{data.name}: activations")
-    scores = score_examples(probe, examples[probe.layer])
+        items = collect_records(
+            collector, records, desc=f"{data.name}: activations", reply_tokens=reply_tokens
+        )
+    scores = score_examples(probe, examples(items, probe.layer, served=True))
     labels = [r.label for r in records]
     result = {"probe": evaluate(scores, labels, probe.threshold)}
     baseline = train_baseline(concept)
@@ -313,6 +419,7 @@ def evaluate_file(
         "data": str(data),
         "concept": concept,
         "probe_path": str(probe_path),
+        "reply_tokens": reply_tokens,
     }
     if out_json is not None:
         out_json.parent.mkdir(parents=True, exist_ok=True)

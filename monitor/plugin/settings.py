@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pathlib import Path
+
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -27,6 +29,18 @@ class PluginSettings(BaseSettings):
         default=None,
         description="Bearer token sent with the ingest stream, when the sidecar asks for one.",
     )
+    tls_ca: Path | None = Field(
+        default=None,
+        description="CA certificate (PEM) that signed the sidecar's TLS certificate; set = "
+        "dial the sidecar with TLS (LLM_MONITOR_PLUGIN_TLS_CA).",
+    )
+    tls_cert: Path | None = Field(
+        default=None,
+        description="Client certificate (PEM), for a sidecar that requires mutual TLS.",
+    )
+    tls_key: Path | None = Field(
+        default=None, description="Private key (PEM) of tls_cert, for mutual TLS."
+    )
     buffer_batches: int = Field(
         default=512,
         gt=0,
@@ -47,3 +61,16 @@ class PluginSettings(BaseSettings):
         default=None,
         description="Model name reported to the sidecar. Default: vLLM's served model name.",
     )
+
+    @field_validator("tls_ca", "tls_cert", "tls_key")
+    @classmethod
+    def _check_file(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"not a file: {value}")
+        return value
+
+    @model_validator(mode="after")
+    def _cert_and_key(self) -> PluginSettings:
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("tls_cert and tls_key go together")
+        return self

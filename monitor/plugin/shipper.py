@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import grpc
 
@@ -19,6 +21,23 @@ from monitor.plugin.ring import REASON_SIDECAR_UNAVAILABLE, DropCounters, RingBu
 from monitor.v1 import monitor_pb2, monitor_pb2_grpc
 
 log = logging.getLogger("vllm.llm_monitor")
+
+
+@dataclass(frozen=True)
+class ChannelTls:
+    """PEM files for dialing the sidecar with TLS (client cert and key: mutual TLS)."""
+
+    ca: Path | None = None
+    cert: Path | None = None
+    key: Path | None = None
+
+    def credentials(self) -> grpc.ChannelCredentials:
+        """Read the files (at every connection, so renewed certificates are picked up)."""
+        return grpc.ssl_channel_credentials(
+            root_certificates=self.ca.read_bytes() if self.ca else None,
+            private_key=self.key.read_bytes() if self.key else None,
+            certificate_chain=self.cert.read_bytes() if self.cert else None,
+        )
 
 
 class Shipper:
@@ -35,6 +54,7 @@ class Shipper:
         reconnect_initial_s: float = 0.2,
         reconnect_max_s: float = 5.0,
         token: str | None = None,
+        tls: ChannelTls | None = None,
     ) -> None:
         self._ring = ring
         self._drops = drops
@@ -45,6 +65,7 @@ class Shipper:
         self._backoff_initial = reconnect_initial_s
         self._backoff_max = reconnect_max_s
         self._metadata = (("authorization", f"Bearer {token}"),) if token else None
+        self._tls = tls
         self._stop = threading.Event()
         self._sequence = 0
         self._thread = threading.Thread(target=self._run, name="llm-monitor-shipper", daemon=True)
@@ -85,14 +106,24 @@ class Shipper:
                 yield message
             self.batches_sent += 1
 
+    def _open_channel(self) -> grpc.Channel:
+        options = [("grpc.max_send_message_length", 2 * self._max_message_bytes + (1 << 20))]
+        if self._tls is None:
+            return grpc.insecure_channel(self._address, options=options)
+        return grpc.secure_channel(self._address, self._tls.credentials(), options=options)
+
     def _run(self) -> None:
         delay = self._backoff_initial
         logged_down = False
         while not self._stop.is_set():
-            channel = grpc.insecure_channel(
-                self._address,
-                options=[("grpc.max_send_message_length", 2 * self._max_message_bytes + (1 << 20))],
-            )
+            try:
+                channel = self._open_channel()
+            except OSError as exc:  # unreadable TLS files: keep dropping, retry later
+                log.error("llm-monitor: cannot read the TLS files for the sidecar: %s", exc)
+                self._ring.drain(REASON_SIDECAR_UNAVAILABLE)
+                if self._stop.wait(self._backoff_max):
+                    return
+                continue
             done = threading.Event()
             try:
                 stub = monitor_pb2_grpc.MonitorStub(channel)

@@ -30,7 +30,7 @@ from monitor.plugin.ring import (
     RingBuffer,
 )
 from monitor.plugin.settings import PluginSettings
-from monitor.plugin.shipper import Shipper
+from monitor.plugin.shipper import ChannelTls, Shipper
 from monitor.v1 import monitor_pb2
 
 log = logging.getLogger("vllm.llm_monitor")
@@ -166,6 +166,7 @@ class WorkerMonitor:
     def _start_shipper(self) -> None:
         if self.shipper is not None:
             return
+        settings = self.settings
         self.shipper = Shipper(
             self.ring,
             self.drops,
@@ -176,6 +177,9 @@ class WorkerMonitor:
             reconnect_initial_s=self.settings.reconnect_initial_s,
             reconnect_max_s=self.settings.reconnect_max_s,
             token=self.settings.ingest_token,
+            tls=ChannelTls(settings.tls_ca, settings.tls_cert, settings.tls_key)
+            if settings.tls_ca is not None or settings.tls_cert is not None
+            else None,
         )
         self.shipper.start()
 

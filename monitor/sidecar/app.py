@@ -2,29 +2,48 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import threading
 import types
 from collections.abc import Sequence
+from pathlib import Path
 from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import CollectorRegistry, GCCollector, ProcessCollector, start_http_server
 
-from monitor.sidecar.config import SidecarConfig, parse_host_port
+from monitor.sidecar.alert_hub import AlertHub
+from monitor.sidecar.config import (
+    ConfigError,
+    SidecarConfig,
+    check_layers,
+    load_config,
+    parse_host_port,
+)
+from monitor.sidecar.encoder import EncoderError, load_concept_encoders
 from monitor.sidecar.ingest import IngestHandler, IngestServicer
 from monitor.sidecar.metrics import SidecarMetrics
 from monitor.sidecar.pipeline import Pipeline
 from monitor.sidecar.probes import Probe, ProbeError, load_probe_dir
+from monitor.sidecar.query import BlockingCalls, query_services
+from monitor.sidecar.rules import RuleEngine, RuleError, compile_rules
 from monitor.sidecar.scoring import ProbeSet, build_probe_sets
-from monitor.sidecar.server import GrpcServerThread
+from monitor.sidecar.security import server_security
+from monitor.sidecar.server import GrpcServerThread, exposure_warnings
 from monitor.sidecar.sinks import ActivationSink, MetricsSink, ScoreSink
+from monitor.sidecar.sqlite_store import StoreError
+from monitor.sidecar.token_text import TokenizerError
+from monitor.sidecar.trace_sink import TraceSink
+from monitor.sidecar.traces import TraceReader
+from monitor.sidecar.tracing import build_trace_store, concept_labeller
 
 log = logging.getLogger(__name__)
 
 EXIT_OK = 0
 EXIT_START_FAILED = 1
 EXIT_BAD_PROBES = 2
+EXIT_BAD_CONFIG = 3
 
 
 def default_registry() -> CollectorRegistry:
@@ -49,8 +68,11 @@ class Sidecar:
         sinks: Sequence[ScoreSink] = (),
         probes: Sequence[Probe] | None = None,
         activation_sinks: Sequence[ActivationSink] = (),
+        trace_reader: TraceReader | None = None,
+        config_path: Path | None = None,
     ) -> None:
         self.config = config
+        self.config_path = config_path  # where reload_rules reads monitor.yaml
         if probes is None:
             probes = (
                 load_probe_dir(config.probe_dir, config.model_name)
@@ -59,16 +81,43 @@ class Sidecar:
             )
         self.probes: tuple[Probe, ...] = tuple(probes)
         self.probe_sets: dict[int, ProbeSet] = build_probe_sets(self.probes)
+        # raises EncoderError; concepts travel with the scores of the probes' layers
+        self.concept_encoders = load_concept_encoders(
+            config.encoder_dir, config.model_name, config.encoder_threads
+        )
+        for layer in set(self.concept_encoders) - set(self.probe_sets):
+            log.warning("the concept encoder reads layer %d, where no probe scores", layer)
         self.registry = registry if registry is not None else default_registry()
         self.metrics = SidecarMetrics(self.registry)
+        self.alert_hub = AlertHub(self.metrics)  # the rule engine publishes alerts here
+        source = str(config_path) if config_path is not None else "config"
+        check_layers(config.layers, self.probe_sets, source)
+        label = concept_labeller(self.concept_encoders)
+        self.rule_engine = RuleEngine(
+            compile_rules(config.rules, self.probes, source), concept_label=label
+        )
+        self.trace_store = build_trace_store(
+            config.storage, self.metrics, config.model_name or "", concept_label=label
+        )
+        self.trace_sink = TraceSink(
+            self.rule_engine,
+            self.metrics,
+            store=self.trace_store,
+            publisher=self.alert_hub,
+            max_buffered_tokens=config.storage.max_buffered_tokens_per_request,
+            idle_ttl_s=config.request_ttl_s,
+        )
+        # None: QueryTraces / GetTrace answer UNAVAILABLE
+        self.trace_reader = trace_reader if trace_reader is not None else self.trace_store
         self.pipeline = Pipeline(
             self.metrics,
             self.probe_sets,
-            [MetricsSink(self.metrics), *sinks],
+            [MetricsSink(self.metrics), self.trace_sink, *sinks],
             queue_size=config.ingest.queue_size,
             request_ttl_s=config.request_ttl_s,
             max_queue_bytes=config.ingest.max_queue_bytes,
             activation_sinks=activation_sinks,
+            concept_encoders=self.concept_encoders,
         )
         self.ingest = IngestHandler(
             self.metrics,
@@ -77,10 +126,22 @@ class Sidecar:
             expected_model=config.model_name,
             d_models={layer: ps.d_model for layer, ps in self.probe_sets.items()},
         )
+        self._blocking = BlockingCalls(self.metrics, config.model_name or "", "llm-monitor-query")
+        interceptors, credentials = server_security(
+            config.auth, config.tls, self.metrics, config.model_name or ""
+        )
         self._grpc = GrpcServerThread(
             config.grpc_address,
             IngestServicer(self.ingest),
             max_receive_bytes=2 * config.ingest.max_batch_bytes,
+            services=query_services(
+                self.trace_reader,
+                self.alert_hub,
+                self._reload_for_admin,
+                self._blocking,
+            ),
+            interceptors=interceptors,
+            credentials=credentials,
         )
         self._metrics_server: WSGIServer | None = None
         self._metrics_thread: threading.Thread | None = None
@@ -106,7 +167,12 @@ class Sidecar:
         if self._started:
             raise RuntimeError("sidecar already started")
         self._started = True
+        if self.trace_store is not None:
+            self.trace_store.start()
         self.pipeline.start()
+        config = self.config
+        for warning in exposure_warnings(config.grpc_address, config.auth, config.tls):
+            log.warning("%s", warning)
         try:
             self._grpc.start()
             host, port = parse_host_port(self.config.metrics_address)
@@ -126,8 +192,12 @@ class Sidecar:
 
     def stop(self, grace: float = 5.0) -> None:
         """Stop gRPC (``grace`` seconds for open streams), drain the queue, stop threads."""
+        self.alert_hub.close()  # WatchAlerts streams end with OK before the server stops
         self._grpc.stop(grace)
+        self._blocking.shutdown()
         self.pipeline.stop(self.config.ingest.drain_timeout_s)
+        if self.trace_store is not None:
+            self.trace_store.close(self.config.ingest.drain_timeout_s)
         if self._metrics_server is not None:
             self._metrics_server.shutdown()
             self._metrics_server.server_close()
@@ -135,6 +205,33 @@ class Sidecar:
         if self._metrics_thread is not None:
             self._metrics_thread.join(5.0)
             self._metrics_thread = None
+
+    def reload_rules(self, path: Path | None = None) -> int:
+        """Re-read the rules of monitor.yaml (``path``, default the start-up file), check
+        them against the loaded probes and swap them in; returns how many are active.
+
+        An invalid file keeps the current rules, counts
+        ``llm_monitor_config_reload_errors_total`` and raises ``ConfigError``/``RuleError``
+        (both ValueErrors naming the problem). Only ``rules`` is reloaded.
+        """
+        source = path if path is not None else self.config_path
+        try:
+            if source is None:
+                raise ConfigError("no monitor.yaml to reload: the sidecar started without one")
+            rules = compile_rules(load_config(source).rules, self.probes, str(source))
+        except (ConfigError, RuleError) as exc:
+            self.metrics.model(self.config.model_name or "").config_reload_errors.inc()
+            log.error(
+                "rule reload refused, keeping %d rule(s): %s", len(self.rule_engine.rules), exc
+            )
+            raise
+        self.rule_engine.replace(rules)
+        log.info("rules reloaded from %s: %d rule(s)", source, len(rules))
+        return len(rules)
+
+    def _reload_for_admin(self) -> tuple[int, str]:
+        """``Admin.ReloadRules``: (rules now active, the file read)."""
+        return self.reload_rules(), str(self.config_path)
 
     def __enter__(self) -> Sidecar:
         self.start()
@@ -144,20 +241,32 @@ class Sidecar:
         self.stop()
 
 
-def run(config: SidecarConfig, grace: float = 5.0) -> int:
-    """Run the sidecar until SIGINT or SIGTERM; returns a process exit code."""
+def run(config: SidecarConfig, grace: float = 5.0, config_path: Path | None = None) -> int:
+    """Run the sidecar until SIGINT or SIGTERM (SIGHUP reloads the rules from
+    ``config_path``); returns a process exit code."""
     try:
-        sidecar = Sidecar(config)
+        sidecar = Sidecar(config, config_path=config_path)
     except ProbeError as exc:
         log.error("cannot load probes: %s", exc)
         return EXIT_BAD_PROBES
+    except EncoderError as exc:
+        log.error("cannot load the concept encoder: %s", exc)
+        return EXIT_BAD_PROBES
+    except (ConfigError, RuleError, StoreError, TokenizerError) as exc:
+        log.error("invalid configuration: %s", exc)
+        return EXIT_BAD_CONFIG
     stop = threading.Event()
+    reload = threading.Event()
+
+    def _on_hangup(signum: int, frame: types.FrameType | None) -> None:
+        reload.set()
 
     def _on_signal(signum: int, frame: types.FrameType | None) -> None:
         log.info("received %s, stopping", signal.Signals(signum).name)
         stop.set()
 
     previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, _on_hangup)
     try:
         try:
             sidecar.start()
@@ -165,8 +274,11 @@ def run(config: SidecarConfig, grace: float = 5.0) -> int:
             log.error("cannot start the sidecar: %s", exc)
             return EXIT_START_FAILED
         try:
-            while not stop.wait(0.5):
-                pass
+            while not stop.wait(0.2):
+                if reload.is_set():
+                    reload.clear()
+                    with contextlib.suppress(ConfigError, RuleError):  # logged and counted
+                        sidecar.reload_rules()
         finally:
             sidecar.stop(grace)
     finally:

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict, SettingsError
 
+from monitor.sidecar.security import AuthConfig, TlsConfig
+from monitor.sidecar.traces import Severity
 from monitor.sidecar.validation import format_errors
 
 ENV_PREFIX = "LLM_MONITOR_"
@@ -65,6 +76,135 @@ class IngestConfig(BaseModel):
     )
 
 
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MaxAggregation(_Section):
+    """The largest token score so far."""
+
+    method: Literal["max"] = Field(description="Aggregation method tag.")
+
+
+class MeanAggregation(_Section):
+    """The mean of all token scores so far."""
+
+    method: Literal["mean"] = Field(description="Aggregation method tag.")
+
+
+class EmaAggregation(_Section):
+    """Exponential moving average of the token scores, seeded by the first one."""
+
+    method: Literal["ema"] = Field(description="Aggregation method tag.")
+    alpha: float = Field(default=0.1, gt=0, le=1, description="Smoothing factor in (0, 1].")
+
+
+class RollingMeanMaxAggregation(_Section):
+    """The largest mean over ``window`` consecutive tokens (the mean so far before that)."""
+
+    method: Literal["rolling_mean_max"] = Field(description="Aggregation method tag.")
+    window: int = Field(default=16, gt=0, description="Window length in tokens.")
+
+
+RuleAggregation = Annotated[
+    MaxAggregation | MeanAggregation | EmaAggregation | RollingMeanMaxAggregation,
+    Field(discriminator="method"),
+]
+
+CALIBRATED: Literal["calibrated"] = "calibrated"
+
+
+def _parse_threshold(value: object) -> object:
+    """A probability in [0, 1] or the word ``calibrated``; anything else is a clear error."""
+    if value == CALIBRATED:
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError(f"expected a number in [0, 1] or {CALIBRATED!r}, got {value!r}")
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError(f"expected a number in [0, 1] or {CALIBRATED!r}, got {value!r}") from None
+    if not 0.0 <= number <= 1.0:
+        raise ValueError(f"threshold must be in [0, 1] or {CALIBRATED!r}, got {value!r}")
+    return number
+
+
+Threshold = Annotated[float | Literal["calibrated"], BeforeValidator(_parse_threshold)]
+
+
+class RuleConfig(_Section):
+    """One alert rule: a probe concept, an aggregation and a threshold."""
+
+    name: str = Field(min_length=1, description="Unique rule name (alert label `rule`).")
+    concept: str = Field(min_length=1, description="Probe concept the rule watches.")
+    threshold: Threshold = Field(
+        default=CALIBRATED,
+        description="Fire when the aggregated score is >= this (in [0, 1]), or 'calibrated' "
+        "for the probe artifact's calibrated threshold.",
+    )
+    aggregation: RuleAggregation | None = Field(
+        default=None,
+        description="How token scores combine (max, mean, ema, rolling_mean_max); None uses "
+        "the probe's own aggregation, the one its calibrated threshold was set for.",
+    )
+    min_tokens: int = Field(
+        default=1, ge=1, description="Tokens a request must have before the rule may fire."
+    )
+    severity: Severity = Field(default="warning", description="info, warning or critical.")
+    cooldown_s: float = Field(
+        default=60.0,
+        ge=0,
+        description="After an alert of this rule for a model, later firings for that model "
+        "within this many seconds are stored with their traces but not streamed or counted.",
+    )
+
+
+class StorageConfig(_Section):
+    """The SQLite store of flagged requests (concept traces)."""
+
+    path: Path | None = Field(
+        default=None,
+        description="SQLite file of flagged traces (created if missing); None stores nothing.",
+    )
+    retention_hours: float = Field(
+        default=168.0, gt=0, description="Traces older than this (by last token) are deleted."
+    )
+    prune_interval_s: float = Field(
+        default=300.0, gt=0, description="Seconds between retention prunes."
+    )
+    keep_token_text: bool = Field(
+        default=False, description="Store each token's text (needs tokenizer_path)."
+    )
+    tokenizer_path: Path | None = Field(
+        default=None,
+        description="tokenizer.json, or a model directory containing it, used to decode "
+        "token text when keep_token_text is true.",
+    )
+    max_buffered_tokens_per_request: int = Field(
+        default=4096,
+        gt=0,
+        description="Scored tokens kept in memory per in-flight request until a rule fires; "
+        "older tokens are dropped first.",
+    )
+    write_queue_size: int = Field(
+        default=10000,
+        gt=0,
+        description="Trace writes waiting for the writer thread; beyond it writes are dropped "
+        "and counted.",
+    )
+    max_batch_writes: int = Field(
+        default=512, gt=0, description="Queued writes committed together in one transaction."
+    )
+
+    @model_validator(mode="after")
+    def _text_needs_tokenizer(self) -> StorageConfig:
+        if self.keep_token_text and self.tokenizer_path is None:
+            raise ValueError("keep_token_text needs tokenizer_path")
+        if self.tokenizer_path is not None and not self.tokenizer_path.exists():
+            raise ValueError(f"tokenizer_path does not exist: {self.tokenizer_path}")
+        return self
+
+
 class SidecarConfig(BaseSettings):
     """Everything the sidecar needs to run; built once at start and passed down."""
 
@@ -81,6 +221,20 @@ class SidecarConfig(BaseSettings):
     probe_dir: Path | None = Field(
         default=None, description="Directory of *.probe.json artifacts; None scores nothing."
     )
+    encoder_dir: Path | None = Field(
+        default=None, description="Concept-encoder directory; None reports no concepts."
+    )
+    encoder_threads: int = Field(
+        default=1,
+        ge=1,
+        description="onnxruntime intra-op threads of the concept encoder (the sidecar shares "
+        "the machine with the model server).",
+    )
+    layers: list[int] | None = Field(
+        default=None,
+        description="Decoder layers the producers capture; every probe's layer must be one "
+        "of them. None: whatever the probes read.",
+    )
     grpc_address: str = Field(
         default="127.0.0.1:50051",
         description="gRPC listen address: host:port (port 0 picks one) or unix:/path.",
@@ -96,6 +250,16 @@ class SidecarConfig(BaseSettings):
         default=600.0,
         gt=0,
         description="Seconds without new tokens before an unfinished request is forgotten.",
+    )
+    rules: list[RuleConfig] = Field(
+        default_factory=list, description="Alert rules; each names a loaded probe's concept."
+    )
+    storage: StorageConfig = Field(
+        default_factory=StorageConfig, description="Trace store of flagged requests."
+    )
+    tls: TlsConfig | None = Field(default=None, description="TLS of the gRPC server; None: off.")
+    auth: AuthConfig = Field(
+        default_factory=AuthConfig, description="Bearer tokens of the gRPC services."
     )
 
     @field_validator("grpc_address")
@@ -114,12 +278,47 @@ class SidecarConfig(BaseSettings):
         parse_host_port(value)
         return value
 
-    @field_validator("probe_dir")
+    @field_validator("probe_dir", "encoder_dir")
     @classmethod
-    def _check_probe_dir(cls, value: Path | None) -> Path | None:
+    def _check_directory(cls, value: Path | None) -> Path | None:
         if value is not None and not value.is_dir():
             raise ValueError(f"not a directory: {value}")
         return value
+
+    @field_validator("layers")
+    @classmethod
+    def _check_layers(cls, value: list[int] | None) -> list[int] | None:
+        if value is None:
+            return None
+        if not value:
+            raise ValueError("list at least one layer, or use null")
+        if any(layer < 0 for layer in value):
+            raise ValueError(f"layers must be >= 0, got {value}")
+        if len(set(value)) != len(value):
+            raise ValueError(f"duplicate layers in {value}")
+        return sorted(value)
+
+    @field_validator("rules")
+    @classmethod
+    def _unique_rule_names(cls, value: list[RuleConfig]) -> list[RuleConfig]:
+        seen: set[str] = set()
+        for rule in value:
+            if rule.name in seen:
+                raise ValueError(f"duplicate rule name {rule.name!r}")
+            seen.add(rule.name)
+        return value
+
+
+def check_layers(layers: list[int] | None, probe_layers: Iterable[int], source: str) -> None:
+    """``ConfigError`` when a probe reads a layer that ``layers`` does not list."""
+    if layers is None:
+        return
+    missing = sorted(set(probe_layers) - set(layers))
+    if missing:
+        raise ConfigError(
+            f"{source}: layers: probes read layer(s) {missing}, which are not captured "
+            f"(layers: {layers})"
+        )
 
 
 def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

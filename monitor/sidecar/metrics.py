@@ -105,6 +105,42 @@ class SidecarMetrics:
             (*model, "layer"),
             registry=registry,
         )
+        self.alerts_dropped = Counter(
+            "llm_monitor_alerts_dropped",
+            "Alerts a WatchAlerts subscriber lost because it fell behind.",
+            model,
+            registry=registry,
+        )
+        self.auth_failures = Counter(
+            "llm_monitor_auth_failures",
+            "gRPC calls refused for a missing or wrong bearer token, by service.",
+            (*model, "service"),
+            registry=registry,
+        )
+        self.query_errors = Counter(
+            "llm_monitor_query_errors",
+            "Query API calls that failed inside the sidecar (trace store or rule reload errors).",
+            (*model, "method"),
+            registry=registry,
+        )
+        self.trace_writes_dropped = Counter(
+            "llm_monitor_trace_writes_dropped",
+            "Flagged-trace writes lost because the trace store's queue was full.",
+            model,
+            registry=registry,
+        )
+        self.trace_errors = Counter(
+            "llm_monitor_trace_errors",
+            "Errors of the rule engine and trace store, by stage (sink, write, decode, prune).",
+            (*model, "stage"),
+            registry=registry,
+        )
+        self.config_reload_errors = Counter(
+            "llm_monitor_config_reload_errors",
+            "Rule reloads refused because the new monitor.yaml was invalid.",
+            model,
+            registry=registry,
+        )
         self._models: dict[str, ModelMetrics] = {}
         self._lock = threading.Lock()
 
@@ -130,6 +166,7 @@ class ModelMetrics:
         self.batches_received = families.batches_received.labels(model_name)
         self.pipeline_errors = families.pipeline_errors.labels(model_name)
         self.queue_depth = families.queue_depth.labels(model_name)
+        self.alerts_dropped = families.alerts_dropped.labels(model_name)
         self._dropped: dict[str, Counter] = {}
         self._rejected: dict[str, Counter] = {}
         self._uncaptured: dict[str, Counter] = {}
@@ -137,6 +174,11 @@ class ModelMetrics:
         self._request_score: dict[str, Histogram] = {}
         self._capture_up: dict[int, Gauge] = {}
         self._alerts: dict[tuple[str, str], Counter] = {}
+        self._auth_failures: dict[str, Counter] = {}
+        self._query_errors: dict[str, Counter] = {}
+        self.trace_writes_dropped = families.trace_writes_dropped.labels(model_name)
+        self.config_reload_errors = families.config_reload_errors.labels(model_name)
+        self._trace_errors: dict[str, Counter] = {}
 
     def dropped(self, reason: str) -> Counter:
         child = self._dropped.get(reason)
@@ -180,6 +222,28 @@ class ModelMetrics:
         child = self._capture_up.get(layer)
         if child is None:
             child = self._capture_up[layer] = self._f.capture_up.labels(self.model_name, str(layer))
+        return child
+
+    def auth_failures(self, service: str) -> Counter:
+        child = self._auth_failures.get(service)
+        if child is None:
+            child = self._auth_failures[service] = self._f.auth_failures.labels(
+                self.model_name, service
+            )
+        return child
+
+    def query_errors(self, method: str) -> Counter:
+        child = self._query_errors.get(method)
+        if child is None:
+            child = self._query_errors[method] = self._f.query_errors.labels(
+                self.model_name, method
+            )
+        return child
+
+    def trace_errors(self, stage: str) -> Counter:
+        child = self._trace_errors.get(stage)
+        if child is None:
+            child = self._trace_errors[stage] = self._f.trace_errors.labels(self.model_name, stage)
         return child
 
     def alerts(self, concept: str, severity: str) -> Counter:

@@ -1,23 +1,74 @@
-"""The gRPC aio server in its own thread and event loop, with health and reflection."""
+"""The gRPC aio server in its own thread and event loop, with health and reflection.
+
+Besides ``Monitor`` (ingest) it serves any extra ``Service`` (the query API, admin),
+with optional interceptors (bearer-token checks) and TLS credentials.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from monitor.sidecar.config import is_unix_address, parse_host_port
+from monitor.sidecar.security import AuthConfig, TlsConfig
 from monitor.v1 import monitor_pb2, monitor_pb2_grpc
 
 log = logging.getLogger(__name__)
 
 MONITOR_SERVICE = monitor_pb2.DESCRIPTOR.services_by_name["Monitor"].full_name
 START_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True)
+class Service:
+    """An extra gRPC service: its full name (health, reflection) and how to add it."""
+
+    name: str
+    register: Callable[[grpc.aio.Server], None]
+
+
+def is_loopback(address: str) -> bool:
+    """True for unix sockets and loopback hosts (``127.0.0.0/8``, ``::1``, ``localhost``)."""
+    if is_unix_address(address):
+        return True
+    host, _ = parse_host_port(address)
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def exposure_warnings(address: str, auth: AuthConfig, tls: TlsConfig | None) -> list[str]:
+    """Plain-language warnings about a server reachable from other hosts without protection."""
+    if is_loopback(address):
+        return []
+    out: list[str] = []
+    if not auth.tokens:
+        out.append(
+            f"gRPC listens on {address} (not loopback) with no auth.tokens: anyone who can "
+            "reach it can read traces and alerts and reload rules"
+        )
+    if auth.ingest_token is None:
+        out.append(
+            f"gRPC listens on {address} (not loopback) with no auth.ingest_token: anyone who "
+            "can reach it can send activations"
+        )
+    if tls is None and (auth.tokens or auth.ingest_token is not None):
+        out.append(
+            f"gRPC listens on {address} (not loopback) without tls: bearer tokens travel in "
+            "clear text"
+        )
+    return out
 
 
 def dial_target(address: str, port: int) -> str:
@@ -42,9 +93,15 @@ class GrpcServerThread:
         *,
         max_receive_bytes: int,
         options: Sequence[tuple[str, int | str]] = (),
+        services: Sequence[Service] = (),
+        interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
+        credentials: grpc.ServerCredentials | None = None,
     ) -> None:
         self._address = address
         self._servicer = servicer
+        self._services = tuple(services)
+        self._interceptors = tuple(interceptors)
+        self._credentials = credentials
         self._options = [
             ("grpc.max_receive_message_length", max_receive_bytes),
             ("grpc.so_reuseport", 0),
@@ -105,15 +162,21 @@ class GrpcServerThread:
             loop.close()
 
     async def _serve(self) -> None:
-        server = grpc.aio.server(options=self._options)
+        server = grpc.aio.server(options=self._options, interceptors=self._interceptors)
         monitor_pb2_grpc.add_MonitorServicer_to_server(self._servicer, server)
+        for service in self._services:
+            service.register(server)
+        names = (MONITOR_SERVICE, *(s.name for s in self._services))
         health_servicer = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
         reflection.enable_server_reflection(
-            (MONITOR_SERVICE, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+            (*names, health.SERVICE_NAME, reflection.SERVICE_NAME), server
         )
         try:
-            port = server.add_insecure_port(self._address)
+            if self._credentials is not None:
+                port = server.add_secure_port(self._address, self._credentials)
+            else:
+                port = server.add_insecure_port(self._address)
         except RuntimeError as exc:
             raise OSError(f"cannot bind gRPC address {self._address}: {exc}") from None
         if port == 0:
@@ -121,9 +184,10 @@ class GrpcServerThread:
         await server.start()
         serving = health_pb2.HealthCheckResponse.SERVING
         await health_servicer.set("", serving)
-        await health_servicer.set(MONITOR_SERVICE, serving)
+        for name in names:
+            await health_servicer.set(name, serving)
         self._server, self._health, self.port = server, health_servicer, port
-        log.info("gRPC listening on %s", self.target)
+        log.info("gRPC listening on %s%s", self.target, " (TLS)" if self._credentials else "")
 
     async def _shutdown(self, grace: float) -> None:
         if self._health is not None:

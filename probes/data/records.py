@@ -8,12 +8,16 @@ A record::
      "family": "template family", "split": "train"}
 
 ``response``, ``family`` and ``split`` are optional so that third-party files
-(which carry no template family or split) load with the same model.
+(which carry no template family or split) load with the same model. On-policy
+records (no ``response``: the model writes its own reply) may carry ``check``, the
+words that tell a truthful reply from a false one, so that a label taken from the
+instruction can be checked against what the model actually said.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
@@ -36,6 +40,30 @@ class Message(BaseModel):
     content: str = Field(min_length=1)
 
 
+class ReplyCheck(BaseModel):
+    """Words that tell a truthful reply from a false one (on-policy deception records).
+
+    A reply is truthful when it contains one of ``truthful`` and none of ``false``;
+    false when it contains none of ``truthful``. Words match case-insensitively.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    truthful: tuple[str, ...] = Field(min_length=1)
+    false: tuple[str, ...] = ()
+
+    def verdict(self, reply: str) -> Literal["truthful", "false", "unclear"]:
+        """How ``reply`` reads against the expected answers."""
+        words = set(re.findall(r"[a-z0-9]+", reply.lower()))
+        says_true = any(w.lower() in words for w in self.truthful)
+        says_false = any(w.lower() in words for w in self.false)
+        if says_true and not says_false:
+            return "truthful"
+        if not says_true:
+            return "false"
+        return "unclear"
+
+
 class Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -47,6 +75,8 @@ class Record(BaseModel):
     source: str = Field(min_length=1)
     family: str | None = None
     split: Split | None = None
+    # On-policy records only: how to check the model's own reply against the label.
+    check: ReplyCheck | None = None
 
     @field_validator("label")
     @classmethod
@@ -84,6 +114,8 @@ class Record(BaseModel):
             out["family"] = self.family
         if self.split is not None:
             out["split"] = self.split
+        if self.check is not None:
+            out["check"] = self.check.model_dump()
         return out
 
 

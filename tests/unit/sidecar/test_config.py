@@ -116,3 +116,203 @@ def test_parse_host_port() -> None:
 def test_unrelated_prefixed_variables_are_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LLM_MONITOR_PLUGIN_ENABLED", "1")  # e.g. read by the plugin
     assert load_config(None).grpc_address == "127.0.0.1:50051"
+
+
+def test_every_rule_and_storage_field_is_documented() -> None:
+    from monitor.sidecar.config import (
+        EmaAggregation,
+        MaxAggregation,
+        MeanAggregation,
+        RollingMeanMaxAggregation,
+        RuleConfig,
+        StorageConfig,
+    )
+
+    for model in (
+        RuleConfig,
+        StorageConfig,
+        MaxAggregation,
+        MeanAggregation,
+        EmaAggregation,
+        RollingMeanMaxAggregation,
+    ):
+        for name, info in model.model_fields.items():
+            assert info.description, f"{model.__name__}.{name}"
+
+
+def test_rules_storage_and_layers_from_yaml(tmp_path: Path) -> None:
+    encoder = tmp_path / "encoder"
+    encoder.mkdir()
+    tokenizer = tmp_path / "tokenizer.json"
+    tokenizer.write_text("{}")
+    path = tmp_path / "monitor.yaml"
+    path.write_text(
+        f"encoder_dir: {encoder}\n"
+        "layers: [20, 15]\n"
+        "rules:\n"
+        "  - name: deception-high\n"
+        "    concept: deception\n"
+        "    threshold: 0.8\n"
+        "    aggregation: {method: rolling_mean_max, window: 8}\n"
+        "    min_tokens: 4\n"
+        "    severity: critical\n"
+        "    cooldown_s: 30\n"
+        "  - name: misuse\n"
+        "    concept: misuse\n"
+        "  - name: eval\n"
+        "    concept: eval_awareness\n"
+        "    threshold: calibrated\n"
+        "    aggregation: {method: ema}\n"
+        "storage:\n"
+        f"  path: {tmp_path / 'traces.sqlite'}\n"
+        "  retention_hours: 2\n"
+        "  keep_token_text: true\n"
+        f"  tokenizer_path: {tokenizer}\n"
+    )
+    config = load_config(path)
+    assert config.encoder_dir == encoder
+    assert config.layers == [15, 20]
+    high, misuse, ev = config.rules
+    assert (high.threshold, high.min_tokens, high.severity, high.cooldown_s) == (
+        0.8,
+        4,
+        "critical",
+        30.0,
+    )
+    assert high.aggregation is not None and high.aggregation.method == "rolling_mean_max"
+    assert high.aggregation.window == 8
+    assert (misuse.threshold, misuse.aggregation, misuse.severity) == (
+        "calibrated",
+        None,
+        "warning",
+    )
+    assert ev.aggregation is not None and ev.aggregation.method == "ema"
+    assert ev.aggregation.alpha == 0.1
+    assert config.storage.path == tmp_path / "traces.sqlite"
+    assert config.storage.retention_hours == 2
+    assert config.storage.keep_token_text
+
+
+def test_rule_and_storage_defaults() -> None:
+    config = load_config(None)
+    assert config.rules == []
+    assert config.storage.path is None
+    assert not config.storage.keep_token_text
+    assert config.storage.max_buffered_tokens_per_request == 4096
+    assert config.layers is None and config.encoder_dir is None
+    assert config.tls is None
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "rules: [{name: a, concept: x, threshold: 1.5}]\n",
+            "rules.0.threshold: Value error, threshold must be in [0, 1] or 'calibrated', got 1.5",
+        ),
+        (
+            "rules: [{name: a, concept: x, threshold: hot}]\n",
+            "rules.0.threshold: Value error, expected a number in [0, 1] or 'calibrated', "
+            "got 'hot'",
+        ),
+        (
+            "rules: [{name: a, concept: x, threshold: true}]\n",
+            "rules.0.threshold: Value error, expected a number in [0, 1] or 'calibrated', got True",
+        ),
+        (
+            "rules: [{name: a, concept: x, aggregation: {method: ema, alpha: 0}}]\n",
+            "rules.0.aggregation.ema.alpha: Input should be greater than 0",
+        ),
+        (
+            "rules: [{name: a, concept: x, aggregation: {method: rolling_mean_max, window: 0}}]\n",
+            "rules.0.aggregation.rolling_mean_max.window: Input should be greater than 0",
+        ),
+        (
+            "rules: [{name: a, concept: x, aggregation: {method: max, window: 3}}]\n",
+            "rules.0.aggregation.max.window: Extra inputs are not permitted",
+        ),
+        (
+            "rules: [{name: a, concept: x, aggregation: {method: median}}]\n",
+            "rules.0.aggregation: Input tag 'median' found using 'method' does not match any "
+            "of the expected tags: 'max', 'mean', 'ema', 'rolling_mean_max'",
+        ),
+        (
+            "rules: [{name: a, concept: x}, {name: a, concept: y}]\n",
+            "rules: Value error, duplicate rule name 'a'",
+        ),
+        (
+            "rules: [{name: a, concept: x, severity: fatal}]\n",
+            "rules.0.severity: Input should be 'info', 'warning' or 'critical'",
+        ),
+        (
+            "rules: [{name: a, concept: x, min_tokens: 0}]\n",
+            "rules.0.min_tokens: Input should be greater than or equal to 1",
+        ),
+        (
+            "rules: [{name: a, concept: x, cooldown_s: -1}]\n",
+            "rules.0.cooldown_s: Input should be greater than or equal to 0",
+        ),
+        ("rules: [{name: a}]\n", "rules.0.concept: Field required"),
+        (
+            "rules: [{name: a, concept: x, treshold: 0.5}]\n",
+            "rules.0.treshold: Extra inputs are not permitted",
+        ),
+        ("storage: {keep_token_text: true}\n", "storage: Value error, keep_token_text needs"),
+        ("storage: {retention_hours: 0}\n", "storage.retention_hours: Input should be greater"),
+        ("storage: {pth: x.sqlite}\n", "storage.pth: Extra inputs are not permitted"),
+        (
+            "storage: {max_buffered_tokens_per_request: 0}\n",
+            "storage.max_buffered_tokens_per_request: Input should be greater than 0",
+        ),
+        ("layers: []\n", "layers: Value error, list at least one layer, or use null"),
+        ("layers: [15, 15]\n", "layers: Value error, duplicate layers in [15, 15]"),
+        ("layers: [-1]\n", "layers: Value error, layers must be >= 0"),
+        ("encoder_dir: /does/not/exist\n", "encoder_dir: Value error, not a directory"),
+        ("auth: {tokenz: []}\n", "auth.tokenz: Extra inputs are not permitted"),
+        ("tls: {cert_file: /nope/cert.pem}\n", "tls.cert_file: "),
+    ],
+)
+def test_bad_rules_and_storage_name_the_field(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "monitor.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert f"{path}: {message}" in str(info.value)
+
+
+def test_rules_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LLM_MONITOR_RULES", '[{"name": "a", "concept": "misuse"}]')
+    monkeypatch.setenv("LLM_MONITOR_STORAGE__RETENTION_HOURS", "5")
+    config = load_config(None)
+    assert [r.name for r in config.rules] == ["a"]
+    assert config.storage.retention_hours == 5
+
+
+def test_check_layers() -> None:
+    from monitor.sidecar.config import check_layers
+
+    check_layers(None, [15], "monitor.yaml")
+    check_layers([10, 15], [15], "monitor.yaml")
+    with pytest.raises(
+        ConfigError,
+        match=r"monitor\.yaml: layers: probes read layer\(s\) \[15\], which are not captured",
+    ):
+        check_layers([10], [10, 15], "monitor.yaml")
+
+
+def test_deploy_example_is_valid() -> None:
+    """The documented example loads, and so do the rules it shows commented out."""
+    import yaml
+
+    example = Path(__file__).resolve().parents[3] / "deploy" / "monitor.yaml"
+    config = load_config(example)
+    assert config.rules == [] and config.storage.path is None
+    lines = example.read_text().splitlines()
+    start = lines.index("# rules:")
+    block = []
+    for line in lines[start:]:
+        if not line.startswith("#"):
+            break
+        block.append(line[2:])
+    rules = SidecarConfig(rules=yaml.safe_load("\n".join(block))["rules"]).rules
+    assert {rule.concept for rule in rules} == {"deception", "eval_awareness", "misuse"}

@@ -1,0 +1,198 @@
+"""The shipped concept encoder, run with onnxruntime (implements ``ConceptEncoder``).
+
+An encoder directory holds ``encoder.onnx`` (input ``activations [rows, d_model]``
+float32; outputs ``concept_ids [rows, k]`` int32 and ``concept_values [rows, k]``
+float32, largest first), ``card.json`` (model, layer, d_model, m, k and the
+faithfulness figures) and ``concepts.json`` (one label per concept). Everything is
+checked at load; a mismatch raises ``EncoderError`` naming the file and the field.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+ONNX_FILE = "encoder.onnx"
+CARD_FILE = "card.json"
+CONCEPTS_FILE = "concepts.json"
+INPUT_NAME = "activations"
+OUTPUT_NAMES = ("concept_ids", "concept_values")
+
+
+class EncoderError(Exception):
+    """The encoder directory is missing a file or does not match its card or the model."""
+
+
+@dataclass(frozen=True)
+class EncoderCard:
+    """What the sidecar needs from ``card.json``."""
+
+    model_name: str
+    layer: int
+    d_model: int
+    m: int
+    k: int
+    figures: dict[str, Any]
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise EncoderError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    except json.JSONDecodeError as exc:
+        raise EncoderError(f"{path}: invalid JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise EncoderError(f"{path}: expected a JSON object")
+    return data
+
+
+def _int_field(path: Path, data: dict[str, Any], name: str) -> int:
+    value = data.get(name)
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise EncoderError(f"{path}: field {name!r} must be a positive integer, got {value!r}")
+    return value
+
+
+def read_card(path: Path) -> EncoderCard:
+    """Parse and check ``card.json``."""
+    data = _read_json(path)
+    name = data.get("model_name")
+    if not isinstance(name, str) or not name:
+        raise EncoderError(f"{path}: field 'model_name' must be a non-empty string")
+    layer = data.get("layer")
+    if not isinstance(layer, int) or isinstance(layer, bool) or layer < 0:
+        raise EncoderError(f"{path}: field 'layer' must be a non-negative integer")
+    card = EncoderCard(
+        model_name=name,
+        layer=layer,
+        d_model=_int_field(path, data, "d_model"),
+        m=_int_field(path, data, "m"),
+        k=_int_field(path, data, "k"),
+        figures=dict(data.get("figures") or {}),
+    )
+    if card.k > card.m:
+        raise EncoderError(f"{path}: k ({card.k}) is larger than m ({card.m})")
+    return card
+
+
+def read_labels(path: Path, m: int) -> list[str]:
+    """The ``m`` concept labels of ``concepts.json`` (by id)."""
+    data = _read_json(path)
+    concepts = data.get("concepts")
+    if not isinstance(concepts, list) or len(concepts) != m:
+        got = len(concepts) if isinstance(concepts, list) else type(concepts).__name__
+        raise EncoderError(f"{path}: field 'concepts' must list {m} concepts, got {got}")
+    labels = [""] * m
+    for i, concept in enumerate(concepts):
+        if not isinstance(concept, dict) or concept.get("id") != i:
+            raise EncoderError(f"{path}: concepts[{i}] must be an object with 'id': {i}")
+        labels[i] = str(concept.get("label", ""))
+    return labels
+
+
+class OnnxConceptEncoder:
+    """Per-token top-k concepts of one layer with onnxruntime (thread-safe ``encode``)."""
+
+    def __init__(
+        self,
+        directory: Path,
+        expected_model: str | None = None,
+        intra_op_threads: int = 1,
+    ) -> None:
+        import onnxruntime as ort
+
+        directory = Path(directory)
+        if not directory.is_dir():
+            raise EncoderError(f"not a directory: {directory}")
+        self.directory = directory
+        self.card = read_card(directory / CARD_FILE)
+        if expected_model is not None and self.card.model_name != expected_model:
+            raise EncoderError(
+                f"{directory / CARD_FILE}: encoder is for model {self.card.model_name!r}, "
+                f"expected {expected_model!r}"
+            )
+        self.layer = self.card.layer
+        self.d_model = self.card.d_model
+        self.k = self.card.k
+        self.m = self.card.m
+        self._labels = read_labels(directory / CONCEPTS_FILE, self.m)
+        if intra_op_threads < 1:
+            raise EncoderError(f"intra_op_threads must be at least 1, got {intra_op_threads}")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = intra_op_threads
+        options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        onnx_path = directory / ONNX_FILE
+        if not onnx_path.is_file():
+            raise EncoderError(f"missing {onnx_path}")
+        try:
+            self._session = ort.InferenceSession(
+                str(onnx_path), options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:  # onnxruntime raises its own exception types
+            raise EncoderError(f"{onnx_path}: cannot load: {exc}") from exc
+        self._check_signature(onnx_path)
+        self._check_run(onnx_path)
+
+    def _check_signature(self, path: Path) -> None:
+        inputs = self._session.get_inputs()
+        if len(inputs) != 1 or inputs[0].name != INPUT_NAME:
+            raise EncoderError(f"{path}: expected one input named {INPUT_NAME!r}")
+        if inputs[0].type != "tensor(float)" or inputs[0].shape[-1] != self.d_model:
+            raise EncoderError(
+                f"{path}: input must be float32 [rows, {self.d_model}], got "
+                f"{inputs[0].type} {inputs[0].shape}"
+            )
+        names = tuple(o.name for o in self._session.get_outputs())
+        if names != OUTPUT_NAMES:
+            raise EncoderError(f"{path}: expected outputs {OUTPUT_NAMES}, got {names}")
+
+    def _check_run(self, path: Path) -> None:
+        ids, values = self._run(np.zeros((2, self.d_model), np.float32))
+        if ids.shape != (2, self.k) or values.shape != (2, self.k):
+            raise EncoderError(
+                f"{path}: outputs have shape {ids.shape} / {values.shape}, card says k={self.k}"
+            )
+        if ids.dtype != np.int32 or values.dtype != np.float32:
+            raise EncoderError(f"{path}: outputs must be int32 ids and float32 values")
+        if ids.size and (ids.min() < 0 or ids.max() >= self.m):
+            raise EncoderError(f"{path}: concept ids outside 0..{self.m - 1}")
+
+    def _run(
+        self, activations: npt.NDArray[np.float32]
+    ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]:
+        ids, values = self._session.run(OUTPUT_NAMES, {INPUT_NAME: activations})
+        return np.asarray(ids), np.asarray(values)
+
+    def encode(
+        self, activations: npt.NDArray[np.float32]
+    ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]:
+        """Concept ids and values ``[rows, k]``, each row largest first."""
+        if activations.ndim != 2 or activations.shape[1] != self.d_model:
+            raise ValueError(
+                f"activations must be [rows, {self.d_model}], got {list(activations.shape)}"
+            )
+        if activations.shape[0] == 0:
+            return np.zeros((0, self.k), np.int32), np.zeros((0, self.k), np.float32)
+        return self._run(np.ascontiguousarray(activations, dtype=np.float32))
+
+    def label(self, concept_id: int) -> str:
+        """The concept's short label ('' for an unknown id)."""
+        return self._labels[concept_id] if 0 <= concept_id < self.m else ""
+
+
+def load_concept_encoders(
+    directory: Path | None, expected_model: str | None = None, intra_op_threads: int = 1
+) -> dict[int, OnnxConceptEncoder]:
+    """``{layer: encoder}`` for the sidecar's pipeline (empty without a directory)."""
+    if directory is None:
+        return {}
+    encoder = OnnxConceptEncoder(directory, expected_model, intra_op_threads)
+    return {encoder.layer: encoder}

@@ -1,0 +1,269 @@
+"""The ``TraceQuery`` and ``Admin`` gRPC services: thin servicers over pure functions.
+
+Request validation (``parse_query``, ``parse_watch``) knows nothing about gRPC. The
+trace reader and the rule reload are synchronous; they run on one dedicated worker
+thread so that a slow store never stalls the server's event loop (and the ingest
+streams on it), and so that a store which keeps one connection per thread sees one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import NoReturn, TypeVar
+
+import grpc
+
+from monitor.logutil import RateLimitedLog
+from monitor.sidecar.alert_hub import AlertFilter, AlertHub
+from monitor.sidecar.config import ConfigError
+from monitor.sidecar.metrics import SidecarMetrics
+from monitor.sidecar.server import Service
+from monitor.sidecar.traces import SEVERITIES, Severity, TraceFilter, TraceReader
+from monitor.v1 import monitor_pb2, monitor_pb2_grpc
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 1000
+MAX_PAGE_TOKEN_CHARS = 1024
+TRACE_QUERY_SERVICE = monitor_pb2.DESCRIPTOR.services_by_name["TraceQuery"].full_name
+ADMIN_SERVICE = monitor_pb2.DESCRIPTOR.services_by_name["Admin"].full_name
+NO_STORE = "no trace store configured"
+NO_RELOAD = "rule reload is not available on this sidecar"
+
+T = TypeVar("T")
+Reload = Callable[[], tuple[int, str]]
+
+
+class InvalidRequest(ValueError):
+    """A request the API refuses; the message says which field and why."""
+
+
+@dataclass(frozen=True)
+class TraceQuery:
+    """A validated ``QueryTracesRequest``."""
+
+    filter: TraceFilter
+    page_size: int
+    cursor: str
+
+
+def _severity(field: str, value: str) -> Severity | None:
+    if not value:
+        return None
+    for known in SEVERITIES:
+        if value == known:
+            return known
+    raise InvalidRequest(
+        f"{field}: unknown severity {value!r}; expected one of {', '.join(SEVERITIES)} or empty"
+    )
+
+
+def _timestamp(field: str, request: monitor_pb2.QueryTracesRequest) -> datetime | None:
+    if not request.HasField(field):
+        return None
+    stamp = getattr(request, field)
+    if not 0 <= stamp.nanos < 1_000_000_000:
+        raise InvalidRequest(f"{field}: nanos must be in 0..999999999, got {stamp.nanos}")
+    try:
+        return datetime.fromtimestamp(stamp.seconds + stamp.nanos / 1e9, tz=timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        raise InvalidRequest(f"{field}: timestamp out of range ({stamp.seconds} s)") from None
+
+
+def parse_query(request: monitor_pb2.QueryTracesRequest) -> TraceQuery:
+    """Validate a trace query; raises ``InvalidRequest`` naming the offending field."""
+    start = _timestamp("start_time", request)
+    end = _timestamp("end_time", request)
+    if start is not None and end is not None and start > end:
+        raise InvalidRequest(
+            f"start_time ({start.isoformat()}) is after end_time ({end.isoformat()})"
+        )
+    score = request.min_score
+    if not math.isfinite(score) or not 0.0 <= score <= 1.0:
+        raise InvalidRequest(f"min_score must be in [0, 1], got {score}")
+    token = request.page_token
+    if len(token) > MAX_PAGE_TOKEN_CHARS or not token.isprintable():
+        raise InvalidRequest("page_token is malformed (not from a previous response)")
+    page_size = request.page_size or DEFAULT_PAGE_SIZE
+    return TraceQuery(
+        filter=TraceFilter(
+            start=start,
+            end=end,
+            concept=request.concept,
+            min_score=score if score > 0.0 else None,
+            model_name=request.model_name,
+            min_severity=_severity("min_severity", request.min_severity),
+        ),
+        page_size=min(page_size, MAX_PAGE_SIZE),
+        cursor=token,
+    )
+
+
+def parse_watch(request: monitor_pb2.WatchAlertsRequest) -> AlertFilter:
+    """Validate a ``WatchAlertsRequest``; raises ``InvalidRequest``."""
+    return AlertFilter(
+        concept=request.concept,
+        model_name=request.model_name,
+        min_severity=_severity("min_severity", request.min_severity),
+    )
+
+
+class BlockingCalls:
+    """Runs synchronous calls on one worker thread, within the caller's gRPC deadline."""
+
+    def __init__(self, metrics: SidecarMetrics, model_name: str, name: str) -> None:
+        self._metrics = metrics.model(model_name)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+        self._error_log = RateLimitedLog(log)
+
+    async def call(self, context: grpc.aio.ServicerContext, method: str, fn: Callable[[], T]) -> T:
+        """``fn()`` on the worker thread. Aborts with DEADLINE_EXCEEDED when the deadline
+        is already past or passes while waiting, and with INTERNAL (counted, logged at a
+        limited rate) when ``fn`` raises anything but ``InvalidRequest``/``ValueError``,
+        which the caller handles."""
+        remaining = context.time_remaining()
+        if remaining is not None and remaining <= 0:
+            await _abort(context, grpc.StatusCode.DEADLINE_EXCEEDED, "deadline already passed")
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(self._executor, fn)
+        try:
+            return await asyncio.wait_for(future, timeout=remaining)
+        except asyncio.TimeoutError:
+            await _abort(context, grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded")
+        except (ValueError, ConfigError):
+            raise
+        except Exception as exc:
+            self._metrics.query_errors(method).inc()
+            self._error_log.error("%s failed: %r", method, exc)
+            await _abort(
+                context, grpc.StatusCode.INTERNAL, f"{method} failed: {type(exc).__name__}"
+            )
+
+    def shutdown(self) -> None:
+        """Stop the worker thread (running calls finish, queued ones are dropped)."""
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+async def _abort(
+    context: grpc.aio.ServicerContext, code: grpc.StatusCode, details: str
+) -> NoReturn:
+    await context.abort(code, details)
+    raise AssertionError("unreachable: context.abort raises")  # pragma: no cover
+
+
+class TraceQueryServicer(monitor_pb2_grpc.TraceQueryServicer):
+    """``QueryTraces`` / ``GetTrace`` over a ``TraceReader``; ``WatchAlerts`` over a hub."""
+
+    def __init__(self, reader: TraceReader | None, hub: AlertHub, calls: BlockingCalls) -> None:
+        self._reader = reader
+        self._hub = hub
+        self._calls = calls
+
+    async def QueryTraces(
+        self, request: monitor_pb2.QueryTracesRequest, context: grpc.aio.ServicerContext
+    ) -> monitor_pb2.QueryTracesResponse:
+        reader = self._reader
+        if reader is None:
+            await _abort(context, grpc.StatusCode.UNAVAILABLE, NO_STORE)
+        try:
+            query = parse_query(request)
+        except InvalidRequest as exc:
+            await _abort(context, grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+        try:
+            traces, cursor = await self._calls.call(
+                context,
+                "QueryTraces",
+                lambda: reader.query_traces(query.filter, query.page_size, query.cursor),
+            )
+        except ValueError as exc:  # the store's verdict on the cursor
+            await _abort(context, grpc.StatusCode.INVALID_ARGUMENT, f"page_token: {exc}")
+        return monitor_pb2.QueryTracesResponse(traces=traces, next_page_token=cursor)
+
+    async def GetTrace(
+        self, request: monitor_pb2.GetTraceRequest, context: grpc.aio.ServicerContext
+    ) -> monitor_pb2.Trace:
+        reader = self._reader
+        if reader is None:
+            await _abort(context, grpc.StatusCode.UNAVAILABLE, NO_STORE)
+        if not request.request_id:
+            await _abort(context, grpc.StatusCode.INVALID_ARGUMENT, "request_id is empty")
+        try:
+            trace = await self._calls.call(
+                context,
+                "GetTrace",
+                lambda: reader.get_trace(request.request_id, request.model_name),
+            )
+        except ValueError as exc:
+            await _abort(context, grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+        if trace is None:
+            where = f" for model {request.model_name!r}" if request.model_name else ""
+            await _abort(
+                context,
+                grpc.StatusCode.NOT_FOUND,
+                f"no stored trace for request {request.request_id!r}{where}",
+            )
+        return trace
+
+    async def WatchAlerts(
+        self, request: monitor_pb2.WatchAlertsRequest, context: grpc.aio.ServicerContext
+    ) -> None:
+        try:
+            wanted = parse_watch(request)
+        except InvalidRequest as exc:
+            await _abort(context, grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+        sub = self._hub.subscribe(wanted)
+        try:
+            while (alert := await sub.next_alert()) is not None:
+                try:
+                    await context.write(alert)
+                except Exception as exc:  # the client went away while we wrote
+                    log.debug("WatchAlerts subscriber gone: %r", exc)
+                    # ends the call as cancelled, without a status to send on a dead stream
+                    raise asyncio.CancelledError from None
+        finally:
+            sub.close()
+
+
+class AdminServicer(monitor_pb2_grpc.AdminServicer):
+    """``ReloadRules`` over an injected ``reload() -> (rules, source)``."""
+
+    def __init__(self, reload: Reload | None, calls: BlockingCalls) -> None:
+        self._reload = reload
+        self._calls = calls
+
+    async def ReloadRules(
+        self, request: monitor_pb2.ReloadRulesRequest, context: grpc.aio.ServicerContext
+    ) -> monitor_pb2.ReloadRulesResponse:
+        reload = self._reload
+        if reload is None:
+            await _abort(context, grpc.StatusCode.UNIMPLEMENTED, NO_RELOAD)
+        try:
+            rules, source = await self._calls.call(context, "ReloadRules", reload)
+        except (ConfigError, ValueError) as exc:
+            await _abort(context, grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+        return monitor_pb2.ReloadRulesResponse(rules=rules, source=source)
+
+
+def query_services(
+    reader: TraceReader | None, hub: AlertHub, reload: Reload | None, calls: BlockingCalls
+) -> list[Service]:
+    """The ``TraceQuery`` and ``Admin`` services, ready for ``GrpcServerThread``."""
+    trace_query = TraceQueryServicer(reader, hub, calls)
+    admin = AdminServicer(reload, calls)
+    return [
+        Service(
+            TRACE_QUERY_SERVICE,
+            lambda server: monitor_pb2_grpc.add_TraceQueryServicer_to_server(trace_query, server),
+        ),
+        Service(
+            ADMIN_SERVICE,
+            lambda server: monitor_pb2_grpc.add_AdminServicer_to_server(admin, server),
+        ),
+    ]

@@ -1,0 +1,305 @@
+"""The rule engine: per request and rule, fold token scores and fire at most one alert.
+
+Pure logic: no I/O and no clock of its own (``now`` is passed in, in seconds since the
+epoch). Each rule keeps its own aggregator per in-flight request and checks it after every
+token, so an alert names the exact token where the rule fired.
+
+Cooldown is per (model, rule): after a rule's alert for a model is published, further
+firings of that rule for the same model within ``cooldown_s`` come back as *suppressed*
+(``Alert.suppressed``): the request is still flagged (its trace is stored with the alert)
+but the alert is neither streamed nor counted, so a flood of similar requests yields one
+notification per cooldown and every flagged request stays queryable.
+
+Rules can be replaced at any time (reload). A request's state for a rule survives the
+replacement when the rule's name, concept and aggregation are unchanged (its threshold,
+severity, ``min_tokens`` and cooldown may change); states of removed or changed rules are
+dropped.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from monitor.sidecar.aggregate import Aggregator, make_aggregator
+from monitor.sidecar.config import CALIBRATED, RuleAggregation, RuleConfig
+from monitor.sidecar.probes import Aggregation, AggregationMethod, Probe
+from monitor.sidecar.sinks import RequestTokens
+from monitor.sidecar.traces import Severity
+from monitor.v1 import monitor_pb2
+
+RequestKey = tuple[str, str]  # (model_name, request_id)
+
+# monitor.yaml's method names -> the probe artifact's (aggregate.py) method names.
+_METHODS: Mapping[str, AggregationMethod] = {
+    "max": "max",
+    "mean": "mean",
+    "ema": "ema",
+    "rolling_mean_max": "max_rolling_mean",
+}
+
+
+class RuleError(ValueError):
+    """The rules do not fit the loaded probes; the message names the rule."""
+
+
+@dataclass(frozen=True)
+class AggregationSpec:
+    """A hashable aggregation setting (method names as in the probe artifacts)."""
+
+    method: AggregationMethod
+    alpha: float = 0.1
+    window: int = 16
+
+    @classmethod
+    def of_probe(cls, aggregation: Aggregation) -> AggregationSpec:
+        return cls(aggregation.method, aggregation.alpha, aggregation.window)
+
+    @classmethod
+    def of_rule(cls, aggregation: RuleAggregation) -> AggregationSpec:
+        return cls(
+            _METHODS[aggregation.method],
+            alpha=getattr(aggregation, "alpha", 0.1),
+            window=getattr(aggregation, "window", 16),
+        )
+
+    def new(self) -> Aggregator:
+        """A fresh aggregator."""
+        return make_aggregator(
+            Aggregation(method=self.method, alpha=self.alpha, window=self.window)
+        )
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A validated rule, with its threshold resolved to a number."""
+
+    name: str
+    concept: str
+    threshold: float
+    aggregation: AggregationSpec
+    min_tokens: int = 1
+    severity: Severity = "warning"
+    cooldown_s: float = 60.0
+
+    @property
+    def state_key(self) -> tuple[str, str, AggregationSpec]:
+        """What must stay equal for in-flight state to survive a reload."""
+        return (self.name, self.concept, self.aggregation)
+
+
+def compile_rules(
+    configs: Sequence[RuleConfig], probes: Sequence[Probe], source: str = "config"
+) -> tuple[Rule, ...]:
+    """Resolve rules against the loaded probes; ``RuleError`` names ``source`` and every
+    bad rule."""
+    by_concept = {probe.concept: probe for probe in probes}
+    loaded = ", ".join(sorted(by_concept)) or "none"
+    rules: list[Rule] = []
+    errors: list[str] = []
+    names: set[str] = set()
+    for i, config in enumerate(configs):
+        where = f"{source}: rules.{i} ({config.name!r})"
+        if config.name in names:
+            errors.append(f"{where}: duplicate rule name")
+            continue
+        names.add(config.name)
+        probe = by_concept.get(config.concept)
+        if probe is None:
+            errors.append(
+                f"{where}: concept {config.concept!r} has no loaded probe (loaded: {loaded})"
+            )
+            continue
+        threshold = probe.threshold if config.threshold == CALIBRATED else config.threshold
+        aggregation = (
+            AggregationSpec.of_probe(probe.aggregation)
+            if config.aggregation is None
+            else AggregationSpec.of_rule(config.aggregation)
+        )
+        rules.append(
+            Rule(
+                name=config.name,
+                concept=config.concept,
+                threshold=float(threshold),
+                aggregation=aggregation,
+                min_tokens=config.min_tokens,
+                severity=config.severity,
+                cooldown_s=config.cooldown_s,
+            )
+        )
+    if errors:
+        raise RuleError("\n".join(errors))
+    return tuple(rules)
+
+
+@dataclass(frozen=True)
+class Firing:
+    """A rule fired for a request; ``alert.suppressed`` is set within the cooldown."""
+
+    rule: Rule
+    alert: monitor_pb2.Alert
+
+    @property
+    def suppressed(self) -> bool:
+        return bool(self.alert.suppressed)
+
+
+class _RuleState:
+    __slots__ = ("aggregator", "fired")
+
+    def __init__(self, aggregator: Aggregator) -> None:
+        self.aggregator = aggregator
+        self.fired = False
+
+
+def _new_alert_id() -> str:
+    return uuid.uuid4().hex
+
+
+class RuleEngine:
+    """Evaluates the current rules on each request's tokens as they stream in.
+
+    Thread-safe: ``evaluate`` / ``finish`` run on the pipeline thread, ``replace`` may be
+    called from any thread.
+    """
+
+    def __init__(
+        self,
+        rules: Sequence[Rule] = (),
+        *,
+        concept_label: Callable[[int], str] | None = None,
+        alert_id: Callable[[], str] = _new_alert_id,
+    ) -> None:
+        self._rules: tuple[Rule, ...] = tuple(rules)
+        self._label = concept_label
+        self._alert_id = alert_id
+        self._requests: dict[RequestKey, dict[tuple[str, str, AggregationSpec], _RuleState]] = {}
+        self._last_published: dict[tuple[str, str], float] = {}  # (model, rule) -> time
+        self._lock = threading.Lock()
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        return self._rules
+
+    @property
+    def active_requests(self) -> int:
+        """Requests with rule state (for tests and diagnostics)."""
+        return len(self._requests)
+
+    def replace(self, rules: Sequence[Rule]) -> None:
+        """Swap in new rules atomically, keeping state of rules that did not change."""
+        new = tuple(rules)
+        keep = {rule.state_key for rule in new}
+        names = {rule.name for rule in new}
+        with self._lock:
+            self._rules = new
+            for states in self._requests.values():
+                for key in [k for k in states if k not in keep]:
+                    del states[key]
+            for cooldown_key in [k for k in self._last_published if k[1] not in names]:
+                del self._last_published[cooldown_key]
+
+    def evaluate(self, tokens: RequestTokens, now: float) -> list[Firing]:
+        """Feed one request's new tokens to every rule; the rules that fired on them."""
+        fired: list[Firing] = []
+        key = (tokens.model_name, tokens.request_id)
+        with self._lock:
+            rules = self._rules
+            states = self._requests.get(key)
+            for rule in rules:
+                scores = tokens.scores.get(rule.concept)
+                if scores is None or len(scores) == 0:
+                    continue
+                if states is None:
+                    states = self._requests[key] = {}
+                state = states.get(rule.state_key)
+                if state is None:
+                    state = states[rule.state_key] = _RuleState(rule.aggregation.new())
+                if state.fired:
+                    continue
+                hit = self._first_crossing(rule, state.aggregator, scores.tolist())
+                if hit is None:
+                    continue
+                index, value = hit
+                state.fired = True
+                fired.append(Firing(rule, self._alert(rule, tokens, index, value, now)))
+        return fired
+
+    def finish(self, model_name: str, request_id: str) -> None:
+        """Forget a request (finished, expired or shut down)."""
+        with self._lock:
+            self._requests.pop((model_name, request_id), None)
+
+    @staticmethod
+    def _first_crossing(
+        rule: Rule, aggregator: Aggregator, scores: list[float]
+    ) -> tuple[int, float] | None:
+        """Feed scores one by one; the index and value where the rule first holds."""
+        threshold, min_tokens = rule.threshold, rule.min_tokens
+        for i, score in enumerate(scores):
+            value = aggregator.update((score,))
+            if value >= threshold and aggregator.count >= min_tokens:
+                return i, value
+        return None
+
+    def _alert(
+        self, rule: Rule, tokens: RequestTokens, index: int, value: float, now: float
+    ) -> monitor_pb2.Alert:
+        """Build the alert (cooldown is decided and recorded here, under the lock)."""
+        cooldown_key = (tokens.model_name, rule.name)
+        last = self._last_published.get(cooldown_key)
+        suppressed = last is not None and now - last < rule.cooldown_s
+        if not suppressed:
+            self._last_published[cooldown_key] = now
+        alert = monitor_pb2.Alert(
+            alert_id=self._alert_id(),
+            request_id=tokens.request_id,
+            model_name=tokens.model_name,
+            concept=rule.concept,
+            rule=rule.name,
+            severity=rule.severity,
+            score=value,
+            threshold=rule.threshold,
+            position=int(tokens.positions[index]),
+            top_concepts=self._top_concepts(tokens, index),
+            suppressed=suppressed,
+        )
+        alert.fired_at.FromNanoseconds(int(now * 1e9))
+        return alert
+
+    def _top_concepts(
+        self, tokens: RequestTokens, index: int
+    ) -> list[monitor_pb2.ConceptActivation]:
+        if tokens.concept_ids is None or tokens.concept_values is None:
+            return []
+        return concept_activations(
+            tokens.concept_ids[index].tolist(), tokens.concept_values[index].tolist(), self._label
+        )
+
+
+def concept_activations(
+    ids: Sequence[int], values: Sequence[float], label: Callable[[int], str] | None = None
+) -> list[monitor_pb2.ConceptActivation]:
+    """One token's top-k as proto messages (negative ids, i.e. padding, are skipped)."""
+    out = []
+    for concept_id, value in zip(ids, values, strict=True):
+        if concept_id < 0:
+            continue
+        out.append(
+            monitor_pb2.ConceptActivation(
+                id=int(concept_id), value=float(value), label=_safe_label(label, int(concept_id))
+            )
+        )
+    return out
+
+
+def _safe_label(label: Callable[[int], str] | None, concept_id: int) -> str:
+    """The concept's label, or '' without a labeller or when it fails."""
+    if label is None:
+        return ""
+    try:
+        return str(label(concept_id))
+    except Exception:
+        return ""

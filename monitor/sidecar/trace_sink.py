@@ -1,0 +1,186 @@
+"""``TraceSink``: runs the rule engine on scored tokens, publishes and counts alerts, and
+hands flagged requests to the trace store.
+
+Each in-flight request's scored tokens are buffered (at most ``max_buffered_tokens``, the
+oldest dropped first) until a rule fires; then the buffer, the alert and every later
+token of that request go to the store. Unflagged requests are forgotten when they end.
+Runs on the pipeline thread and never raises into it: errors are counted in
+``llm_monitor_trace_errors_total{stage="sink"}`` and logged at a limited rate.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable
+
+from monitor.logutil import RateLimitedLog
+from monitor.sidecar.metrics import SidecarMetrics
+from monitor.sidecar.rules import Firing, RuleEngine
+from monitor.sidecar.sinks import RequestResult, RequestTokens
+from monitor.sidecar.store import TraceUpdate, TraceWriter
+from monitor.sidecar.traces import AlertPublisher
+
+log = logging.getLogger(__name__)
+
+RequestKey = tuple[str, str]  # (model_name, request_id)
+
+
+def tail(tokens: RequestTokens, n: int) -> RequestTokens:
+    """The last ``n`` tokens of a chunk (all of it when it has no more than ``n``)."""
+    if n >= len(tokens):
+        return tokens
+    start = len(tokens) - n
+    return dataclasses.replace(
+        tokens,
+        positions=tokens.positions[start:],
+        token_ids=tokens.token_ids[start:],
+        scores={concept: values[start:] for concept, values in tokens.scores.items()},
+        concept_ids=tokens.concept_ids[start:] if tokens.concept_ids is not None else None,
+        concept_values=(
+            tokens.concept_values[start:] if tokens.concept_values is not None else None
+        ),
+    )
+
+
+class _Request:
+    __slots__ = ("buffered", "chunks", "first_seen", "flagged", "last_seen", "max_scores")
+
+    def __init__(self, first_seen: float) -> None:
+        self.first_seen = first_seen
+        self.last_seen = first_seen
+        self.chunks: deque[RequestTokens] = deque()
+        self.buffered = 0
+        self.flagged = False
+        self.max_scores: dict[str, float] = {}
+
+
+class TraceSink:
+    """A ``ScoreSink``: rules -> alerts (publisher, counter) and flagged traces (store)."""
+
+    def __init__(
+        self,
+        engine: RuleEngine,
+        metrics: SidecarMetrics,
+        *,
+        store: TraceWriter | None = None,
+        publisher: AlertPublisher | None = None,
+        max_buffered_tokens: int = 4096,
+        idle_ttl_s: float = 600.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if max_buffered_tokens <= 0:
+            raise ValueError(f"max_buffered_tokens must be > 0, got {max_buffered_tokens}")
+        self.engine = engine
+        self._metrics = metrics
+        self._store = store
+        self._publisher = publisher
+        self._max_buffered = max_buffered_tokens
+        self._idle_ttl_s = idle_ttl_s
+        self._clock = clock
+        # Least recently updated first. Requests normally leave through
+        # on_request_finished; the idle sweep bounds what would otherwise stay (tokens that
+        # arrive after their request finished).
+        self._requests: OrderedDict[RequestKey, _Request] = OrderedDict()
+        self._errors = RateLimitedLog(log)
+
+    @property
+    def active_requests(self) -> int:
+        return len(self._requests)
+
+    def on_tokens(self, tokens: RequestTokens) -> None:
+        try:
+            self._on_tokens(tokens)
+        except Exception as exc:  # never into the pipeline
+            self._error(tokens.model_name, exc)
+
+    def on_request_finished(self, result: RequestResult) -> None:
+        try:
+            self.engine.finish(result.model_name, result.request_id)
+            self._requests.pop((result.model_name, result.request_id), None)
+        except Exception as exc:
+            self._error(result.model_name, exc)
+
+    def _on_tokens(self, tokens: RequestTokens) -> None:
+        if not self.engine.rules and (tokens.model_name, tokens.request_id) not in self._requests:
+            return  # nothing can flag this request
+        now = self._clock()
+        key = (tokens.model_name, tokens.request_id)
+        self._sweep(now)
+        request = self._requests.get(key)
+        if request is None:
+            request = self._requests[key] = _Request(now)
+        else:
+            request.last_seen = now
+            self._requests.move_to_end(key)
+        for concept, value in tokens.aggregates.items():
+            if value > request.max_scores.get(concept, float("-inf")):
+                request.max_scores[concept] = value
+        firings = self.engine.evaluate(tokens, now)
+        if self._store is not None:
+            self._store_tokens(request, tokens, firings, now)
+        for firing in firings:
+            if not firing.suppressed:
+                try:
+                    self._publish(firing)
+                except Exception as exc:
+                    self._error(tokens.model_name, exc)
+
+    def _sweep(self, now: float) -> None:
+        """Forget requests without tokens for longer than the idle TTL."""
+        while self._requests:
+            key, oldest = next(iter(self._requests.items()))
+            if now - oldest.last_seen <= self._idle_ttl_s:
+                return
+            del self._requests[key]
+            self.engine.finish(*key)
+
+    def _store_tokens(
+        self, request: _Request, tokens: RequestTokens, firings: list[Firing], now: float
+    ) -> None:
+        if not request.flagged and not firings:
+            self._buffer(request, tokens)
+            return
+        if request.flagged:
+            chunks = [tokens]
+        else:
+            request.flagged = True
+            chunks = [*request.chunks, tokens]
+            request.chunks.clear()
+            request.buffered = 0
+        assert self._store is not None
+        self._store.submit(
+            TraceUpdate(
+                model_name=tokens.model_name,
+                request_id=tokens.request_id,
+                first_seen=request.first_seen,
+                last_seen=now,
+                tokens=chunks,
+                alerts=[firing.alert for firing in firings],
+                max_scores=dict(request.max_scores),
+            )
+        )
+
+    def _buffer(self, request: _Request, tokens: RequestTokens) -> None:
+        request.chunks.append(tokens)
+        request.buffered += len(tokens)
+        while request.buffered > self._max_buffered:
+            oldest = request.chunks.popleft()
+            excess = request.buffered - self._max_buffered
+            if len(oldest) > excess:
+                request.chunks.appendleft(tail(oldest, len(oldest) - excess))
+                request.buffered -= excess
+            else:
+                request.buffered -= len(oldest)
+
+    def _publish(self, firing: Firing) -> None:
+        alert = firing.alert
+        self._metrics.model(alert.model_name).alerts(alert.concept, alert.severity).inc()
+        if self._publisher is not None:
+            self._publisher.publish(alert)
+
+    def _error(self, model_name: str, exc: BaseException) -> None:
+        self._metrics.model(model_name).trace_errors("sink").inc()
+        self._errors.error("trace sink error: %r", exc, exc_info=True)

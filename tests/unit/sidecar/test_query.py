@@ -1,0 +1,340 @@
+"""The TraceQuery / Admin API: request validation, and real gRPC calls on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import threading
+import time
+from collections.abc import Iterator
+from datetime import datetime, timezone
+
+import grpc
+import pytest
+from prometheus_client import CollectorRegistry
+
+from monitor.sidecar.config import ConfigError
+from monitor.sidecar.metrics import SidecarMetrics
+from monitor.sidecar.query import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    NO_STORE,
+    BlockingCalls,
+    InvalidRequest,
+    parse_query,
+    parse_watch,
+)
+from monitor.v1 import monitor_pb2, monitor_pb2_grpc
+
+from .query_rig import MODEL, ApiServer, MemoryTraceReader, api_server, make_trace, stamp
+
+T0 = 1_800_000_000.0
+
+
+def _traces() -> list[monitor_pb2.Trace]:
+    return [
+        make_trace("r1", T0, concept="deception", score=0.9, severity="critical"),
+        make_trace("r2", T0 + 10, concept="misuse", score=0.6, severity="info"),
+        make_trace("r3", T0 + 20, concept="deception", score=0.7, severity="warning"),
+        make_trace("r4", T0 + 30, concept="deception", score=0.95, model_name="other"),
+    ]
+
+
+# ---- validation (no gRPC) -----------------------------------------------------------
+
+
+def test_parse_query_defaults() -> None:
+    query = parse_query(monitor_pb2.QueryTracesRequest())
+    assert query.page_size == DEFAULT_PAGE_SIZE
+    assert query.cursor == ""
+    assert query.filter.start is None and query.filter.end is None
+    assert query.filter.min_score is None
+    assert query.filter.min_severity is None
+
+
+def test_parse_query_converts_every_field() -> None:
+    request = monitor_pb2.QueryTracesRequest(
+        start_time=stamp(T0),
+        end_time=stamp(T0 + 60),
+        concept="misuse",
+        min_score=0.25,
+        model_name=MODEL,
+        min_severity="warning",
+        page_size=5000,
+        page_token="50",
+    )
+    query = parse_query(request)
+    assert query.filter.start == datetime.fromtimestamp(T0, tz=timezone.utc)
+    assert query.filter.end == datetime.fromtimestamp(T0 + 60, tz=timezone.utc)
+    assert (query.filter.concept, query.filter.model_name) == ("misuse", MODEL)
+    assert query.filter.min_score == 0.25
+    assert query.filter.min_severity == "warning"
+    assert query.page_size == MAX_PAGE_SIZE
+    assert query.cursor == "50"
+
+
+@pytest.mark.parametrize(
+    ("request_", "message"),
+    [
+        (
+            monitor_pb2.QueryTracesRequest(start_time=stamp(T0 + 1), end_time=stamp(T0)),
+            "is after end_time",
+        ),
+        (monitor_pb2.QueryTracesRequest(min_score=1.5), "min_score must be in [0, 1]"),
+        (monitor_pb2.QueryTracesRequest(min_score=-0.1), "min_score must be in [0, 1]"),
+        (monitor_pb2.QueryTracesRequest(min_score=math.nan), "min_score must be in [0, 1]"),
+        (monitor_pb2.QueryTracesRequest(min_severity="fatal"), "unknown severity 'fatal'"),
+        (monitor_pb2.QueryTracesRequest(page_token="x" * 5000), "page_token is malformed"),
+        (monitor_pb2.QueryTracesRequest(page_token="a\nb"), "page_token is malformed"),
+    ],
+)
+def test_parse_query_rejects(request_: monitor_pb2.QueryTracesRequest, message: str) -> None:
+    with pytest.raises(InvalidRequest) as info:
+        parse_query(request_)
+    assert message in str(info.value)
+
+
+def test_parse_watch() -> None:
+    wanted = parse_watch(monitor_pb2.WatchAlertsRequest(concept="misuse", min_severity="critical"))
+    assert (wanted.concept, wanted.model_name, wanted.min_severity) == ("misuse", "", "critical")
+    with pytest.raises(InvalidRequest, match="min_severity"):
+        parse_watch(monitor_pb2.WatchAlertsRequest(min_severity="loud"))
+
+
+# ---- real gRPC ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def reader() -> MemoryTraceReader:
+    return MemoryTraceReader(_traces())
+
+
+@pytest.fixture
+def api(reader: MemoryTraceReader) -> Iterator[ApiServer]:
+    with api_server(reader) as server:
+        yield server
+
+
+@pytest.fixture
+def stub(api: ApiServer) -> Iterator[monitor_pb2_grpc.TraceQueryStub]:
+    with grpc.insecure_channel(api.target) as channel:
+        yield monitor_pb2_grpc.TraceQueryStub(channel)
+
+
+def _ids(response: monitor_pb2.QueryTracesResponse) -> list[str]:
+    return [t.request_id for t in response.traces]
+
+
+def test_query_filters_and_orders_newest_first(stub: monitor_pb2_grpc.TraceQueryStub) -> None:
+    everything = stub.QueryTraces(monitor_pb2.QueryTracesRequest(), timeout=5)
+    assert _ids(everything) == ["r4", "r3", "r2", "r1"]
+    assert everything.next_page_token == ""
+    deception = stub.QueryTraces(
+        monitor_pb2.QueryTracesRequest(concept="deception", model_name=MODEL), timeout=5
+    )
+    assert _ids(deception) == ["r3", "r1"]
+    severe = stub.QueryTraces(monitor_pb2.QueryTracesRequest(min_severity="warning"), timeout=5)
+    assert _ids(severe) == ["r4", "r3", "r1"]
+    scored = stub.QueryTraces(monitor_pb2.QueryTracesRequest(min_score=0.8), timeout=5)
+    assert _ids(scored) == ["r4", "r1"]
+    window = monitor_pb2.QueryTracesRequest(start_time=stamp(T0 + 5), end_time=stamp(T0 + 25))
+    assert _ids(stub.QueryTraces(window, timeout=5)) == ["r3", "r2"]
+
+
+def test_query_paginates(stub: monitor_pb2_grpc.TraceQueryStub, reader: MemoryTraceReader) -> None:
+    first = stub.QueryTraces(monitor_pb2.QueryTracesRequest(page_size=3), timeout=5)
+    assert _ids(first) == ["r4", "r3", "r2"]
+    assert first.next_page_token
+    second = stub.QueryTraces(
+        monitor_pb2.QueryTracesRequest(page_size=3, page_token=first.next_page_token), timeout=5
+    )
+    assert _ids(second) == ["r1"]
+    assert second.next_page_token == ""
+    assert [q[1] for q in reader.queries] == [3, 3]
+
+
+@pytest.mark.parametrize(
+    ("request_", "message"),
+    [
+        (monitor_pb2.QueryTracesRequest(min_score=2.0), "min_score must be in [0, 1], got 2.0"),
+        (monitor_pb2.QueryTracesRequest(min_severity="fatal"), "unknown severity 'fatal'"),
+        (
+            monitor_pb2.QueryTracesRequest(start_time=stamp(T0 + 1), end_time=stamp(T0)),
+            "is after end_time",
+        ),
+        (monitor_pb2.QueryTracesRequest(page_token="not-a-cursor"), "page_token: not a cursor"),
+    ],
+)
+def test_query_invalid_argument(
+    stub: monitor_pb2_grpc.TraceQueryStub, request_: monitor_pb2.QueryTracesRequest, message: str
+) -> None:
+    with pytest.raises(grpc.RpcError) as info:
+        stub.QueryTraces(request_, timeout=5)
+    assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert message in info.value.details()
+
+
+def test_get_trace(stub: monitor_pb2_grpc.TraceQueryStub) -> None:
+    trace = stub.GetTrace(monitor_pb2.GetTraceRequest(request_id="r3"), timeout=5)
+    assert trace.summary.request_id == "r3"
+    assert [t.position for t in trace.tokens] == [0, 1, 2]
+    assert trace.tokens[2].scores["deception"] == pytest.approx(0.7)
+    with pytest.raises(grpc.RpcError) as info:
+        stub.GetTrace(monitor_pb2.GetTraceRequest(request_id="nope"), timeout=5)
+    assert info.value.code() == grpc.StatusCode.NOT_FOUND
+    assert "'nope'" in info.value.details()
+    with pytest.raises(grpc.RpcError) as info:
+        stub.GetTrace(monitor_pb2.GetTraceRequest(request_id="r3", model_name="other"), timeout=5)
+    assert info.value.code() == grpc.StatusCode.NOT_FOUND
+    with pytest.raises(grpc.RpcError) as info:
+        stub.GetTrace(monitor_pb2.GetTraceRequest(), timeout=5)
+    assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "request_id is empty" in info.value.details()
+
+
+def test_reader_errors_are_internal_counted_and_the_server_keeps_serving(
+    api: ApiServer, stub: monitor_pb2_grpc.TraceQueryStub, reader: MemoryTraceReader
+) -> None:
+    reader.fail = RuntimeError("disk I/O error")
+    for _ in range(2):
+        with pytest.raises(grpc.RpcError) as info:
+            stub.QueryTraces(monitor_pb2.QueryTracesRequest(), timeout=5)
+        assert info.value.code() == grpc.StatusCode.INTERNAL
+        assert info.value.details() == "QueryTraces failed: RuntimeError"
+    with pytest.raises(grpc.RpcError) as info:
+        stub.GetTrace(monitor_pb2.GetTraceRequest(request_id="r1"), timeout=5)
+    assert info.value.code() == grpc.StatusCode.INTERNAL
+    assert api.metric("llm_monitor_query_errors_total", method="QueryTraces") == 2
+    assert api.metric("llm_monitor_query_errors_total", method="GetTrace") == 1
+    reader.fail = None
+    assert _ids(stub.QueryTraces(monitor_pb2.QueryTracesRequest(page_size=1), timeout=5)) == ["r4"]
+
+
+def test_reader_runs_on_one_worker_thread(
+    stub: monitor_pb2_grpc.TraceQueryStub, reader: MemoryTraceReader
+) -> None:
+    stub.QueryTraces(monitor_pb2.QueryTracesRequest(), timeout=5)
+    stub.GetTrace(monitor_pb2.GetTraceRequest(request_id="r1"), timeout=5)
+    assert len(reader.threads) == 1
+    (name,) = reader.threads
+    assert name.startswith("test-query")
+
+
+def test_deadline_exceeded_while_the_reader_is_slow(
+    stub: monitor_pb2_grpc.TraceQueryStub, reader: MemoryTraceReader
+) -> None:
+    reader.delay.clear()
+    reader.delay_s = 2.0
+    started = time.monotonic()
+    with pytest.raises(grpc.RpcError) as info:
+        stub.QueryTraces(monitor_pb2.QueryTracesRequest(), timeout=0.3)
+    assert info.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    assert time.monotonic() - started < 1.5
+    reader.delay.set()
+    assert len(stub.QueryTraces(monitor_pb2.QueryTracesRequest(), timeout=5).traces) == 4
+
+
+def test_no_trace_store_is_unavailable() -> None:
+    with api_server(None) as api, grpc.insecure_channel(api.target) as channel:
+        stub = monitor_pb2_grpc.TraceQueryStub(channel)
+        for call in (
+            lambda: stub.QueryTraces(monitor_pb2.QueryTracesRequest(), timeout=5),
+            lambda: stub.GetTrace(monitor_pb2.GetTraceRequest(request_id="r1"), timeout=5),
+        ):
+            with pytest.raises(grpc.RpcError) as info:
+                call()
+            assert info.value.code() == grpc.StatusCode.UNAVAILABLE
+            assert info.value.details() == NO_STORE
+
+
+# ---- Admin.ReloadRules --------------------------------------------------------------
+
+
+def _reload_stub(api: ApiServer) -> tuple[grpc.Channel, monitor_pb2_grpc.AdminStub]:
+    channel = grpc.insecure_channel(api.target)
+    return channel, monitor_pb2_grpc.AdminStub(channel)
+
+
+def test_reload_rules_answers_count_and_source() -> None:
+    calls: list[str] = []
+
+    def reload() -> tuple[int, str]:
+        calls.append(threading.current_thread().name)
+        return 3, "/etc/monitor.yaml"
+
+    with api_server(None, reload=reload) as api:
+        channel, admin = _reload_stub(api)
+        with channel:
+            response = admin.ReloadRules(monitor_pb2.ReloadRulesRequest(), timeout=5)
+    assert (response.rules, response.source) == (3, "/etc/monitor.yaml")
+    assert len(calls) == 1
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        ConfigError("monitor.yaml: rules.0.threshold: must be in [0, 1]"),
+        ValueError("rule 'x' names unknown probe concept 'nope'"),
+    ],
+)
+def test_reload_rules_invalid_configuration(error: Exception) -> None:
+    def reload() -> tuple[int, str]:
+        raise error
+
+    with api_server(None, reload=reload) as api:
+        channel, admin = _reload_stub(api)
+        with channel, pytest.raises(grpc.RpcError) as info:
+            admin.ReloadRules(monitor_pb2.ReloadRulesRequest(), timeout=5)
+    assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert info.value.details() == str(error)
+
+
+def test_reload_rules_crash_is_internal_and_counted() -> None:
+    def reload() -> tuple[int, str]:
+        raise KeyError("boom")
+
+    with api_server(None, reload=reload) as api:
+        channel, admin = _reload_stub(api)
+        with channel, pytest.raises(grpc.RpcError) as info:
+            admin.ReloadRules(monitor_pb2.ReloadRulesRequest(), timeout=5)
+        assert api.metric("llm_monitor_query_errors_total", method="ReloadRules") == 1
+    assert info.value.code() == grpc.StatusCode.INTERNAL
+
+
+def test_reload_rules_unavailable_without_rules() -> None:
+    with api_server(None) as api:
+        channel, admin = _reload_stub(api)
+        with channel, pytest.raises(grpc.RpcError) as info:
+            admin.ReloadRules(monitor_pb2.ReloadRulesRequest(), timeout=5)
+    assert info.value.code() == grpc.StatusCode.UNIMPLEMENTED
+
+
+class _ExpiredContext:
+    """The two ServicerContext methods BlockingCalls uses, with a deadline in the past."""
+
+    def __init__(self) -> None:
+        self.aborted: tuple[grpc.StatusCode, str] | None = None
+
+    def time_remaining(self) -> float:
+        return -0.1
+
+    async def abort(self, code: grpc.StatusCode, details: str) -> None:
+        self.aborted = (code, details)
+        raise asyncio.CancelledError
+
+
+def test_no_work_starts_after_the_deadline() -> None:
+    calls = BlockingCalls(SidecarMetrics(CollectorRegistry()), MODEL, "test-deadline")
+    started: list[bool] = []
+    context = _ExpiredContext()
+
+    async def scenario() -> None:
+        with pytest.raises(asyncio.CancelledError):
+            await calls.call(context, "QueryTraces", lambda: started.append(True))  # type: ignore[arg-type]
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        calls.shutdown()
+    assert started == []
+    assert context.aborted == (grpc.StatusCode.DEADLINE_EXCEEDED, "deadline already passed")

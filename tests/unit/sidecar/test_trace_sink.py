@@ -1,0 +1,286 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from prometheus_client import CollectorRegistry
+
+from monitor.sidecar.batches import DecodedBatch, decode_batch
+from monitor.sidecar.metrics import SidecarMetrics
+from monitor.sidecar.pipeline import Pipeline
+from monitor.sidecar.rules import AggregationSpec, Rule, RuleEngine
+from monitor.sidecar.scoring import build_probe_sets
+from monitor.sidecar.sinks import RequestResult, RequestTokens
+from monitor.sidecar.sqlite_store import SqliteTraceStore
+from monitor.sidecar.store import TraceUpdate
+from monitor.sidecar.trace_sink import TraceSink, tail
+from monitor.sidecar.traces import TraceFilter
+from monitor.v1 import monitor_pb2
+
+from .helpers import D_MODEL, MODEL, make_batch, make_probe
+from .tokens import request_tokens
+
+T0 = 1_700_000_000.0
+
+
+class Writer:
+    def __init__(self) -> None:
+        self.updates: list[TraceUpdate] = []
+
+    def submit(self, update: TraceUpdate) -> bool:
+        self.updates.append(update)
+        return True
+
+    def flush(self, timeout: float) -> bool:
+        return True
+
+    def positions(self, index: int) -> list[int]:
+        return [p for chunk in self.updates[index].tokens for p in chunk.positions.tolist()]
+
+
+class Publisher:
+    def __init__(self) -> None:
+        self.alerts: list[monitor_pb2.Alert] = []
+
+    def publish(self, alert: monitor_pb2.Alert) -> None:
+        self.alerts.append(alert)
+
+
+def max_rule(threshold: float = 0.5, cooldown_s: float = 0.0, severity: str = "warning") -> Rule:
+    return Rule(
+        name="r",
+        concept="deception",
+        threshold=threshold,
+        aggregation=AggregationSpec("max"),
+        severity=severity,  # type: ignore[arg-type]
+        cooldown_s=cooldown_s,
+    )
+
+
+def finished(request_id: str = "req-1") -> RequestResult:
+    return RequestResult(model_name=MODEL, request_id=request_id, end="finished")
+
+
+def decoded(batch: monitor_pb2.ActivationBatch) -> DecodedBatch:
+    return decode_batch(batch, message_bytes=batch.ByteSize(), max_batch_bytes=1 << 30)
+
+
+def make_sink(
+    registry: CollectorRegistry,
+    rules: list[Rule] | None = None,
+    max_buffered_tokens: int = 100,
+) -> tuple[TraceSink, Writer, Publisher]:
+    writer, publisher = Writer(), Publisher()
+    sink = TraceSink(
+        RuleEngine([max_rule()] if rules is None else rules),
+        SidecarMetrics(registry),
+        store=writer,
+        publisher=publisher,
+        max_buffered_tokens=max_buffered_tokens,
+        clock=lambda: T0,
+    )
+    return sink, writer, publisher
+
+
+def alerts_total(registry: CollectorRegistry, severity: str = "warning") -> float:
+    value = registry.get_sample_value(
+        "llm_monitor_alerts_total",
+        {"model_name": MODEL, "concept": "deception", "severity": severity},
+    )
+    return value or 0.0
+
+
+def test_unflagged_requests_are_never_written_and_are_forgotten(
+    registry: CollectorRegistry,
+) -> None:
+    sink, writer, publisher = make_sink(registry)
+    sink.on_tokens(request_tokens({"deception": [0.1, 0.2]}))
+    sink.on_tokens(request_tokens({"deception": [0.3]}, start=2))
+    assert sink.active_requests == 1
+    sink.on_request_finished(finished())
+    assert sink.active_requests == 0
+    assert sink.engine.active_requests == 0
+    assert writer.updates == [] and publisher.alerts == []
+
+
+def test_flagged_request_writes_its_buffer_then_appends(registry: CollectorRegistry) -> None:
+    sink, writer, publisher = make_sink(registry)
+    sink.on_tokens(request_tokens({"deception": [0.1, 0.2]}, aggregates={"deception": 0.15}))
+    sink.on_tokens(request_tokens({"deception": [0.3, 0.9]}, start=2, aggregates={"x": 0.4}))
+    assert len(writer.updates) == 1
+    first = writer.updates[0]
+    assert writer.positions(0) == [0, 1, 2, 3]
+    assert [a.position for a in first.alerts] == [3]
+    assert first.max_scores == {"deception": 0.15, "x": 0.4}
+    assert (first.first_seen, first.last_seen) == (T0, T0)
+    sink.on_tokens(request_tokens({"deception": [0.95]}, start=4))
+    assert len(writer.updates) == 2
+    assert writer.positions(1) == [4]
+    assert list(writer.updates[1].alerts) == []  # once per request and rule
+    assert [a.position for a in publisher.alerts] == [3]
+    assert alerts_total(registry) == 1
+    sink.on_request_finished(finished())
+    assert sink.active_requests == 0
+
+
+def test_buffer_keeps_only_the_newest_tokens(registry: CollectorRegistry) -> None:
+    sink, writer, _ = make_sink(registry, max_buffered_tokens=3)
+    sink.on_tokens(request_tokens({"deception": [0.1, 0.1]}))
+    sink.on_tokens(request_tokens({"deception": [0.1, 0.1]}, start=2))
+    sink.on_tokens(request_tokens({"deception": [0.1, 0.9]}, start=4))
+    # the buffer held the newest 3 tokens (1, 2, 3); then this batch with the alert
+    assert writer.positions(0) == [1, 2, 3, 4, 5]
+
+
+def test_tail_slices_every_array() -> None:
+    tokens = request_tokens(
+        {"a": [0.1, 0.2, 0.3]}, concept_ids=[[1], [2], [3]], concept_values=[[1.0], [2.0], [3.0]]
+    )
+    last = tail(tokens, 2)
+    assert last.positions.tolist() == [1, 2]
+    assert last.token_ids.tolist() == [1001, 1002]
+    assert last.scores["a"].tolist() == pytest.approx([0.2, 0.3])
+    assert last.concept_ids is not None and last.concept_ids.tolist() == [[2], [3]]
+    assert last.concept_values is not None and last.concept_values.tolist() == [[2.0], [3.0]]
+    assert tail(tokens, 5) is tokens
+
+
+def test_suppressed_alerts_are_stored_but_not_published_or_counted(
+    registry: CollectorRegistry,
+) -> None:
+    sink, writer, publisher = make_sink(registry, rules=[max_rule(cooldown_s=60)])
+    sink.on_tokens(request_tokens({"deception": [0.9]}, request_id="a"))
+    sink.on_tokens(request_tokens({"deception": [0.9]}, request_id="b"))
+    assert [u.request_id for u in writer.updates] == ["a", "b"]
+    assert [a.suppressed for u in writer.updates for a in u.alerts] == [False, True]
+    assert [a.request_id for a in publisher.alerts] == ["a"]
+    assert alerts_total(registry) == 1
+
+
+def test_without_rules_nothing_is_buffered(registry: CollectorRegistry) -> None:
+    sink, writer, _ = make_sink(registry, rules=[])
+    sink.on_tokens(request_tokens({"deception": [1.0]}))
+    assert sink.active_requests == 0 and writer.updates == []
+
+
+def test_without_a_store_alerts_are_still_published(registry: CollectorRegistry) -> None:
+    publisher = Publisher()
+    sink = TraceSink(RuleEngine([max_rule()]), SidecarMetrics(registry), publisher=publisher)
+    sink.on_tokens(request_tokens({"deception": [1.0]}))
+    assert len(publisher.alerts) == 1
+    assert alerts_total(registry) == 1
+
+
+def test_errors_never_reach_the_pipeline(registry: CollectorRegistry) -> None:
+    class BrokenPublisher:
+        def publish(self, alert: monitor_pb2.Alert) -> None:
+            raise RuntimeError("subscriber gone")
+
+    class BrokenWriter(Writer):
+        def submit(self, update: TraceUpdate) -> bool:
+            raise OSError("disk full")
+
+    sink = TraceSink(
+        RuleEngine([max_rule()]),
+        SidecarMetrics(registry),
+        store=BrokenWriter(),
+        publisher=BrokenPublisher(),
+    )
+    sink.on_tokens(request_tokens({"deception": [1.0]}))
+    broken = RequestTokens(  # scores shorter than positions
+        model_name=MODEL,
+        request_id="x",
+        layer=0,
+        positions=np.arange(0, dtype=np.int64),
+        token_ids=np.arange(0, dtype=np.int64),
+        scores={"deception": np.ones(3, dtype=np.float32)},
+        aggregates={},
+        thresholds={},
+    )
+    sink.on_tokens(broken)
+    errors = registry.get_sample_value(
+        "llm_monitor_trace_errors_total", {"model_name": MODEL, "stage": "sink"}
+    )
+    assert errors == 2
+
+
+def test_rejects_a_non_positive_buffer(registry: CollectorRegistry) -> None:
+    with pytest.raises(ValueError, match="max_buffered_tokens"):
+        TraceSink(RuleEngine(), SidecarMetrics(registry), max_buffered_tokens=0)
+
+
+def test_through_the_pipeline_into_sqlite(
+    tmp_path: Path, registry: CollectorRegistry, rng: np.random.Generator
+) -> None:
+    """Pipeline -> sink -> real store: only the request whose score crosses is stored."""
+    probe = make_probe(rng, "deception", threshold=0.5)
+    metrics = SidecarMetrics(registry)
+    store = SqliteTraceStore(tmp_path / "t.sqlite", retention_s=3600.0)
+    store.start()
+    publisher = Publisher()
+    sink = TraceSink(
+        RuleEngine([max_rule(threshold=0.0)]),  # fires on the first token of any request
+        metrics,
+        store=store,
+        publisher=publisher,
+    )
+    pipeline = Pipeline(
+        metrics, build_probe_sets([probe]), [sink], queue_size=4, request_ttl_s=60.0
+    )
+    acts = rng.normal(size=(4, D_MODEL)).astype(np.float32)
+    pipeline.process(
+        decoded(
+            make_batch(
+                acts, request_ids=["a", "b"], row_request=[0, 1, 0, 1], positions=[0, 0, 1, 1]
+            )
+        )
+    )
+    # a rule that never fires: later tokens of flagged requests are still appended
+    sink.engine.replace([max_rule(threshold=2.0)])
+    more = make_batch(acts[:2], request_ids=["a"], positions=[2, 3], finished=["a", "b"])
+    pipeline.process(decoded(more))
+    assert store.flush(10.0)
+    store.close()
+    summaries, _ = store.query_traces(TraceFilter(), 10, "")
+    assert sorted(s.request_id for s in summaries) == ["a", "b"]
+    trace = store.get_trace("a")
+    assert trace is not None
+    assert [t.position for t in trace.tokens] == [0, 1, 2, 3]
+    assert [t.token_id for t in trace.tokens] == [100, 102, 100, 101]
+    assert set(trace.tokens[0].scores) == {"deception"}
+    assert sorted(a.request_id for a in publisher.alerts) == ["a", "b"]
+    assert sink.active_requests == 0
+
+
+def test_idle_requests_are_forgotten(registry: CollectorRegistry) -> None:
+    """Tokens that arrive after their request finished cannot hold memory forever."""
+    now = [T0]
+    sink = TraceSink(
+        RuleEngine([max_rule()]), SidecarMetrics(registry), idle_ttl_s=10.0, clock=lambda: now[0]
+    )
+    sink.on_tokens(request_tokens({"deception": [0.1]}, request_id="late"))
+    now[0] += 5
+    sink.on_tokens(request_tokens({"deception": [0.1]}, request_id="busy"))
+    now[0] += 6
+    sink.on_tokens(request_tokens({"deception": [0.1]}, request_id="busy", start=1))
+    assert sink.active_requests == 1  # "late" idle for 11 s
+    assert sink.engine.active_requests == 1
+
+
+def test_concept_labels_come_from_the_single_encoder() -> None:
+    from monitor.sidecar.tracing import concept_labeller
+
+    class Encoder:
+        layer, d_model, k = 3, D_MODEL, 2
+
+        def encode(self, activations: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            raise NotImplementedError
+
+        def label(self, concept_id: int) -> str:
+            return f"c{concept_id}"
+
+    label = concept_labeller({3: Encoder()})
+    assert label is not None and label(7) == "c7"
+    assert concept_labeller({}) is None
+    assert concept_labeller({3: Encoder(), 5: Encoder()}) is None
