@@ -316,3 +316,23 @@ def test_deploy_example_is_valid() -> None:
         block.append(line[2:])
     rules = SidecarConfig(rules=yaml.safe_load("\n".join(block))["rules"]).rules
     assert {rule.concept for rule in rules} == {"deception", "eval_awareness", "misuse"}
+
+
+def test_kubernetes_config_is_valid_against_the_shipped_probes() -> None:
+    """deploy/kubernetes/monitor.yaml with the image's paths mapped to this checkout."""
+    import yaml
+
+    from monitor.sidecar.probes import load_probe_dir
+    from monitor.sidecar.rules import compile_rules
+
+    root = Path(__file__).resolve().parents[3]
+    data = yaml.safe_load((root / "deploy" / "kubernetes" / "monitor.yaml").read_text())
+    assert data["probe_dir"] == "/opt/llm-monitor/probes"
+    shipped = root / "probes" / "artifacts" / "SmolLM2-135M-Instruct"
+    data["probe_dir"] = str(shipped)
+    data["encoder_dir"] = None  # checked by the encoder's own tests
+    config = SidecarConfig(**data)
+    assert config.storage.path is not None and not config.storage.keep_token_text
+    rules = compile_rules(config.rules, load_probe_dir(shipped), "kubernetes/monitor.yaml")
+    assert {rule.concept for rule in config.rules} == {"deception", "eval_awareness", "misuse"}
+    assert len(rules) == 3
