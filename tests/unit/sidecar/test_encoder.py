@@ -205,3 +205,18 @@ def test_sidecar_loads_the_configured_encoder(
     other = write_encoder(tmp_path / "other", *weights, card=card)
     with pytest.raises(EncoderError, match="for model 'other', expected 'test-model'"):
         Sidecar(config.model_copy(update={"encoder_dir": other}), registry=CollectorRegistry())
+
+
+def test_run_exits_on_a_bad_encoder(tmp_path: Path, rng: np.random.Generator) -> None:
+    from monitor.sidecar.app import EXIT_BAD_PROBES, run
+
+    probes = write_probe_dir(tmp_path / "probes", [make_probe(rng)])
+    (tmp_path / "enc").mkdir()
+    config = SidecarConfig(
+        model_name=MODEL,
+        probe_dir=probes,
+        encoder_dir=tmp_path / "enc",
+        grpc_address="127.0.0.1:0",
+        metrics_address="127.0.0.1:0",
+    )
+    assert run(config) == EXIT_BAD_PROBES

@@ -1,0 +1,1 @@
+"""Concept encoder toolkit: corpus, collection, TopK encoder, training, labels, card, ONNX."""
