@@ -7,7 +7,6 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any
 
 from monitor import __version__
 
@@ -66,9 +65,6 @@ def cmd_up(args: argparse.Namespace) -> int:
         storage_updates["tokenizer_path"] = Path(model_dir)  # the served model's tokenizer
     if storage_updates:
         updates["storage"] = config.storage.model_copy(update=storage_updates)
-    probe_dir = updates.get("probe_dir", config.probe_dir)
-    if not config.rules and isinstance(probe_dir, Path):
-        updates["rules"] = default_rules(probe_dir)
     config = config.model_copy(update=updates)
     server = VllmServerSettings(
         model_dir=Path(model_dir),
@@ -81,18 +77,6 @@ def cmd_up(args: argparse.Namespace) -> int:
         extra_args=args.vllm_args,
     )
     return run_up(config, server, config_path=args.config)
-
-
-def default_rules(probe_dir: Path) -> list[Any]:
-    """One rule per probe when the config names none: the probe's calibrated threshold,
-    its own aggregation, severity warning (what `llm-monitor up` watches by default)."""
-    from monitor.sidecar.config import RuleConfig
-    from monitor.sidecar.probes import load_probe_dir
-
-    return [
-        RuleConfig(name=f"{probe.concept}-calibrated", concept=probe.concept)
-        for probe in load_probe_dir(probe_dir)
-    ]
 
 
 def cmd_bench(args: argparse.Namespace) -> int:

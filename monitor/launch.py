@@ -112,12 +112,21 @@ def run_up(
     SIGHUP reloads the rules from ``config_path``. Returns a process exit code.
     """
     try:
-        sidecar = Sidecar(sidecar_config, config_path=config_path)
+        sidecar = Sidecar(sidecar_config, config_path=config_path, default_rules=True)
     except (ProbeError, EncoderError) as exc:
         log.error("cannot load probes or the concept encoder: %s", exc)
         return EXIT_BAD_PROBES
     except (ConfigError, RuleError, StoreError, TokenizerError) as exc:
         log.error("invalid configuration: %s", exc)
+        return EXIT_BAD_CONFIG
+    env = plugin_environment(server, "")  # the address is set once the sidecar listens
+    if sidecar_config.auth.ingest_token is not None:
+        env["LLM_MONITOR_PLUGIN_INGEST_TOKEN"] = sidecar_config.auth.ingest_token.get_secret_value()
+    if sidecar_config.tls is not None and "LLM_MONITOR_PLUGIN_TLS_CA" not in env:
+        log.error(
+            "invalid configuration: the sidecar uses TLS; set LLM_MONITOR_PLUGIN_TLS_CA (and "
+            "LLM_MONITOR_PLUGIN_TLS_CERT / _TLS_KEY for mutual TLS) so the plugin can connect"
+        )
         return EXIT_BAD_CONFIG
     if server.layers is None and sidecar.probe_sets:
         # capture exactly the layers the loaded probes read
@@ -145,7 +154,7 @@ def run_up(
         log.info("starting vLLM: %s", " ".join(cmd))
         proc = subprocess.Popen(
             cmd,
-            env=plugin_environment(server, sidecar.grpc_target),
+            env=plugin_environment(server, sidecar.grpc_target, base=env),
             start_new_session=True,
         )
         log.info(

@@ -16,6 +16,7 @@ from prometheus_client import CollectorRegistry, GCCollector, ProcessCollector, 
 from monitor.sidecar.alert_hub import AlertHub
 from monitor.sidecar.config import (
     ConfigError,
+    RuleConfig,
     SidecarConfig,
     check_layers,
     load_config,
@@ -70,9 +71,11 @@ class Sidecar:
         activation_sinks: Sequence[ActivationSink] = (),
         trace_reader: TraceReader | None = None,
         config_path: Path | None = None,
+        default_rules: bool = False,
     ) -> None:
         self.config = config
         self.config_path = config_path  # where reload_rules reads monitor.yaml
+        self._default_rules = default_rules  # `up`: watch every probe when no rules are set
         if probes is None:
             probes = (
                 load_probe_dir(config.probe_dir, config.model_name)
@@ -87,6 +90,13 @@ class Sidecar:
         )
         for layer in set(self.concept_encoders) - set(self.probe_sets):
             log.warning("the concept encoder reads layer %d, where no probe scores", layer)
+        for layer, encoder in self.concept_encoders.items():
+            probe_set = self.probe_sets.get(layer)
+            if probe_set is not None and probe_set.d_model != encoder.d_model:
+                raise EncoderError(
+                    f"the concept encoder of layer {layer} reads d_model {encoder.d_model}, "
+                    f"the probes of that layer read {probe_set.d_model}"
+                )
         self.registry = registry if registry is not None else default_registry()
         self.metrics = SidecarMetrics(self.registry)
         self.alert_hub = AlertHub(self.metrics)  # the rule engine publishes alerts here
@@ -94,7 +104,8 @@ class Sidecar:
         check_layers(config.layers, self.probe_sets, source)
         label = concept_labeller(self.concept_encoders)
         self.rule_engine = RuleEngine(
-            compile_rules(config.rules, self.probes, source), concept_label=label
+            compile_rules(self._rules_or_default(config.rules), self.probes, source),
+            concept_label=label,
         )
         self.trace_store = build_trace_store(
             config.storage, self.metrics, config.model_name or "", concept_label=label
@@ -218,7 +229,9 @@ class Sidecar:
         try:
             if source is None:
                 raise ConfigError("no monitor.yaml to reload: the sidecar started without one")
-            rules = compile_rules(load_config(source).rules, self.probes, str(source))
+            rules = compile_rules(
+                self._rules_or_default(load_config(source).rules), self.probes, str(source)
+            )
         except (ConfigError, RuleError) as exc:
             self.metrics.model(self.config.model_name or "").config_reload_errors.inc()
             log.error(
@@ -228,6 +241,13 @@ class Sidecar:
         self.rule_engine.replace(rules)
         log.info("rules reloaded from %s: %d rule(s)", source, len(rules))
         return len(rules)
+
+    def _rules_or_default(self, rules: list[RuleConfig]) -> list[RuleConfig]:
+        """``rules``, or with ``default_rules`` and none configured, one rule per loaded
+        probe at its calibrated threshold and with its own aggregation."""
+        if rules or not self._default_rules:
+            return rules
+        return [RuleConfig(name=f"{p.concept}-calibrated", concept=p.concept) for p in self.probes]
 
     def _reload_for_admin(self) -> tuple[int, str]:
         """``Admin.ReloadRules``: (rules now active, the file read)."""

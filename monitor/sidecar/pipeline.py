@@ -217,7 +217,11 @@ class Pipeline:
             # One histogram update per concept and batch, not per request.
             for j, probe in enumerate(probe_set.probes):
                 model.probe_score(probe.concept).observe_many(scores[:, j])
-        concept_ids, concept_values = self._encode(batch)
+        # concepts only travel with probe scores, to sinks that want tokens
+        if probe_set is not None and self._token_sinks:
+            concept_ids, concept_values = self._encode(batch)
+        else:
+            concept_ids, concept_values = None, None
         now = self._clock()
         with self._lock:
             for rows in group_rows(batch.row_request):

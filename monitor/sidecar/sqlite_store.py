@@ -101,13 +101,13 @@ def decode_cursor(cursor: str) -> tuple[float, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         first_alert, row_id = json.loads(raw)
-        if isinstance(row_id, bool) or not isinstance(row_id, int):
+        if isinstance(row_id, bool) or not isinstance(row_id, int) or not 0 <= row_id < 2**63:
             raise TypeError("row id")
         value = float(first_alert)
         if not math.isfinite(value):
             raise ValueError("time")
         return value, row_id
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError):
         raise ValueError(f"malformed page token {cursor[:40]!r}") from None
 
 

@@ -60,6 +60,19 @@ def test_reload_swaps_rules(tmp_path: Path, probe_dir: Path, registry: Collector
     assert sidecar.rule_engine.rules == ()
 
 
+def test_default_rules_watch_every_probe_and_survive_reload(
+    tmp_path: Path, probe_dir: Path, registry: CollectorRegistry
+) -> None:
+    path = write_config(tmp_path / "monitor.yaml", probe_dir, [])
+    sidecar = Sidecar(load_config(path), registry, config_path=path, default_rules=True)
+    expected = [("deception-calibrated", "deception"), ("misuse-calibrated", "misuse")]
+    assert [(r.name, r.concept) for r in sidecar.rule_engine.rules] == expected
+    assert sidecar.reload_rules() == 2  # the file still names no rules: defaults again
+    write_config(path, probe_dir, [("only", "misuse", 0.5)])
+    assert sidecar.reload_rules() == 1  # configured rules replace the defaults
+    assert [r.name for r in sidecar.rule_engine.rules] == ["only"]
+
+
 @pytest.mark.parametrize(
     ("rules", "extra", "message"),
     [

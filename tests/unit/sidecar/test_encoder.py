@@ -205,6 +205,11 @@ def test_sidecar_loads_the_configured_encoder(
     other = write_encoder(tmp_path / "other", *weights, card=card)
     with pytest.raises(EncoderError, match="for model 'other', expected 'test-model'"):
         Sidecar(config.model_copy(update={"encoder_dir": other}), registry=CollectorRegistry())
+    narrow = write_encoder(
+        tmp_path / "narrow", weights[0][: D_MODEL - 1], weights[1]
+    )  # reads one dimension fewer than the probes of its layer
+    with pytest.raises(EncoderError, match=f"reads d_model {D_MODEL - 1}, the probes"):
+        Sidecar(config.model_copy(update={"encoder_dir": narrow}), registry=CollectorRegistry())
 
 
 def test_run_exits_on_a_bad_encoder(tmp_path: Path, rng: np.random.Generator) -> None:

@@ -243,7 +243,24 @@ def test_page_size_defaults_and_caps(store: SqliteTraceStore) -> None:
     assert len(page) == 60 and cursor == ""
 
 
-@pytest.mark.parametrize("cursor", ["nonsense!", "W10", "WyJ4IiwgMV0", "WzEuMCwgdHJ1ZV0"])
+def _cursor(raw: str) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "nonsense!",
+        "W10",
+        "WyJ4IiwgMV0",
+        "WzEuMCwgdHJ1ZV0",
+        _cursor("[1" + "0" * 400 + ", 1]"),  # time overflows a float
+        _cursor("[1.0, " + "9" * 30 + "]"),  # row id beyond SQLite's integers
+        _cursor("[1.0, -1]"),
+    ],
+)
 def test_malformed_cursor_is_a_value_error(store: SqliteTraceStore, cursor: str) -> None:
     with pytest.raises(ValueError, match="malformed page token"):
         store.query_traces(TraceFilter(), 10, cursor)
