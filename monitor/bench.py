@@ -71,15 +71,22 @@ def synthetic_probes(
         )
 
 
-def _start_sidecar(workdir: Path, probe_dir: Path) -> tuple[subprocess.Popen[bytes], int, int]:
+def _start_sidecar(
+    workdir: Path, probe_dir: Path, concepts: list[str], encoder_dir: Path | None
+) -> tuple[subprocess.Popen[bytes], int, int]:
+    """The sidecar as `up` runs it: probes, the concept encoder, one calibrated rule per
+    probe and a SQLite trace store."""
     grpc_port, metrics_port = _free_port(), _free_port()
     config = workdir / "monitor.yaml"
     config.write_text(
         json.dumps(
             {
                 "probe_dir": str(probe_dir),
+                "encoder_dir": str(encoder_dir) if encoder_dir is not None else None,
                 "grpc_address": f"127.0.0.1:{grpc_port}",
                 "metrics_address": f"127.0.0.1:{metrics_port}",
+                "rules": [{"name": f"{c}-calibrated", "concept": c} for c in concepts],
+                "storage": {"path": str(workdir / "traces.sqlite")},
             }
         )
     )
@@ -145,7 +152,7 @@ def _round(llm: Any, requests: int, tokens: int) -> tuple[int, float]:
 def run_overhead(args: argparse.Namespace) -> dict[str, Any]:
     """Run the interleaved benchmark; return the JSON-ready result."""
     from monitor import model
-    from monitor.launch import shipped_probe_dir
+    from monitor.launch import shipped_encoder_dir, shipped_probe_dir
     from monitor.sidecar.probes import load_probe_dir
 
     model_dir = args.model or model.prepare(model.ModelSettings(), check=False)
@@ -156,8 +163,12 @@ def run_overhead(args: argparse.Namespace) -> dict[str, Any]:
         probe_dir = workdir / "probes"
         probe_dir.mkdir()
         synthetic_probes(probe_dir, layer=15, d_model=576)
-    layers = sorted({p.layer for p in load_probe_dir(probe_dir)})
-    sidecar, grpc_port, metrics_port = _start_sidecar(workdir, probe_dir)
+    probes = load_probe_dir(probe_dir)
+    layers = sorted({p.layer for p in probes})
+    encoder_dir = None if args.no_encoder else args.encoder_dir or shipped_encoder_dir(MODEL_NAME)
+    sidecar, grpc_port, metrics_port = _start_sidecar(
+        workdir, probe_dir, [p.concept for p in probes], encoder_dir
+    )
     try:
         engines = {
             "unmonitored": _engine(model_dir, False, grpc_port, args.enforce_eager, layers),
@@ -217,6 +228,9 @@ def run_overhead(args: argparse.Namespace) -> dict[str, Any]:
             "compiled": not args.enforce_eager,
             "probes": str(probe_dir),
             "synthetic_probes": synthetic,
+            "concept_encoder": str(encoder_dir) if encoder_dir is not None else None,
+            "rules": len(probes),
+            "trace_store": "sqlite",
             "tokens_scored_by_sidecar": scored,
             "rows_dropped": dropped,
             "sidecar_cpu_seconds": round(sidecar_cpu_s, 2),

@@ -297,6 +297,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--rounds", type=int, default=6, help="rounds per engine (alternating order)"
     )
     overhead.add_argument("--enforce-eager", action="store_true", help="eager mode, no compile")
+    overhead.add_argument(
+        "--encoder-dir", type=Path, help="concept encoder to run (default: the shipped one)"
+    )
+    overhead.add_argument(
+        "--no-encoder", action="store_true", help="score with the probes only, no concept encoder"
+    )
     overhead.set_defaults(func=cmd_bench)
     encoder_cli.add_bench_subcommand(bench_sub)
     return parser
