@@ -24,13 +24,18 @@ from monitor.sidecar.alert_hub import AlertFilter, AlertHub
 from monitor.sidecar.config import ConfigError
 from monitor.sidecar.metrics import SidecarMetrics
 from monitor.sidecar.server import Service
-from monitor.sidecar.traces import SEVERITIES, Severity, TraceFilter, TraceReader
+from monitor.sidecar.traces import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    SEVERITIES,
+    Severity,
+    TraceFilter,
+    TraceReader,
+)
 from monitor.v1 import monitor_pb2, monitor_pb2_grpc
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 1000
 MAX_PAGE_TOKEN_CHARS = 1024
 TRACE_QUERY_SERVICE = monitor_pb2.DESCRIPTOR.services_by_name["TraceQuery"].full_name
 ADMIN_SERVICE = monitor_pb2.DESCRIPTOR.services_by_name["Admin"].full_name

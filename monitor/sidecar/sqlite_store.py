@@ -28,13 +28,17 @@ from typing import Any
 from monitor.sidecar.rules import concept_activations
 from monitor.sidecar.sinks import RequestTokens
 from monitor.sidecar.store import TokenDecoder, TraceUpdate
-from monitor.sidecar.traces import SEVERITIES, TraceFilter, severity_rank
+from monitor.sidecar.traces import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    SEVERITIES,
+    TraceFilter,
+    severity_rank,
+)
 from monitor.v1 import monitor_pb2
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 1000
 PRUNE_CHUNK = 1000
 
 SCHEMA = """

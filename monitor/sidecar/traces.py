@@ -11,6 +11,9 @@ from monitor.v1 import monitor_pb2
 Severity = Literal["info", "warning", "critical"]
 SEVERITIES: tuple[Severity, ...] = ("info", "warning", "critical")  # ascending
 
+DEFAULT_PAGE_SIZE = 50  # traces per QueryTraces page when the client asks for 0
+MAX_PAGE_SIZE = 1000  # larger requests are capped
+
 
 def severity_rank(severity: str) -> int:
     """0 for info, 1 for warning, 2 for critical; ValueError for anything else."""
