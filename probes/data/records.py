@@ -25,7 +25,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, field_validator
 
 Split = Literal["train", "validation", "test"]
-Role = Literal["system", "user"]
+Role = Literal["system", "user", "assistant"]
 SPLITS: tuple[Split, ...] = ("train", "validation", "test")
 
 
@@ -90,6 +90,8 @@ class Record(BaseModel):
     def _has_user_turn(cls, v: tuple[Message, ...]) -> tuple[Message, ...]:
         if not any(m.role == "user" for m in v):
             raise ValueError("messages must contain at least one user message")
+        if v[-1].role != "user":
+            raise ValueError("the last message must be a user message (the reply is `response`)")
         return v
 
     @field_validator("response")
