@@ -58,6 +58,8 @@ def cmd_up(args: argparse.Namespace) -> int:
         updates["encoder_dir"] = encoder
     if config.model_name is None:
         updates["model_name"] = name
+    if config.tokenizer_path is None:
+        updates["tokenizer_path"] = Path(model_dir)  # segments chats with its chat template
     storage_updates: dict[str, object] = {}
     if config.storage.path is None:  # `up` keeps flagged traces in the cache directory
         storage_updates["path"] = model.default_cache_dir() / "traces.sqlite"
@@ -149,6 +151,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         limit=args.limit,
         dev_sets=_dev_sets(args.dev_set or []),
         reply_tokens=args.reply_tokens,
+        compile=args.compile,
     )
     summary = pipeline.train(settings)
     print(json.dumps(summary, indent=2))
@@ -168,7 +171,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if not args.data.is_file():
         raise SystemExit(f"llm-monitor: no data file at {args.data}")
     result = pipeline.evaluate_file(
-        _model_dir(args.model), probe, args.data, args.json, args.concept, args.reply_tokens
+        _model_dir(args.model),
+        probe,
+        args.data,
+        args.json,
+        args.concept,
+        args.reply_tokens,
+        compile=args.compile,
     )
     print(json.dumps(result, indent=2))
     return 0
@@ -223,8 +232,10 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser(
         "train",
         help="fit probes from labelled JSONL through the serving path",
-        description="Collect activations with vLLM and the plugin, sweep layers, fit logistic "
-        "probes, calibrate thresholds at 1%% FPR on benign traffic, write *.probe.json.",
+        description="Collect activations with vLLM and the plugin, label every token with its "
+        "segment of the chat, fit each concept's heads on the segments they read, choose "
+        "layer, aggregation and head combination on the validation split, calibrate "
+        "thresholds at 1%% FPR on ordinary requests, write *.probe.json and REPORT.md.",
     )
     train.add_argument("--model", type=Path, help="model directory (default: prepared default)")
     train.add_argument("--model-name", default="SmolLM2-135M-Instruct", help="served model name")
@@ -237,7 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--data-dir", type=Path, help="labelled JSONL directory (default: ours)")
     train.add_argument(
-        "--layers", type=int, nargs="+", default=[6, 10, 15, 20, 24], help="layers to sweep"
+        "--layers", type=int, nargs="+", default=[15, 18], help="layers to sweep (default 15 18)"
     )
     train.add_argument("--limit", type=int, help="records per concept and split (quick runs)")
     train.add_argument(
@@ -251,16 +262,24 @@ def build_parser() -> argparse.ArgumentParser:
         type=_non_negative_int,
         default=48,
         help="length of the model's own reply generated for records without a response, "
-        "read with the request as the sidecar reads it (default: 48)",
+        "for probes that read replies (default: 48)",
+    )
+    train.add_argument(
+        "--compile",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="run vLLM compiled, exactly as served (default), or eager (--no-compile: "
+        "minutes faster to start, same layers and capture)",
     )
     train.set_defaults(func=cmd_train)
 
     ev = sub.add_parser(
         "eval",
         help="evaluate a probe on a labelled JSONL file",
-        description="Score FILE with a probe (and a TF-IDF text baseline trained on the same "
-        "training data); report n, AUROC, recall at 1%% FPR and at the calibrated threshold; "
-        "with --json also a ROC plot (PNG) and a markdown report beside it.",
+        description="Score FILE with a probe, each head on the segments of the chat it reads "
+        "(and a TF-IDF text baseline and a length-only baseline); report n, AUROC with its "
+        "bootstrap 95%% interval, recall at 1%% FPR and at the calibrated threshold; with "
+        "--json also a ROC plot (PNG) and a markdown report beside it.",
     )
     ev.add_argument("--concept", required=True, help="concept to evaluate")
     ev.add_argument("--data", type=Path, required=True, help="labelled JSONL file")
@@ -273,9 +292,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--reply-tokens",
         type=_non_negative_int,
         default=48,
-        help="records without a response are served and read with the model's own reply of "
-        "up to this many tokens, as the probe's threshold was calibrated (0: prompt only; "
-        "default: 48)",
+        help="for a probe that reads replies, records without a response are served with the "
+        "model's own reply of up to this many tokens, as its threshold was calibrated "
+        "(default: 48; probes that read the request never generate)",
+    )
+    ev.add_argument(
+        "--compile",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="run vLLM compiled as served (--compile) or eager (default: the same layers "
+        "and capture, a start-up minutes shorter)",
     )
     ev.set_defaults(func=cmd_eval)
 

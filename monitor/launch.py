@@ -129,8 +129,10 @@ def run_up(
         )
         return EXIT_BAD_CONFIG
     if server.layers is None and sidecar.probe_sets:
-        # capture exactly the layers the loaded probes read
-        server = replace(server, layers=sorted(sidecar.probe_sets))
+        # capture exactly the layers the loaded probes and the concept encoder read
+        server = replace(
+            server, layers=sorted(set(sidecar.probe_sets) | set(sidecar.concept_encoders))
+        )
     try:
         sidecar.start()
     except (OSError, RuntimeError) as exc:

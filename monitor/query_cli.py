@@ -18,6 +18,7 @@ from google.protobuf import json_format
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from monitor.artifacts.segment_names import segment_name
 from monitor.v1 import monitor_pb2, monitor_pb2_grpc
 
 DEFAULT_ADDRESS = "127.0.0.1:50051"
@@ -192,6 +193,7 @@ def format_trace(trace: monitor_pb2.Trace) -> str:
     rows = [
         [
             str(tok.position),
+            segment_name(tok.segment),
             _token_text(tok),
             *(f"{tok.scores[c]:.3f}" if c in tok.scores else "-" for c in concepts),
             _concepts(tok.concepts),
@@ -199,7 +201,9 @@ def format_trace(trace: monitor_pb2.Trace) -> str:
         for tok in trace.tokens
     ]
     lines.append("")
-    lines.append(table(["POS", "TOKEN", *(c.upper() for c in concepts), "TOP CONCEPTS"], rows))
+    lines.append(
+        table(["POS", "SEGMENT", "TOKEN", *(c.upper() for c in concepts), "TOP CONCEPTS"], rows)
+    )
     return "\n".join(lines)
 
 

@@ -8,7 +8,7 @@ sidecar pipeline does with the scores of a request.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,24 +41,37 @@ def describe(spec: Aggregation) -> str:
     return spec.method
 
 
-def aggregate(token_scores: TokenScores | Sequence[float], spec: Aggregation) -> float:
+def aggregate(
+    token_scores: TokenScores | Sequence[float], spec: Aggregation, *, peak: bool = False
+) -> float:
     """One request score from its token scores (position order), as the sidecar computes it.
 
-    An empty sequence gives the sidecar's value before any token, 0.0.
+    ``peak``: the largest value the aggregate takes after any token (what an alert rule
+    sees as the tokens stream in), instead of its value after the last token. An empty
+    sequence gives the sidecar's value before any token, 0.0.
     """
     arr = np.asarray(token_scores)
     if arr.ndim != 1:
         raise ValueError(f"token scores must be 1-D, got shape {list(arr.shape)}")
     # The sidecar hands the aggregator Python floats converted from float32 scores
     # (``scores.T.tolist()``); ``tolist`` converts the same way here.
-    return make_aggregator(spec).update(arr.tolist())
+    agg = make_aggregator(spec)
+    if not peak:
+        return agg.update(arr.tolist())
+    best = 0.0
+    for s in arr.tolist():
+        best = max(best, agg.update((s,)))
+    return best
 
 
 def aggregate_many(
-    token_scores: Sequence[TokenScores | Sequence[float]], spec: Aggregation
+    token_scores: Sequence[TokenScores | Sequence[float]],
+    spec: Aggregation,
+    *,
+    peak: bool = False,
 ) -> npt.NDArray[np.float64]:
     """``aggregate`` for each example: a float64 array with one score per example."""
-    return np.array([aggregate(s, spec) for s in token_scores], dtype=np.float64)
+    return np.array([aggregate(s, spec, peak=peak) for s in token_scores], dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -92,20 +105,32 @@ def choose_aggregation(
     val_token_scores: Sequence[TokenScores | Sequence[float]],
     val_labels: npt.ArrayLike,
     candidates: Sequence[Aggregation] = DEFAULT_CANDIDATES,
+    *,
+    peak: bool = False,
 ) -> AggregationChoice:
     """The candidate with the best validation AUROC of aggregated scores.
 
     ``val_token_scores[i]`` are the token scores of validation example ``i`` in position
     order and ``val_labels[i]`` its 0/1 label; both classes are required. Ties go to
-    the earlier candidate.
+    the earlier candidate. ``peak`` as in :func:`aggregate`.
     """
+    labels = as_labels(val_labels, len(val_token_scores))
+    return choose_aggregation_by(
+        lambda spec: aggregate_many(val_token_scores, spec, peak=peak), labels, candidates
+    )
+
+
+def choose_aggregation_by(
+    score: Callable[[Aggregation], npt.NDArray[np.float64]],
+    val_labels: npt.ArrayLike,
+    candidates: Sequence[Aggregation] = DEFAULT_CANDIDATES,
+) -> AggregationChoice:
+    """The candidate whose validation scores (``score(candidate)``, one per example) have
+    the best AUROC; ties go to the earlier candidate."""
     if not candidates:
         raise ValueError("choose_aggregation needs at least one candidate")
-    labels = as_labels(val_labels, len(val_token_scores))
-    results = tuple(
-        AggregationResult(spec, auroc(aggregate_many(val_token_scores, spec), labels))
-        for spec in candidates
-    )
+    labels = as_labels(val_labels)
+    results = tuple(AggregationResult(spec, auroc(score(spec), labels)) for spec in candidates)
     best = results[0]
     for result in results[1:]:
         if result.auroc > best.auroc:
@@ -120,5 +145,6 @@ __all__ = [
     "aggregate",
     "aggregate_many",
     "choose_aggregation",
+    "choose_aggregation_by",
     "describe",
 ]

@@ -1,11 +1,13 @@
 """Fitting linear probes on token activations, choosing the layer, and calibrating them.
 
-A probe is token-level logistic regression: every token an example contributes is
+A probe head is token-level logistic regression: every token an example contributes is
 labelled with the example's label, features are standardised (the mean and scale go
-into the artifact's ``normalization``), and the request score is the aggregation of
-token probabilities that the sidecar computes at serving time. The regularisation
+into the artifact's ``normalization``), and the request score is what the sidecar
+computes at serving time (:mod:`monitor.sidecar.reading`): the head's in-scope token
+probabilities folded by its aggregation, taken at its peak over the request (an alert
+rule fires as soon as the running score crosses its threshold). The regularisation
 strength ``C`` and the aggregation are chosen on the validation split by AUROC of
-aggregated scores; the final probe is the one trained on the training split with the
+those scores; the final probe is the one trained on the training split with the
 chosen ``C``. The artifact reproduces scikit-learn's ``predict_proba``::
 
     sigmoid(weights . ((a - mean) / scale) + bias) == LogisticRegression.predict_proba(
@@ -18,7 +20,7 @@ import datetime as _dt
 import math
 import warnings
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -29,10 +31,17 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
-from monitor.sidecar.aggregate import make_aggregator
-from monitor.sidecar.probes import Aggregation, Normalization, Probe
+from monitor.artifacts.segment_names import SegmentName
+from monitor.sidecar.probes import Aggregation, Normalization, Positions, Probe
+from monitor.sidecar.reading import score_request
 from monitor.sidecar.scoring import ProbeSet
-from probes.aggregation import DEFAULT_CANDIDATES, AggregationChoice, choose_aggregation, describe
+from probes.aggregation import (
+    DEFAULT_CANDIDATES,
+    AggregationChoice,
+    aggregate,
+    choose_aggregation_by,
+    describe,
+)
 from probes.metrics import ONE_PERCENT, alert_rate, auroc, calibrate_threshold
 
 #: Threshold written into a freshly fitted probe; :func:`calibrate_probe` replaces it.
@@ -56,13 +65,20 @@ class ActivationExample(Protocol):
 
 @dataclass(frozen=True, eq=False)
 class Example:
-    """One labelled example's activations at one layer."""
+    """One labelled example's activations at one layer.
+
+    ``segments`` / ``sentence_end`` label each token as the sidecar does (None: every
+    token ``unknown`` and no sentence ends, which only probes without a scope read).
+    """
 
     activations: npt.NDArray[np.float32]  # [n_tokens, d_model]
     label: int
     family: str = ""
     split: str = ""
     id: str = ""
+    segments: npt.NDArray[np.int8] | None = None  # [n_tokens]
+    sentence_end: npt.NDArray[np.bool_] | None = None  # [n_tokens]
+    prompt_len: int | None = None  # tokens of the prompt (the rest is the model's reply)
 
 
 @dataclass(frozen=True)
@@ -223,15 +239,43 @@ def token_scores(
 
 
 def score_examples(probe: Probe, examples: Iterable[ActivationExample]) -> npt.NDArray[np.float64]:
-    """Request scores as the sidecar computes them: ``ProbeSet`` token scores, in position
-    order, folded by the probe's aggregator (an example without tokens scores 0.0)."""
+    """Request scores as the sidecar's alert rules see them: every head's ``ProbeSet`` token
+    scores, read on its segments by :class:`ProbeReader`, at the peak of the running
+    request score (an example without tokens scores 0.0)."""
+    probe_set = ProbeSet([probe])
     scores = []
-    for s in token_scores(probe, examples):
-        scores.append(make_aggregator(probe.aggregation).update(s.tolist()))
+    for ex in examples:
+        acts = np.ascontiguousarray(ex.activations, dtype=np.float32)
+        n = acts.shape[0] if acts.ndim == 2 else 0
+        if n == 0:
+            scores.append(0.0)
+            continue
+        segments = getattr(ex, "segments", None)
+        ends = getattr(ex, "sentence_end", None)
+        scores.append(
+            score_request(
+                probe,
+                probe_set.score(acts),
+                segments if segments is not None else np.zeros(n, dtype=np.int8),
+                ends if ends is not None else np.zeros(n, dtype=np.bool_),
+                prompt_len=getattr(ex, "prompt_len", None),
+            )
+        )
     return np.array(scores, dtype=np.float64)
 
 
 # --------------------------------------------------------------------------- fitting
+
+
+def _scorer(
+    probe: Probe, examples: Sequence[ActivationExample]
+) -> Callable[[Aggregation], npt.NDArray[np.float64]]:
+    """Request scores of ``examples`` under ``probe`` with a given aggregation."""
+
+    def score(spec: Aggregation) -> npt.NDArray[np.float64]:
+        return score_examples(probe.model_copy(update={"aggregation": spec}), examples)
+
+    return score
 
 
 def fit_probe(
@@ -245,8 +289,14 @@ def fit_probe(
     aggregation_candidates: Sequence[Aggregation] = DEFAULT_CANDIDATES,
     max_iter: int = 2000,
     random_state: int = 0,
+    scope: Sequence[SegmentName] | None = None,
+    positions: Positions = "all",
 ) -> tuple[Probe, FitReport]:
     """Fit a token-level logistic-regression probe; choose ``C`` and aggregation on validation.
+
+    ``train_examples`` hold only the tokens the probe reads (its ``scope`` and
+    ``positions``, written into the artifact); ``val_examples`` are whole requests with
+    their segments, scored by :func:`score_examples` as alert rules see them.
 
     For each ``C`` in ``C_grid`` (tried in ascending order), a ``LogisticRegression``
     (L2, ``class_weight="balanced"``, lbfgs) is fitted on the standardised training
@@ -264,6 +314,10 @@ def fit_probe(
     d_model = _check_examples(train_examples, "train")
     _check_examples(val_examples, "validation", d_model)
 
+    read: dict[str, Any] = {
+        "scope": list(scope) if scope is not None else None,
+        "positions": positions,
+    }
     x_train, y_train = _token_matrix(train_examples)
     scaler = StandardScaler().fit(x_train)
     z_train = scaler.transform(x_train)
@@ -282,8 +336,9 @@ def fit_probe(
         candidate = probe_from_sklearn(
             scaler, model, concept=concept, model_name=model_name, layer=layer
         )
-        choice = choose_aggregation(
-            token_scores(candidate, val_examples), val_labels, aggregation_candidates
+        candidate = candidate.model_copy(update=read)
+        choice = choose_aggregation_by(
+            _scorer(candidate, val_examples), val_labels, aggregation_candidates
         )
         result = CResult(
             C=c, val_auroc=choice.best_auroc, aggregation=choice.best, converged=converged
@@ -323,8 +378,12 @@ def fit_probe(
         model_name=model_name,
         layer=layer,
         aggregation=chosen.aggregation,
+    ).model_copy(update=read)
+    # Training examples hold only the tokens read: each is scored as one whole read.
+    train_auroc = auroc(
+        [aggregate(s, chosen.aggregation) for s in token_scores(probe, train_examples)],
+        _labels(train_examples),
     )
-    train_auroc = auroc(score_examples(probe, train_examples), _labels(train_examples))
     training["train_auroc"] = train_auroc
     probe = probe.model_copy(update={"training": training})
     report = FitReport(

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from scipy.stats import rankdata
 from sklearn.metrics import roc_auc_score
 
 ArrayLike = npt.ArrayLike
@@ -101,10 +102,37 @@ def alert_rate(scores: ArrayLike, threshold: float) -> float:
     return float(np.mean(s > threshold))
 
 
+def auroc_interval(
+    scores: ArrayLike, labels: ArrayLike, n_boot: int = 1000, seed: int = 0
+) -> tuple[float, float]:
+    """95% bootstrap interval of the AUROC: positives and negatives resampled separately
+    (stratified, so every resample has both classes), percentile method."""
+    s = as_scores(scores)
+    y = as_labels(labels, s.size)
+    _require_both_classes(y, "AUROC interval")
+    pos, neg = s[y == 1], s[y == 0]
+    rng = np.random.default_rng(seed)
+    sample = np.concatenate(
+        [
+            pos[rng.integers(0, pos.size, size=(n_boot, pos.size))],
+            neg[rng.integers(0, neg.size, size=(n_boot, neg.size))],
+        ],
+        axis=1,
+    )
+    # Mann-Whitney: AUROC from the positives' mid-ranks (ties count half), per resample.
+    ranks = rankdata(sample, axis=1)
+    values = (ranks[:, : pos.size].sum(axis=1) - pos.size * (pos.size + 1) / 2) / (
+        pos.size * neg.size
+    )
+    low, high = np.percentile(values, [2.5, 97.5])
+    return float(low), float(high)
+
+
 def evaluate(scores: ArrayLike, labels: ArrayLike, threshold: float) -> dict[str, Any]:
     """Metrics of one evaluation set, both classes required.
 
-    Keys: ``n``, ``n_pos``, ``n_neg``, ``auroc``; ``threshold_at_1pct_fpr`` (calibrated on
+    Keys: ``n``, ``n_pos``, ``n_neg``, ``auroc``, ``auroc_ci95`` (bootstrap);
+    ``threshold_at_1pct_fpr`` (calibrated on
     this set's own negatives), ``recall_at_1pct_fpr`` and ``fpr_at_1pct_fpr_threshold``
     at that threshold; ``calibrated_threshold`` (``threshold``, the one shipped with the
     probe), ``recall_at_calibrated_threshold`` and ``fpr_at_calibrated_threshold``.
@@ -117,11 +145,13 @@ def evaluate(scores: ArrayLike, labels: ArrayLike, threshold: float) -> dict[str
     pos = s[y == 1]
     neg = s[y == 0]
     own = calibrate_threshold(neg, ONE_PERCENT)
+    low, high = auroc_interval(s, y)
     return {
         "n": int(s.size),
         "n_pos": int(pos.size),
         "n_neg": int(neg.size),
         "auroc": float(roc_auc_score(y, s)),
+        "auroc_ci95": [low, high],
         "threshold_at_1pct_fpr": own,
         "recall_at_1pct_fpr": float(np.mean(pos > own)),
         "fpr_at_1pct_fpr_threshold": float(np.mean(neg > own)),
@@ -145,6 +175,7 @@ __all__ = [
     "as_labels",
     "as_scores",
     "auroc",
+    "auroc_interval",
     "calibrate_threshold",
     "evaluate",
     "evaluate_many",

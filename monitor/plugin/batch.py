@@ -31,6 +31,8 @@ class CapturedBatch:
     token_ids: np.ndarray
     finished_request_ids: list[str] = field(default_factory=list)
     uncaptured: list[tuple[str, int, str]] = field(default_factory=list)
+    # (request id, prompt token ids) of the requests that started at this step
+    started: list[tuple[str, list[int]]] = field(default_factory=list)
 
     @property
     def rows(self) -> int:
@@ -84,6 +86,12 @@ def encode(
             else [],
             dropped=counters,
             producer_id=producer_id,
+            started=[
+                monitor_pb2.RequestStart(request_id=r, prompt_token_ids=ids)
+                for r, ids in batch.started
+            ]
+            if start == 0
+            else [],
         )
         sequence += 1
         yield monitor_pb2.IngestMessage(batch=msg)

@@ -56,6 +56,16 @@ def computed_before(scheduler_output: Any) -> dict[str, int]:
     return computed
 
 
+def prompts_of(scheduler_output: Any) -> list[tuple[str, list[int]]]:
+    """(request id, prompt token ids) of the requests that start at this step."""
+    out = []
+    for r in scheduler_output.scheduled_new_reqs:
+        ids = getattr(r, "prompt_token_ids", None)
+        if ids is not None:
+            out.append((r.req_id, ids))
+    return out
+
+
 def served_model_name(vllm_config: Any) -> str:
     """The name vLLM serves the model under."""
     name = vllm_config.model_config.served_model_name
@@ -231,6 +241,7 @@ class WorkerMonitor:
             for r in scheduler_output.scheduled_new_reqs
             if int(r.num_computed_tokens) > 0
         ]
+        started = prompts_of(scheduler_output)
         token_ids = np.where(token_ids == UNWRITTEN, -1, token_ids).astype(np.int32)
         for i, step_rows in enumerate(rows):
             last = i == len(rows) - 1
@@ -246,6 +257,7 @@ class WorkerMonitor:
                     token_ids=token_ids,
                     finished_request_ids=finished if last else [],
                     uncaptured=uncaptured if last else [],
+                    started=started if i == 0 else [],
                 ),
                 rows=n,
             )

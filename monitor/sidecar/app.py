@@ -13,6 +13,7 @@ from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import CollectorRegistry, GCCollector, ProcessCollector, start_http_server
 
+from monitor.artifacts.segments import Segmenter, load_segmenter
 from monitor.sidecar.alert_hub import AlertHub
 from monitor.sidecar.config import (
     ConfigError,
@@ -53,6 +54,18 @@ def default_registry() -> CollectorRegistry:
     ProcessCollector(registry=registry)
     GCCollector(registry=registry)
     return registry
+
+
+def build_segmenter(tokenizer_path: Path | None) -> Segmenter:
+    """The chat segmenter of the served model's tokenizer (prompt vs reply without one)."""
+    if tokenizer_path is None:
+        return Segmenter(markup=None)
+    segmenter = load_segmenter(str(tokenizer_path))
+    if segmenter.markup is None:
+        log.warning("%s: no usable chat template; segments are prompt vs reply", tokenizer_path)
+    else:
+        log.info("chat segments from the template of %s", tokenizer_path)
+    return segmenter
 
 
 class Sidecar:
@@ -129,6 +142,7 @@ class Sidecar:
             max_queue_bytes=config.ingest.max_queue_bytes,
             activation_sinks=activation_sinks,
             concept_encoders=self.concept_encoders,
+            segmenter=build_segmenter(config.tokenizer_path),
         )
         self.ingest = IngestHandler(
             self.metrics,

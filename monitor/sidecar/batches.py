@@ -41,6 +41,14 @@ class Uncaptured:
 
 
 @dataclass(frozen=True)
+class Started:
+    """A request that started at this step, with its prompt's token ids."""
+
+    request_id: str
+    prompt_token_ids: IntArray
+
+
+@dataclass(frozen=True)
 class DecodedBatch:
     """A validated batch: activations ``[rows, d_model]`` float32 plus per-row labels."""
 
@@ -54,6 +62,7 @@ class DecodedBatch:
     token_ids: IntArray  # [rows]
     finished_request_ids: tuple[str, ...] = ()
     uncaptured: tuple[Uncaptured, ...] = field(default_factory=tuple)
+    started: tuple[Started, ...] = field(default_factory=tuple)
 
     @property
     def rows(self) -> int:
@@ -153,4 +162,8 @@ def decode_batch(
         token_ids=_as_int_array(batch.token_ids, rows),
         finished_request_ids=tuple(batch.finished_request_ids),
         uncaptured=tuple(Uncaptured(u.request_id, u.count, u.reason) for u in batch.uncaptured),
+        started=tuple(
+            Started(s.request_id, np.asarray(s.prompt_token_ids, dtype=np.int64))
+            for s in batch.started
+        ),
     )

@@ -230,6 +230,13 @@ class SidecarConfig(BaseSettings):
         description="onnxruntime intra-op threads of the concept encoder (the sidecar shares "
         "the machine with the model server).",
     )
+    tokenizer_path: Path | None = Field(
+        default=None,
+        description="The served model's directory (its tokenizer and chat template): each "
+        "request's tokens are told apart as system, user, post-instruction, reply, ... so "
+        "that probes read only the segments they were trained on. None: prompt vs reply "
+        "only (probes scoped to chat segments then read the whole prompt as 'prompt').",
+    )
     layers: list[int] | None = Field(
         default=None,
         description="Decoder layers the producers capture; every probe's layer must be one "
@@ -276,6 +283,13 @@ class SidecarConfig(BaseSettings):
     @classmethod
     def _check_metrics_address(cls, value: str) -> str:
         parse_host_port(value)
+        return value
+
+    @field_validator("tokenizer_path")
+    @classmethod
+    def _tokenizer_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_dir():
+            raise ValueError(f"not a directory: {value}")
         return value
 
     @field_validator("probe_dir", "encoder_dir")

@@ -1,7 +1,9 @@
 """The scoring worker: a bounded queue of decoded batches and one thread consuming it.
 
 ``offer`` never blocks (drops and counts when full). The worker scores each batch with
-the layer's ``ProbeSet``, aggregates per request and hands results to the sinks. It
+the layer's ``ProbeSet``, labels every token with its segment of the chat (from the
+prompt the plugin sends when a request starts), lets each probe read the segments it
+was trained on (:mod:`monitor.sidecar.reading`) and hands results to the sinks. It
 never dies on an error: errors are counted and logged at a limited rate.
 """
 
@@ -18,12 +20,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from monitor.artifacts.segments import Segment, SegmentArray, Segmenter
 from monitor.logutil import RateLimitedLog
-from monitor.sidecar.aggregate import Aggregator, make_aggregator
 from monitor.sidecar.batches import DecodedBatch
 from monitor.sidecar.concepts import ConceptEncoder
 from monitor.sidecar.metrics import SidecarMetrics
 from monitor.sidecar.probes import Probe
+from monitor.sidecar.reading import ProbeReader
 from monitor.sidecar.scoring import ProbeSet
 from monitor.sidecar.sinks import (
     ActivationSink,
@@ -47,14 +50,31 @@ class RequestState:
 
     last_seen: float
     rows: int = 0
-    aggregators: dict[str, Aggregator] = field(default_factory=dict)
+    readers: dict[str, ProbeReader] = field(default_factory=dict)
     uncaptured: dict[str, int] = field(default_factory=dict)
+    prompt: SegmentArray | None = None  # segments of the prompt, once the request started
 
-    def aggregator(self, probe: Probe) -> Aggregator:
-        agg = self.aggregators.get(probe.concept)
-        if agg is None:
-            agg = self.aggregators[probe.concept] = make_aggregator(probe.aggregation)
-        return agg
+    def reader(self, probe: Probe) -> ProbeReader:
+        reader = self.readers.get(probe.concept)
+        if reader is None:
+            reader = self.readers[probe.concept] = ProbeReader(probe)
+        return reader
+
+    def prompt_done(self, positions: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_] | None:
+        """Whether the prompt is complete at each position (None without the prompt)."""
+        if self.prompt is None:
+            return None
+        return positions >= self.prompt.shape[0] - 1
+
+    def segments(self, positions: npt.NDArray[np.int64]) -> SegmentArray:
+        """The segment of each position (unknown without the request's prompt)."""
+        if self.prompt is None:
+            return np.full(positions.shape[0], int(Segment.UNKNOWN), dtype=np.int8)
+        n = self.prompt.shape[0]
+        inside = positions < n
+        out = np.full(positions.shape[0], int(Segment.REPLY), dtype=np.int8)
+        out[inside] = self.prompt[positions[inside]]
+        return out
 
 
 def group_rows(row_request: npt.NDArray[np.int64]) -> list[npt.NDArray[np.intp]]:
@@ -75,6 +95,7 @@ class Pipeline:
         *,
         activation_sinks: Sequence[ActivationSink] = (),
         concept_encoders: Mapping[int, ConceptEncoder] | None = None,
+        segmenter: Segmenter | None = None,
         queue_size: int,
         request_ttl_s: float,
         max_queue_bytes: int | None = None,
@@ -87,6 +108,7 @@ class Pipeline:
         self._token_sinks = [sink for sink in self._sinks if getattr(sink, "wants_tokens", True)]
         self._activation_sinks = list(activation_sinks)
         self._encoders = dict(concept_encoders or {})
+        self._segmenter = segmenter or Segmenter(markup=None)
         self._queue: queue.Queue[DecodedBatch] = queue.Queue(maxsize=queue_size)
         self._max_bytes = max_queue_bytes
         self._queued_bytes = 0
@@ -213,17 +235,23 @@ class Pipeline:
         probe_set = self._probe_sets.get(batch.layer)
         scores = probe_set.score(batch.activations) if probe_set is not None else None
         model.tokens_scored.inc(batch.rows)
-        if scores is not None and probe_set is not None:
-            # One histogram update per concept and batch, not per request.
-            for j, probe in enumerate(probe_set.probes):
-                model.probe_score(probe.concept).observe_many(scores[:, j])
         # concepts only travel with probe scores, to sinks that want tokens
         if probe_set is not None and self._token_sinks:
             concept_ids, concept_values = self._encode(batch)
         else:
             concept_ids, concept_values = None, None
+        sentence_end = self._segmenter.is_sentence_end(batch.token_ids)
+        observed: list[list[npt.NDArray[np.float32]]] = (
+            [[] for _ in probe_set.probes] if probe_set is not None else []
+        )
         now = self._clock()
         with self._lock:
+            for started in batch.started:
+                state = self._touch((batch.model_name, started.request_id), now)
+                if state is not None:
+                    state.prompt = self._segmenter.prompt_segments(
+                        started.prompt_token_ids.tolist()
+                    )
             for rows in group_rows(batch.row_request):
                 request_id = batch.request_ids[int(batch.row_request[rows[0]])]
                 positions = batch.positions[rows]
@@ -236,11 +264,26 @@ class Pipeline:
                 if scores is None or probe_set is None:
                     continue
                 request_scores = scores[rows]
-                aggregates: dict[str, float] = {}
+                late = state is None  # rows of a finished request: scored, not aggregated
+                state = state or RequestState(last_seen=now)
+                segments = state.segments(positions)
+                done = state.prompt_done(positions)
+                ends = sentence_end[rows]
+                primary: dict[str, npt.NDArray[np.float32]] = {}
+                running: dict[str, npt.NDArray[np.float64]] = {}
+                counts: dict[str, npt.NDArray[np.int64]] = {}
+                in_scope: dict[str, npt.NDArray[np.bool_]] = {}
                 for j, probe in enumerate(probe_set.probes):
-                    if state is not None:
-                        values = request_scores[:, j].tolist()
-                        aggregates[probe.concept] = state.aggregator(probe).update(values)
+                    columns = probe_set.head_columns[j]
+                    reader = state.reader(probe)
+                    primary[probe.concept] = request_scores[:, columns.start]
+                    in_scope[probe.concept] = reader.in_scope(segments, ends)
+                    observed[j].append(primary[probe.concept][in_scope[probe.concept]])
+                    if late:
+                        continue
+                    running[probe.concept], counts[probe.concept] = reader.update(
+                        request_scores[:, columns], segments, ends, done
+                    )
                 if not self._token_sinks:
                     continue
                 self._emit_tokens(
@@ -250,16 +293,17 @@ class Pipeline:
                         layer=batch.layer,
                         positions=positions,
                         token_ids=batch.token_ids[rows],
-                        scores={
-                            probe.concept: request_scores[:, j]
-                            for j, probe in enumerate(probe_set.probes)
-                        },
-                        aggregates=aggregates,
+                        scores=primary,
+                        aggregates={c: float(v[-1]) for c, v in running.items()},
                         thresholds={probe.concept: probe.threshold for probe in probe_set.probes},
                         concept_ids=concept_ids[rows] if concept_ids is not None else None,
                         concept_values=(
                             concept_values[rows] if concept_values is not None else None
                         ),
+                        segments=segments,
+                        running=running,
+                        counts=counts,
+                        in_scope=in_scope,
                     )
                 )
             for note in batch.uncaptured:
@@ -271,6 +315,11 @@ class Pipeline:
                     )
             for request_id in batch.finished_request_ids:
                 self._finish((batch.model_name, request_id), "finished")
+        if probe_set is not None:
+            # One histogram update per concept and batch (in-scope tokens), not per request.
+            for j, probe in enumerate(probe_set.probes):
+                if observed[j]:
+                    model.probe_score(probe.concept).observe_many(np.concatenate(observed[j]))
 
     def expire(self, now: float | None = None) -> int:
         """Forget requests idle for longer than the TTL; returns how many."""
@@ -291,7 +340,7 @@ class Pipeline:
             state = self._requests.get((model_name, request_id))
             if state is None:
                 return None
-            return {concept: agg.value for concept, agg in state.aggregators.items()}
+            return {concept: reader.value for concept, reader in state.readers.items()}
 
     @property
     def active_requests(self) -> int:
@@ -320,8 +369,8 @@ class Pipeline:
             model_name=key[0],
             request_id=key[1],
             end=end,
-            scores={c: agg.value for c, agg in state.aggregators.items()},
-            tokens_scored={c: agg.count for c, agg in state.aggregators.items()},
+            scores={c: reader.value for c, reader in state.readers.items()},
+            tokens_scored={c: reader.count for c, reader in state.readers.items()},
             rows=state.rows,
             uncaptured=dict(state.uncaptured),
         )

@@ -1,10 +1,17 @@
 """The probe artifact format (``*.probe.json``), shared with the offline toolkit.
 
-A probe is a logistic regression on one layer's residual stream::
+A probe is one or more heads on one layer's residual stream. A head is a logistic
+regression, scored per token::
 
     score(a) = sigmoid(weights . ((a - mean) / scale) + bias)
 
-This module only needs pydantic and the standard library.
+and read only on the tokens it was trained on: its ``scope`` (segments of the chat,
+:mod:`monitor.artifacts.segments`) and ``positions`` (every token, or only the tokens that
+end a sentence). Each head folds its in-scope token scores with its ``aggregation``; the
+request score ``combine``s the heads (mean or max). The primary head's fields sit at the
+top level (version 1 files are one head reading every token); ``heads`` adds more.
+
+This module only needs pydantic, numpy and the standard library.
 """
 
 from __future__ import annotations
@@ -17,13 +24,17 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from monitor.artifacts.segment_names import SegmentName
 from monitor.sidecar.validation import format_errors
 
 PROBE_FORMAT = "llm-monitor-probe"
-PROBE_VERSION = 1
+PROBE_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 PROBE_SUFFIX = ".probe.json"
 
 AggregationMethod = Literal["mean", "max", "ema", "max_rolling_mean"]
+Positions = Literal["all", "sentence_end"]
+Combine = Literal["mean", "max"]
 
 
 class ProbeError(Exception):
@@ -58,13 +69,38 @@ class Aggregation(_Strict):
     window: int = Field(default=16, gt=0, description="Window in tokens (method max_rolling_mean).")
 
 
+def _check_vector(name: str, values: list[float], d: int) -> None:
+    if len(values) != d:
+        raise ValueError(f"{name} has {len(values)} values, d_model is {d}")
+    if not all(math.isfinite(v) for v in values):
+        raise ValueError(f"{name} contains a non-finite value")
+
+
+class Head(_Strict):
+    """An extra head of a probe: a logistic regression with its own read."""
+
+    name: str = Field(min_length=1, description="What the head reads, e.g. post_instruction.")
+    normalization: Normalization = Field(description="Feature standardisation.")
+    weights: list[float] = Field(description="Logistic regression weights, d_model values.")
+    bias: float = Field(description="Logistic regression intercept.", allow_inf_nan=False)
+    scope: list[SegmentName] | None = Field(
+        default=None, description="Segments the head reads; None reads every token."
+    )
+    positions: Positions = Field(
+        default="all", description="all, or sentence_end (tokens that end a sentence)."
+    )
+    aggregation: Aggregation = Field(
+        default_factory=Aggregation, description="How the head's token scores combine."
+    )
+
+
 class Probe(_Strict):
     """One trained linear probe for one concept on one layer."""
 
     format: Literal["llm-monitor-probe"] = Field(
         default="llm-monitor-probe", description="Format tag."
     )
-    version: Literal[1] = Field(default=1, description="Format version.")
+    version: Literal[1, 2] = Field(default=2, description="Format version.")
     concept: str = Field(min_length=1, description="Concept name, used as a metric label.")
     model_name: str = Field(min_length=1, description="Model the probe was trained on.")
     layer: int = Field(ge=0, description="Decoder layer whose output the probe reads.")
@@ -76,6 +112,18 @@ class Probe(_Strict):
     aggregation: Aggregation = Field(
         default_factory=Aggregation, description="Per-request aggregation."
     )
+    scope: list[SegmentName] | None = Field(
+        default=None, description="Segments the primary head reads; None reads every token."
+    )
+    positions: Positions = Field(
+        default="all", description="all, or sentence_end (tokens that end a sentence)."
+    )
+    heads: list[Head] = Field(
+        default_factory=list, description="Extra heads, combined with the primary one."
+    )
+    combine: Combine = Field(
+        default="mean", description="How head scores combine into the request score."
+    )
     training: dict[str, Any] = Field(
         default_factory=dict, description="Free-form training metadata."
     )
@@ -83,18 +131,32 @@ class Probe(_Strict):
     @model_validator(mode="after")
     def _consistent(self) -> Probe:
         d = self.d_model
-        for name, values in (
-            ("weights", self.weights),
-            ("normalization.mean", self.normalization.mean),
-            ("normalization.scale", self.normalization.scale),
-        ):
-            if len(values) != d:
-                raise ValueError(f"{name} has {len(values)} values, d_model is {d}")
-            if not all(math.isfinite(v) for v in values):
-                raise ValueError(f"{name} contains a non-finite value")
+        vectors: list[tuple[str, Normalization, list[float]]] = [
+            ("", self.normalization, self.weights),
+            *((f"heads.{i}.", h.normalization, h.weights) for i, h in enumerate(self.heads)),
+        ]
+        for where, norm, weights in vectors:
+            _check_vector(f"{where}weights", weights, d)
+            _check_vector(f"{where}normalization.mean", norm.mean, d)
+            _check_vector(f"{where}normalization.scale", norm.scale, d)
         if not math.isfinite(self.bias):
             raise ValueError("bias must be finite")
+        if self.version == 1 and (self.scope is not None or self.heads):
+            raise ValueError("scope and heads need version 2")
         return self
+
+    def all_heads(self) -> list[Head]:
+        """Every head, the primary one first."""
+        primary = Head(
+            name="primary",
+            normalization=self.normalization,
+            weights=self.weights,
+            bias=self.bias,
+            scope=self.scope,
+            positions=self.positions,
+            aggregation=self.aggregation,
+        )
+        return [primary, *self.heads]
 
 
 def parse_probe(data: Any, source: str = "probe") -> Probe:
@@ -104,10 +166,10 @@ def parse_probe(data: Any, source: str = "probe") -> Probe:
             raise ProbeError(
                 f"{source}: format: expected {PROBE_FORMAT!r}, got {data.get('format')!r}"
             )
-        if data.get("version") != PROBE_VERSION:
+        if data.get("version") not in READABLE_VERSIONS:
             raise ProbeError(
                 f"{source}: version: unsupported version {data.get('version')!r}"
-                f" (this build reads version {PROBE_VERSION})"
+                f" (this build reads versions {', '.join(map(str, READABLE_VERSIONS))})"
             )
     try:
         return Probe.model_validate(data)

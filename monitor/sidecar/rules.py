@@ -1,5 +1,9 @@
 """The rule engine: per request and rule, fold token scores and fire at most one alert.
 
+A rule that uses the probe's own reading (the default) fires on the request score the
+pipeline computed (``RequestTokens.running``: the probe's heads, each on its own segments);
+a rule with its own aggregation folds the primary head's in-scope token scores.
+
 Pure logic: no I/O and no clock of its own (``now`` is passed in, in seconds since the
 epoch). Each rule keeps its own aggregator per in-flight request and checks it after every
 token, so an alert names the exact token where the rule fired.
@@ -23,6 +27,9 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
+
 from monitor.sidecar.aggregate import Aggregator, make_aggregator
 from monitor.sidecar.config import CALIBRATED, RuleAggregation, RuleConfig
 from monitor.sidecar.probes import Aggregation, AggregationMethod, Probe
@@ -31,6 +38,7 @@ from monitor.sidecar.traces import Severity
 from monitor.v1 import monitor_pb2
 
 RequestKey = tuple[str, str]  # (model_name, request_id)
+StateKey = tuple[str, str, "AggregationSpec", bool]
 
 # monitor.yaml's method names -> the probe artifact's (aggregate.py) method names.
 _METHODS: Mapping[str, AggregationMethod] = {
@@ -83,11 +91,12 @@ class Rule:
     min_tokens: int = 1
     severity: Severity = "warning"
     cooldown_s: float = 60.0
+    own: bool = False  # the probe's own reading (its heads and their segments)
 
     @property
-    def state_key(self) -> tuple[str, str, AggregationSpec]:
+    def state_key(self) -> StateKey:
         """What must stay equal for in-flight state to survive a reload."""
-        return (self.name, self.concept, self.aggregation)
+        return (self.name, self.concept, self.aggregation, self.own)
 
 
 def compile_rules(
@@ -127,6 +136,7 @@ def compile_rules(
                 min_tokens=config.min_tokens,
                 severity=config.severity,
                 cooldown_s=config.cooldown_s,
+                own=config.aggregation is None,
             )
         )
     if errors:
@@ -175,7 +185,9 @@ class RuleEngine:
         self._rules: tuple[Rule, ...] = tuple(rules)
         self._label = concept_label
         self._alert_id = alert_id
-        self._requests: dict[RequestKey, dict[tuple[str, str, AggregationSpec], _RuleState]] = {}
+        self._requests: dict[
+            RequestKey, dict[tuple[str, str, AggregationSpec, bool], _RuleState]
+        ] = {}
         self._last_published: dict[tuple[str, str], float] = {}  # (model, rule) -> time
         self._lock = threading.Lock()
 
@@ -219,7 +231,12 @@ class RuleEngine:
                     state = states[rule.state_key] = _RuleState(rule.aggregation.new())
                 if state.fired:
                     continue
-                hit = self._first_crossing(rule, state.aggregator, scores.tolist())
+                running = tokens.running.get(rule.concept) if rule.own else None
+                if running is not None:
+                    hit = _first_running_crossing(rule, running, tokens.counts[rule.concept])
+                else:
+                    mask = tokens.in_scope.get(rule.concept)
+                    hit = self._first_crossing(rule, state.aggregator, scores.tolist(), mask)
                 if hit is None:
                     continue
                 index, value = hit
@@ -234,11 +251,16 @@ class RuleEngine:
 
     @staticmethod
     def _first_crossing(
-        rule: Rule, aggregator: Aggregator, scores: list[float]
+        rule: Rule,
+        aggregator: Aggregator,
+        scores: list[float],
+        mask: npt.NDArray[np.bool_] | None = None,
     ) -> tuple[int, float] | None:
-        """Feed scores one by one; the index and value where the rule first holds."""
+        """Feed (in-scope) scores one by one; the index and value where the rule first holds."""
         threshold, min_tokens = rule.threshold, rule.min_tokens
         for i, score in enumerate(scores):
+            if mask is not None and not mask[i]:
+                continue
             value = aggregator.update((score,))
             if value >= threshold and aggregator.count >= min_tokens:
                 return i, value
@@ -277,6 +299,17 @@ class RuleEngine:
         return concept_activations(
             tokens.concept_ids[index].tolist(), tokens.concept_values[index].tolist(), self._label
         )
+
+
+def _first_running_crossing(
+    rule: Rule, running: npt.NDArray[np.float64], counts: npt.NDArray[np.int64]
+) -> tuple[int, float] | None:
+    """The first token where the request score reaches the threshold with enough tokens."""
+    hits = np.flatnonzero((running >= rule.threshold) & (counts >= rule.min_tokens))
+    if hits.size == 0:
+        return None
+    i = int(hits[0])
+    return i, float(running[i])
 
 
 def concept_activations(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -18,7 +19,8 @@ def sigmoid(z: npt.NDArray[np.floating]) -> FloatArray:
 
 
 class ProbeSet:
-    """The probes of one layer, folded into one ``[d_model, n_probes]`` matrix.
+    """The probes of one layer, folded into one ``[d_model, n_heads]`` matrix: one column
+    per head, the heads of each probe contiguous (primary first), probes in order.
 
     Normalisation is folded into the weights: ``w' = w / scale`` and
     ``b' = b - sum(w * mean / scale)``, so scoring is ``sigmoid(a @ W' + b')``.
@@ -35,10 +37,16 @@ class ProbeSet:
         self.layer: int = probes[0].layer
         self.d_model: int = probes[0].d_model
         self.concepts: tuple[str, ...] = tuple(p.concept for p in probes)
-        weights = np.array([p.weights for p in probes], dtype=np.float64)  # [n, d]
-        mean = np.array([p.normalization.mean for p in probes], dtype=np.float64)
-        scale = np.array([p.normalization.scale for p in probes], dtype=np.float64)
-        bias = np.array([p.bias for p in probes], dtype=np.float64)
+        heads = [h for p in probes for h in p.all_heads()]
+        starts = np.cumsum([0, *(1 + len(p.heads) for p in probes)])
+        #: Columns of each probe's heads in the score matrix.
+        self.head_columns: tuple[slice, ...] = tuple(
+            slice(int(a), int(b)) for a, b in itertools.pairwise(starts)
+        )
+        weights = np.array([h.weights for h in heads], dtype=np.float64)  # [n, d]
+        mean = np.array([h.normalization.mean for h in heads], dtype=np.float64)
+        scale = np.array([h.normalization.scale for h in heads], dtype=np.float64)
+        bias = np.array([h.bias for h in heads], dtype=np.float64)
         folded = weights / scale
         self._w: FloatArray = np.ascontiguousarray(folded.T, dtype=np.float32)  # [d, n]
         self._b: npt.NDArray[np.float64] = bias - (folded * mean).sum(axis=1)  # [n]
@@ -47,7 +55,8 @@ class ProbeSet:
         return len(self.probes)
 
     def score(self, activations: FloatArray) -> FloatArray:
-        """Scores in [0, 1]: float32 ``[rows, d_model]`` -> float32 ``[rows, n_probes]``."""
+        """Scores in [0, 1]: float32 ``[rows, d_model]`` -> float32 ``[rows, n_heads]``
+        (for probes with one head each, column j is probe j)."""
         if activations.ndim != 2 or activations.shape[1] != self.d_model:
             raise ValueError(
                 f"expected [rows, {self.d_model}] activations, got {list(activations.shape)}"

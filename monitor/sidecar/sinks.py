@@ -19,8 +19,11 @@ RequestEnd = Literal["finished", "expired", "shutdown"]
 class RequestTokens:
     """Everything scored for the tokens of one request in one batch (one layer).
 
-    ``scores`` and ``aggregates`` hold every probe of the layer; ``concept_ids`` /
-    ``concept_values`` are the concept encoder's per-token top-k (None without an encoder).
+    ``scores`` (the primary head's per-token score) and ``aggregates`` hold every probe of
+    the layer; ``running`` is each probe's request score after each token and ``counts``
+    the tokens its primary head has read by then (``in_scope``: which of these it read);
+    ``concept_ids`` / ``concept_values`` are the concept encoder's per-token top-k (None
+    without an encoder). Empty mappings mean "not computed" (tests, old producers).
     """
 
     model_name: str
@@ -33,6 +36,10 @@ class RequestTokens:
     thresholds: Mapping[str, float]  # concept -> the probe's calibrated threshold
     concept_ids: npt.NDArray[np.int32] | None = None  # [n, k], largest value first
     concept_values: npt.NDArray[np.float32] | None = None  # [n, k]
+    segments: npt.NDArray[np.int8] | None = None  # [n] monitor.artifacts.segments.Segment
+    running: Mapping[str, npt.NDArray[np.float64]] = field(default_factory=dict)  # concept -> [n]
+    counts: Mapping[str, npt.NDArray[np.int64]] = field(default_factory=dict)  # concept -> [n]
+    in_scope: Mapping[str, npt.NDArray[np.bool_]] = field(default_factory=dict)  # concept -> [n]
 
     def __len__(self) -> int:
         return int(self.positions.shape[0])

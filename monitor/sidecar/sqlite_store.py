@@ -359,12 +359,14 @@ class SqliteTraceStore:
             texts = self._texts(token_ids)
             ids = chunk.concept_ids.tolist() if chunk.concept_ids is not None else None
             values = chunk.concept_values.tolist() if chunk.concept_values is not None else None
+            segments = chunk.segments.tolist() if chunk.segments is not None else None
             for i, position in enumerate(positions):
                 token = monitor_pb2.TraceToken(
                     position=position,
                     token_id=token_ids[i],
                     text=texts[i] if texts is not None else "",
                     scores={concept: s[i] for concept, s in scores.items()},
+                    segment=segments[i] if segments is not None else 0,  # type: ignore[arg-type]
                 )
                 if ids is not None and values is not None:
                     token.concepts.extend(concept_activations(ids[i], values[i], self._label))

@@ -42,6 +42,10 @@ def tail(tokens: RequestTokens, n: int) -> RequestTokens:
         concept_values=(
             tokens.concept_values[start:] if tokens.concept_values is not None else None
         ),
+        segments=tokens.segments[start:] if tokens.segments is not None else None,
+        running={concept: values[start:] for concept, values in tokens.running.items()},
+        counts={concept: values[start:] for concept, values in tokens.counts.items()},
+        in_scope={concept: values[start:] for concept, values in tokens.in_scope.items()},
     )
 
 

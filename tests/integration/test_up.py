@@ -1,7 +1,9 @@
-"""``llm-monitor up``: the embedded stack on its default addresses, stopped by Ctrl-C."""
+"""``llm-monitor up``: the embedded stack on its default addresses, its alerts on authored
+traffic (the live acceptance test), and Ctrl-C."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -9,14 +11,23 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
+import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from openai import OpenAI
 
-from monitor.launch import shipped_probe_dir
+from monitor.launch import shipped_encoder_dir, shipped_probe_dir
 from monitor.sidecar.probes import load_probe_dir
+from tests.integration.acceptance import (
+    MAX_ORDINARY_ALERT_RATE,
+    MIN_MISUSE_RECALL,
+    run_acceptance,
+)
+from tests.integration.acceptance_chats import CHATS
 from tests.integration.stack import SERVED_NAME, metric, scrape, wait_until
 
 API = "http://127.0.0.1:8000"
@@ -35,57 +46,110 @@ def _healthy() -> bool:
         return False
 
 
-def test_up_serves_monitors_and_stops_on_ctrl_c(model_dir: Path, tmp_path: Path) -> None:
+@dataclass
+class Up:
+    """A running ``llm-monitor up`` (shipped probes, default calibrated rules)."""
+
+    proc: subprocess.Popen[bytes]
+    log: Path
+
+    def alive(self) -> None:
+        assert self.proc.poll() is None, self.log.read_text(errors="replace")[-3000:]
+
+
+@pytest.fixture(scope="module")
+def up(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Up]:
+    """``llm-monitor up`` started once for this module; the last test stops it (Ctrl-C)."""
     for port in (8000, 9400, 50051):
         assert not _port_open(port), f"port {port} is already in use"
-    log = (tmp_path / "up.log").open("wb")
+    tmp = tmp_path_factory.mktemp("up")
+    log = tmp / "up.log"
     proc = subprocess.Popen(
         [sys.executable, "-m", "monitor.cli", "up", "--model", str(model_dir)],
-        stdout=log,
+        stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
         start_new_session=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        # the trace store goes to <cache>/traces.sqlite: a fresh one for the test
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "LLM_MONITOR_CACHE": str(tmp / "cache")},
     )
     try:
         assert wait_until(lambda: _healthy() or proc.poll() is not None, 1200, interval=2)
-        assert proc.poll() is None, (tmp_path / "up.log").read_text()[-3000:]
-
-        client = OpenAI(base_url=f"{API}/v1", api_key="unused", timeout=120)
-        resp = client.chat.completions.create(
-            model=SERVED_NAME,
-            messages=[{"role": "user", "content": "What is the capital of France?"}],
-            max_tokens=16,
-            temperature=0,
-        )
-        assert "Paris" in (resp.choices[0].message.content or "")
-        assert resp.usage is not None
-        computed = resp.usage.prompt_tokens + resp.usage.completion_tokens - 1
-
-        def scored() -> float:
-            return metric(scrape(9400), "llm_monitor_tokens_scored_total", model_name=SERVED_NAME)
-
-        # A fresh engine has nothing cached: every computed token arrives once per layer.
-        probe_layers = shipped_probe_dir(SERVED_NAME)
-        n_layers = len({p.layer for p in load_probe_dir(probe_layers)}) if probe_layers else 1
-        assert wait_until(lambda: scored() >= computed * n_layers, 30)
-        assert scored() == computed * n_layers
-        probe_dir = shipped_probe_dir(SERVED_NAME)
-        layers = {p.layer for p in load_probe_dir(probe_dir)} if probe_dir else {15}
-        for layer in layers:  # up captures the layers its probes read
-            assert metric(scrape(9400), "llm_monitor_capture_up", layer=str(layer)) == 1.0
-
-        with grpc.insecure_channel("127.0.0.1:50051") as channel:
-            status = health_pb2_grpc.HealthStub(channel).Check(
-                health_pb2.HealthCheckRequest(service="monitor.v1.Monitor"), timeout=5
-            )
-        assert status.status == health_pb2.HealthCheckResponse.SERVING
-
-        os.killpg(proc.pid, signal.SIGINT)
-        assert proc.wait(90) == 0
-        time.sleep(1)
-        for port in (8000, 9400, 50051):
-            assert not _port_open(port), f"port {port} still open after Ctrl-C"
+        running = Up(proc, log)
+        running.alive()
+        yield running
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(10)
+
+
+def test_up_serves_and_monitors(up: Up) -> None:
+    client = OpenAI(base_url=f"{API}/v1", api_key="unused", timeout=120)
+    before = metric(scrape(9400), "llm_monitor_tokens_scored_total", model_name=SERVED_NAME)
+    resp = client.chat.completions.create(
+        model=SERVED_NAME,
+        messages=[{"role": "user", "content": "What is the capital of France?"}],
+        max_tokens=16,
+        temperature=0,
+    )
+    assert "Paris" in (resp.choices[0].message.content or "")
+    assert resp.usage is not None
+    computed = resp.usage.prompt_tokens + resp.usage.completion_tokens - 1
+
+    def scored() -> float:
+        return (
+            metric(scrape(9400), "llm_monitor_tokens_scored_total", model_name=SERVED_NAME) - before
+        )
+
+    # A fresh engine has nothing cached: every computed token arrives once per layer.
+    probe_dir = shipped_probe_dir(SERVED_NAME)
+    encoder_dir = shipped_encoder_dir(SERVED_NAME)
+    layers = {p.layer for p in load_probe_dir(probe_dir)} if probe_dir else {15}
+    if encoder_dir is not None:
+        layers.add(15)  # the shipped concept encoder reads layer 15
+    assert wait_until(lambda: scored() >= computed * len(layers), 30)
+    assert scored() == computed * len(layers)
+    for layer in layers:  # up captures the layers its probes and encoder read
+        assert metric(scrape(9400), "llm_monitor_capture_up", layer=str(layer)) == 1.0
+
+    with grpc.insecure_channel("127.0.0.1:50051") as channel:
+        status = health_pb2_grpc.HealthStub(channel).Check(
+            health_pb2.HealthCheckRequest(service="monitor.v1.Monitor"), timeout=5
+        )
+    assert status.status == health_pb2.HealthCheckResponse.SERVING
+
+
+def test_acceptance_alerts_mean_what_they_say(up: Up, tmp_path: Path) -> None:
+    """Authored chats through the served path, judged at the shipped calibrated rules."""
+    dropped_before = _dropped()
+    outcome = run_acceptance(f"{API}/v1", "127.0.0.1:50051", SERVED_NAME, CHATS)
+    report = tmp_path / "acceptance.json"
+    report.write_text(json.dumps(outcome.summary(), indent=2))
+    print(json.dumps(outcome.summary(), indent=2))
+    up.alive()
+    summary = outcome.summary()
+    assert summary["n"]["harmful"] >= 40 and summary["n"]["ordinary"] >= 60
+    assert summary["n"]["roleplay_lie"] >= 12
+    # every chat reached the sidecar: nothing was dropped on the way
+    assert _dropped() == dropped_before
+    assert len(outcome.response_ids) == len(CHATS)
+    assert summary["misuse_recall_harmful"] >= MIN_MISUSE_RECALL, summary
+    assert summary["any_alert_rate_ordinary"] <= MAX_ORDINARY_ALERT_RATE, summary
+    # no probe reads the system prompt: no alert ever fires on a system-prompt token
+    assert outcome.alerts_in_system == [], outcome.alerts_in_system
+
+
+def _dropped() -> float:
+    samples = scrape(9400)
+    return sum(
+        v for (name, _), v in samples.items() if name == "llm_monitor_activations_dropped_total"
+    )
+
+
+def test_up_stops_on_ctrl_c(up: Up) -> None:
+    up.alive()
+    os.killpg(up.proc.pid, signal.SIGINT)
+    assert up.proc.wait(90) == 0
+    time.sleep(1)
+    for port in (8000, 9400, 50051):
+        assert not _port_open(port), f"port {port} still open after Ctrl-C"

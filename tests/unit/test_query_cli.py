@@ -168,8 +168,9 @@ def test_trace_table_and_json(api: ApiServer, capsys: pytest.CaptureFixture[str]
     assert out.startswith("request new  model tiny-llama  severity critical")
     assert "alert deception-high (deception, critical): score 0.900 >= 0.500 at position 2" in out
     table = out.split("\n\n", 1)[1].splitlines()
-    assert table[0].split() == ["POS", "TOKEN", "DECEPTION", "MISUSE", "TOP", "CONCEPTS"]
-    assert table[3].split() == ["2", '"tok2"', "0.900", "0.100", "secrecy#7=1.50"]
+    assert table[0].split() == ["POS", "SEGMENT", "TOKEN", "DECEPTION", "MISUSE", "TOP", "CONCEPTS"]
+    assert table[2].split()[:2] == ["1", "user"]
+    assert table[3].split() == ["2", "reply", '"tok2"', "0.900", "0.100", "secrecy#7=1.50"]
     code, out, _ = run(capsys, "trace", "new", "--address", api.target, "--json")
     trace = json.loads(out)
     assert trace["summary"]["request_id"] == "new"

@@ -11,6 +11,7 @@ import sklearn
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
+from monitor.artifacts.segment_names import Segment
 from monitor.sidecar.aggregate import make_aggregator
 from monitor.sidecar.probes import Aggregation, Probe, load_probe, save_probe
 from monitor.sidecar.scoring import ProbeSet
@@ -76,6 +77,8 @@ def make_examples(
                 family="synthetic-a" if i % 3 else "synthetic-b",
                 split=split,
                 id=f"{split}-{i}",
+                segments=np.full(n_tokens, int(Segment.PROMPT), dtype=np.int8),
+                prompt_len=n_tokens,
             )
         )
     return examples
@@ -101,6 +104,7 @@ def fitted(data: Data) -> tuple[Probe, FitReport]:
         layer=3,
         C_grid=C_GRID,
         aggregation_candidates=CANDIDATES,
+        scope=["prompt"],
     )
 
 

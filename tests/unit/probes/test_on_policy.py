@@ -5,10 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from monitor.artifacts.segment_names import Segment
 from probes.data._pools_deception import Fact
 from probes.data.generate import build_all, reply_check
 from probes.data.records import Message, Record, ReplyCheck
-from probes.pipeline import Collection, check_on_policy, examples
+from probes.pipeline import Collection, check_on_policy, read_example, served_example
+from probes.reads import Read
 
 
 def _record(label: int, check: ReplyCheck | None, split: str = "train") -> Record:
@@ -24,9 +26,13 @@ def _record(label: int, check: ReplyCheck | None, split: str = "train") -> Recor
 
 
 def _item(record: Record, reply: str | None) -> Collection:
-    span = {15: np.ones((2, 4), np.float32)}
-    served = {15: np.zeros((5, 4), np.float32)}
-    return Collection(record, span, served, reply)
+    served = {15: np.arange(20, dtype=np.float32).reshape(5, 4)}
+    segments = np.array(
+        [Segment.MARKUP, Segment.USER, Segment.POST_INSTRUCTION, Segment.REPLY, Segment.REPLY],
+        dtype=np.int8,
+    )
+    ends = np.array([False, False, False, False, True])
+    return Collection(record, served, segments, ends, prompt_len=3, reply=reply)
 
 
 CHECK = ReplyCheck(truthful=("egypt",), false=("mexico",))
@@ -85,12 +91,18 @@ def test_check_keeps_replies_that_follow_the_instruction() -> None:
     }
 
 
-def test_examples_read_span_or_served_request() -> None:
+def test_heads_learn_from_their_segments_and_are_judged_on_the_request() -> None:
     item = _item(_record(1, None, split="validation"), None)
-    (learn,) = examples([item], 15, served=False)
-    (judge,) = examples([item], 15, served=True)
-    assert learn.activations.shape == (2, 4) and judge.activations.shape == (5, 4)
-    assert learn.label == 1 and judge.split == "validation"
+    request = read_example(item, 15, Read("request", ("user", "post_instruction")))
+    falsity = read_example(item, 15, Read("falsity", ("reply",), positions="sentence_end"))
+    assert request is not None and falsity is not None
+    assert request.activations.tolist() == item.served[15][1:3].tolist()
+    assert falsity.activations.tolist() == item.served[15][4:].tolist()
+    assert read_example(item, 15, Read("system", ("system",))) is None
+    judge = served_example(item, 15)
+    assert judge.activations.shape == (5, 4) and judge.prompt_len == 3
+    assert judge.label == 1 and judge.split == "validation"
+    assert judge.segments is not None and judge.segments.tolist() == item.segments.tolist()
 
 
 def test_generated_on_policy_records_carry_checks() -> None:

@@ -68,6 +68,7 @@ def make_batch(
     finished: Sequence[str] = (),
     dropped: dict[str, int] | None = None,
     uncaptured: Sequence[tuple[str, int, str]] = (),
+    started: Sequence[tuple[str, Sequence[int]]] = (),
 ) -> monitor_pb2.ActivationBatch:
     rows, d = acts.shape
     if dtype == monitor_pb2.DTYPE_FLOAT32:
@@ -95,6 +96,9 @@ def make_batch(
         ],
         dropped=[monitor_pb2.DropCounter(reason=k, rows=v) for k, v in (dropped or {}).items()],
         producer_id=producer_id,
+        started=[
+            monitor_pb2.RequestStart(request_id=r, prompt_token_ids=list(ids)) for r, ids in started
+        ],
     )
 
 

@@ -72,6 +72,7 @@ def make_trace(
                 text=f"tok{p}",
                 scores={concept: score * (p + 1) / tokens, "misuse": 0.1},
                 concepts=[monitor_pb2.ConceptActivation(id=7, value=1.5, label="secrecy")],
+                segment=monitor_pb2.SEGMENT_USER if p < 2 else monitor_pb2.SEGMENT_REPLY,
             )
             for p in range(tokens)
         ],

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from prometheus_client import CollectorRegistry
 
+from monitor.artifacts.segment_names import segment_name
 from monitor.logutil import RateLimitedLog
 from monitor.sidecar.batches import DecodedBatch, decode_batch
 from monitor.sidecar.metrics import SidecarMetrics
@@ -273,3 +274,66 @@ def test_encoder_failure_keeps_probe_scores(
     assert len(sink.tokens) == 1 and sink.tokens[0].concept_ids is None
     assert "deception" in sink.tokens[0].scores
     assert _value(registry, "llm_monitor_pipeline_errors_total") == 1
+
+
+def test_segments_from_the_started_prompt(
+    registry: CollectorRegistry, rng: np.random.Generator
+) -> None:
+    """The prompt sent when a request starts tells its segments apart; a probe scoped to
+    the user turn reads only those tokens, and only once the prompt is complete."""
+    from monitor.artifacts.segments import ChatMarkup, Segmenter
+
+    markup = ChatMarkup(
+        leading_system=(1, 50),  # <start> system
+        leading_user=(1, 51),  # <start> user
+        to_user=(2, 1, 51),  # <end> <start> user
+        to_assistant=(2, 1, 52),  # <end> <start> assistant
+    )
+    probe = make_probe(rng).model_copy(update={"scope": ["user"]})
+    metrics = SidecarMetrics(registry)
+    sink = RecordingSink()
+    pipeline = Pipeline(
+        metrics,
+        build_probe_sets([probe]),
+        [sink],
+        segmenter=Segmenter(markup=markup),
+        queue_size=8,
+        request_ttl_s=30.0,
+        clock=FakeClock(),
+    )
+    prompt = [1, 50, 60, 61, 2, 1, 51, 70, 71, 72, 2, 1, 52]  # system 60 61, user 70 71 72
+    acts = rng.normal(size=(len(prompt) + 2, D_MODEL)).astype(np.float32)
+    pipeline.process(
+        _decoded(acts[:8], token_ids=prompt[:8], started=[("req-0", prompt)])  # chunked prefill
+    )
+    pipeline.process(_decoded(acts[8:], positions=range(8, 15), token_ids=[*prompt[8:], 80, 81]))
+    segments = np.concatenate([t.segments for t in sink.tokens])
+    assert [segment_name(int(s)) for s in segments] == [
+        *["markup"] * 2,
+        "system",
+        "system",
+        *["markup"] * 3,
+        "user",
+        "user",
+        "user",
+        *["post_instruction"] * 3,
+        "reply",
+        "reply",
+    ]
+    token_scores = reference_scores(probe, acts)
+    expected = float(np.mean(token_scores[7:10]))
+    running = np.concatenate([t.running["deception"] for t in sink.tokens])
+    assert running[:12].tolist() == [0.0] * 12  # before the prompt's last token
+    np.testing.assert_allclose(running[12:], expected, rtol=1e-5)
+    assert pipeline.request_scores(MODEL, "req-0") == pytest.approx({"deception": expected})
+
+
+def test_tokens_of_a_request_without_its_prompt_are_unknown(
+    registry: CollectorRegistry, rng: np.random.Generator
+) -> None:
+    probe = make_probe(rng).model_copy(update={"scope": ["user"]})
+    pipeline, sink = _pipeline(registry, [probe])
+    pipeline.process(_decoded(rng.normal(size=(3, D_MODEL)).astype(np.float32)))
+    assert sink.tokens[0].segments is not None
+    assert set(sink.tokens[0].segments.tolist()) == {0}
+    assert sink.tokens[0].aggregates == {"deception": 0.0}

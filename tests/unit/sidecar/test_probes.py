@@ -25,7 +25,7 @@ def test_save_load_round_trip(tmp_path: Path, rng: np.random.Generator) -> None:
     save_probe(path, probe)
     data = json.loads(path.read_text())
     assert data["format"] == "llm-monitor-probe"
-    assert data["version"] == 1
+    assert data["version"] == 2
     assert load_probe(path) == probe
 
 
@@ -73,8 +73,8 @@ def test_bad_nested_field(rng: np.random.Generator) -> None:
 
 def test_format_and_version_checked(rng: np.random.Generator) -> None:
     doc = _doc(rng)
-    doc["version"] = 2
-    with pytest.raises(ProbeError, match="version: unsupported version 2"):
+    doc["version"] = 3
+    with pytest.raises(ProbeError, match="version: unsupported version 3"):
         parse_probe(doc, "x.json")
     doc = _doc(rng)
     doc["format"] = "something-else"
