@@ -72,10 +72,14 @@ def synthetic_probes(
 
 
 def _start_sidecar(
-    workdir: Path, probe_dir: Path, concepts: list[str], encoder_dir: Path | None
+    workdir: Path,
+    probe_dir: Path,
+    concepts: list[str],
+    encoder_dir: Path | None,
+    model_dir: Path,
 ) -> tuple[subprocess.Popen[bytes], int, int]:
-    """The sidecar as `up` runs it: probes, the concept encoder, one calibrated rule per
-    probe and a SQLite trace store."""
+    """The sidecar as `up` runs it: probes reading their chat segments, the concept
+    encoder, one calibrated rule per probe and a SQLite trace store."""
     grpc_port, metrics_port = _free_port(), _free_port()
     config = workdir / "monitor.yaml"
     config.write_text(
@@ -83,6 +87,7 @@ def _start_sidecar(
             {
                 "probe_dir": str(probe_dir),
                 "encoder_dir": str(encoder_dir) if encoder_dir is not None else None,
+                "tokenizer_path": str(model_dir),
                 "grpc_address": f"127.0.0.1:{grpc_port}",
                 "metrics_address": f"127.0.0.1:{metrics_port}",
                 "rules": [{"name": f"{c}-calibrated", "concept": c} for c in concepts],
@@ -153,6 +158,7 @@ def run_overhead(args: argparse.Namespace) -> dict[str, Any]:
     """Run the interleaved benchmark; return the JSON-ready result."""
     from monitor import model
     from monitor.launch import shipped_encoder_dir, shipped_probe_dir
+    from monitor.sidecar.encoder import CARD_FILE, read_card
     from monitor.sidecar.probes import load_probe_dir
 
     model_dir = args.model or model.prepare(model.ModelSettings(), check=False)
@@ -164,10 +170,12 @@ def run_overhead(args: argparse.Namespace) -> dict[str, Any]:
         probe_dir.mkdir()
         synthetic_probes(probe_dir, layer=15, d_model=576)
     probes = load_probe_dir(probe_dir)
-    layers = sorted({p.layer for p in probes})
     encoder_dir = None if args.no_encoder else args.encoder_dir or shipped_encoder_dir(MODEL_NAME)
+    layers = sorted({p.layer for p in probes})
+    if encoder_dir is not None:  # up captures the encoder's layer too
+        layers = sorted({*layers, read_card(encoder_dir / CARD_FILE).layer})
     sidecar, grpc_port, metrics_port = _start_sidecar(
-        workdir, probe_dir, [p.concept for p in probes], encoder_dir
+        workdir, probe_dir, [p.concept for p in probes], encoder_dir, model_dir
     )
     try:
         engines = {

@@ -502,7 +502,9 @@ def calibrate_probe(
     probe (:func:`score_examples`); alerts fire on ``score > threshold``. The calibration
     (target rate, set size, observed rate) is recorded in ``training["calibration"]``.
     """
-    threshold = calibrate_threshold(benign_scores, target_fpr)
+    # The calibrated threshold is a benign score, and rules fire when the score reaches
+    # the threshold: the next float above it keeps that benign request quiet too.
+    threshold = float(np.nextafter(calibrate_threshold(benign_scores, target_fpr), np.inf))
     if not 0.0 <= threshold <= 1.0:
         raise ValueError(f"calibrated threshold {threshold} is not a probability")
     training = dict(probe.training)

@@ -56,27 +56,33 @@ class ChatMarkup:
 
     ``leading_system`` / ``leading_user`` open a conversation whose first turn is a system
     or a user turn; ``to_user`` closes a turn and opens a user turn; ``to_assistant``
-    closes a user turn and opens an assistant turn (the generation prompt).
+    closes a user turn and opens an assistant turn (the generation prompt). A marker's
+    last token may be merged by the tokenizer with the start of the content that follows
+    (a user message starting with a newline): ``merged_last`` holds, per marker, the token
+    ids whose text starts with the marker's last token's text.
     """
 
     leading_system: tuple[int, ...]
     leading_user: tuple[int, ...]
     to_user: tuple[int, ...]
     to_assistant: tuple[int, ...]
+    merged_last: tuple[frozenset[int], frozenset[int]] = (frozenset(), frozenset())
 
     def segment(self, prompt: Sequence[int]) -> SegmentArray:
-        """The segment of every prompt token."""
+        """The segment of every prompt token (all ``prompt`` when it has no chat turns)."""
         ids = list(prompt)
         n = len(ids)
         out = np.full(n, int(Segment.MARKUP), dtype=np.int8)
-        if ids[: len(self.leading_system)] == list(self.leading_system):
-            role, start = "system", len(self.leading_system)
-        elif ids[: len(self.leading_user)] == list(self.leading_user):
-            role, start = "user", len(self.leading_user)
-        else:
+        markers = self._markers(ids)
+        if not markers:
             out[:] = Segment.PROMPT
             return out
-        markers = _find_markers(ids, self.to_user, self.to_assistant, start)
+        # The first content's role follows from the marker that closes it; the template's
+        # opening tokens of that role are markup (as far as they match: a default system
+        # prompt may carry today's date).
+        role = "system" if markers[0][1] == _END else "user"
+        leading = self.leading_system if role == "system" else self.leading_user
+        start = _common_prefix(ids, leading, markers[0][0])
         # Contents: (role, start, end), each closed by a marker or the prompt's end.
         contents: list[tuple[str, int, int]] = []
         pos = start
@@ -85,7 +91,8 @@ class ChatMarkup:
             pos = at + length
             role = "user" if kind == _END else "assistant"
         contents.append((role, pos, n))  # after the last marker: open turn (may be empty)
-        last_user = max((i for i, c in enumerate(contents) if c[0] == "user"), default=-1)
+        # a marker always opens or closes a user turn, so there is one
+        last_user = max(i for i, c in enumerate(contents) if c[0] == "user")
         for i, (role, a, b) in enumerate(contents):
             if role == "system":
                 seg = Segment.SYSTEM
@@ -96,32 +103,47 @@ class ChatMarkup:
             else:
                 seg = Segment.HISTORY
             out[a:b] = seg
-        if last_user >= 0 and last_user < len(markers):
+        if last_user < len(markers):  # the marker that closes the latest user turn
             at, kind, length = markers[last_user]
             if kind == _TO_ASSISTANT:
                 out[at : at + length] = Segment.POST_INSTRUCTION
         return out
 
+    def _markers(self, ids: list[int]) -> list[tuple[int, int, int]]:
+        """Non-overlapping occurrences of both markers, left to right: (index, kind,
+        length)."""
+        found: list[tuple[int, int, int]] = []
+        kinds = (
+            (_TO_ASSISTANT, self.to_assistant, self.merged_last[1]),
+            (_END, self.to_user, self.merged_last[0]),
+        )
+        first = {self.to_user[0], self.to_assistant[0]}
+        i, n = 0, len(ids)
+        while i < n:
+            if ids[i] in first:
+                for kind, marker, merged in kinds:
+                    k = len(marker)
+                    if (
+                        i + k <= n
+                        and tuple(ids[i : i + k - 1]) == marker[:-1]
+                        and (ids[i + k - 1] == marker[-1] or ids[i + k - 1] in merged)
+                    ):
+                        found.append((i, kind, k))
+                        i += k
+                        break
+                else:
+                    i += 1
+                continue
+            i += 1
+        return found
 
-def _find_markers(
-    ids: list[int], to_user: tuple[int, ...], to_assistant: tuple[int, ...], start: int
-) -> list[tuple[int, int, int]]:
-    """Non-overlapping occurrences of both markers, left to right: (index, kind, length)."""
-    found: list[tuple[int, int, int]] = []
-    i, n = start, len(ids)
-    first = {to_user[0], to_assistant[0]}
-    while i < n:
-        if ids[i] in first:
-            if tuple(ids[i : i + len(to_assistant)]) == to_assistant:
-                found.append((i, _TO_ASSISTANT, len(to_assistant)))
-                i += len(to_assistant)
-                continue
-            if tuple(ids[i : i + len(to_user)]) == to_user:
-                found.append((i, _END, len(to_user)))
-                i += len(to_user)
-                continue
-        i += 1
-    return found
+
+def _common_prefix(ids: list[int], leading: tuple[int, ...], limit: int) -> int:
+    """How many of the first tokens (before ``limit``) equal ``leading``'s."""
+    k = 0
+    while k < min(len(leading), limit) and ids[k] == leading[k]:
+        k += 1
+    return k
 
 
 def _ids(value: Any) -> list[int]:
@@ -170,14 +192,32 @@ def learn_markup(tokenizer: Any) -> ChatMarkup | None:
     if gen_prompt != user_to_asst:
         return None
     # A template that adds a default system prompt renders the user-first conversation
-    # with it: the system opener then matches first, and the default prompt is content.
+    # with it: its first marker is then a turn end, and the default prompt is system.
     markup = ChatMarkup(
         leading_system=tok(text[: cuts[0]]),
         leading_user=tok(user_first[: user_first.find(u1)]),
         to_user=sys_to_user,
         to_assistant=user_to_asst,
+        merged_last=(_merging(tokenizer, sys_to_user[-1]), _merging(tokenizer, user_to_asst[-1])),
     )
     return markup if _self_test(markup, tokenizer, text) else None
+
+
+def _merging(tokenizer: Any, token_id: int) -> frozenset[int]:
+    """Token ids whose text starts with ``token_id``'s text (and is longer): what the
+    tokenizer makes of a marker's last token followed by more of the same characters."""
+    piece = tokenizer.decode([token_id])
+    if not piece:
+        return frozenset()
+    return frozenset(
+        i
+        for i, text in enumerate(_vocabulary_texts(tokenizer))
+        if len(text) > len(piece) and text.startswith(piece) and not text[len(piece) :].isalnum()
+    )
+
+
+def _vocabulary_texts(tokenizer: Any) -> list[str]:
+    return [tokenizer.decode([i]) for i in range(len(tokenizer))]
 
 
 def _self_test(markup: ChatMarkup, tokenizer: Any, text: str) -> bool:
@@ -209,8 +249,7 @@ def sentence_end_ids(tokenizer: Any) -> frozenset[int]:
     """Token ids whose text ends a sentence (last non-space character ``. ! ?`` or a
     newline)."""
     out = set()
-    for token_id in range(len(tokenizer)):
-        text = tokenizer.decode([token_id])
+    for token_id, text in enumerate(_vocabulary_texts(tokenizer)):
         stripped = text.rstrip(" ")
         if stripped and stripped[-1] in _SENTENCE_END_CHARS:
             out.add(token_id)
@@ -223,6 +262,12 @@ class Segmenter:
 
     markup: ChatMarkup | None
     sentence_ends: frozenset[int] = frozenset()
+
+    def __post_init__(self) -> None:
+        size = max(self.sentence_ends, default=-1) + 1
+        table = np.zeros(size, dtype=np.bool_)
+        table[list(self.sentence_ends)] = True
+        object.__setattr__(self, "_ends", table)
 
     def prompt_segments(self, prompt: Sequence[int]) -> SegmentArray:
         """The segment of each prompt token (all ``prompt`` without markup)."""
@@ -240,9 +285,12 @@ class Segmenter:
 
     def is_sentence_end(self, token_ids: npt.NDArray[np.integer[Any]]) -> npt.NDArray[np.bool_]:
         """Which tokens end a sentence (all False without a tokenizer's vocabulary)."""
-        if not self.sentence_ends:
-            return np.zeros(len(token_ids), dtype=np.bool_)
-        return np.isin(token_ids, np.fromiter(self.sentence_ends, dtype=np.int64))
+        table: npt.NDArray[np.bool_] = self._ends  # type: ignore[attr-defined]
+        ids = np.asarray(token_ids, dtype=np.int64)
+        inside = (ids >= 0) & (ids < table.shape[0])
+        out = np.zeros(ids.shape[0], dtype=np.bool_)
+        out[inside] = table[ids[inside]]
+        return out
 
 
 def segmenter_from_tokenizer(tokenizer: Any) -> Segmenter:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -57,9 +58,12 @@ def encode(
     per_message = max(1, max_message_bytes // row_bytes)
     raw = acts.view(torch.uint8).numpy() if n else np.zeros((0, 0), np.uint8)
     counters = [monitor_pb2.DropCounter(reason=k, rows=v) for k, v in sorted(dropped.items())]
+    # The first message also carries the started requests' prompts (~5 bytes a token).
+    started_bytes = sum(5 * len(ids) + len(r) + 8 for r, ids in batch.started)
+    first = max(1, (max_message_bytes - started_bytes) // row_bytes)
+    cuts = [0, *range(min(first, n), n, per_message), n] if n else [0, 0]
     sequence = first_sequence
-    for start in range(0, max(n, 1), per_message):
-        stop = min(n, start + per_message)
+    for start, stop in itertools.pairwise(dict.fromkeys(cuts)) if n else [(0, 0)]:
         last = stop >= n
         idx = batch.row_request[start:stop]
         used = np.unique(idx)

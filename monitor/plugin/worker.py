@@ -36,6 +36,8 @@ from monitor.v1 import monitor_pb2
 log = logging.getLogger("vllm.llm_monitor")
 
 REASON_PREFIX_CACHE = "prefix_cache"
+#: Prompts of started requests kept while no batch can be queued (oldest dropped first).
+MAX_PENDING_STARTED = 1024
 
 
 def batch_order(runner: Any) -> list[str]:
@@ -90,6 +92,7 @@ class WorkerMonitor:
         self.row_offset = 0
         self.steps = 0
         self._pending_finished: list[str] = []
+        self._pending_started: list[tuple[str, list[int]]] = []
         self._logs: dict[str, RateLimitedLog] = {}
         self.shipper: Shipper | None = None
 
@@ -209,8 +212,12 @@ class WorkerMonitor:
         """Label the captured rows of the step and hand them to the shipper."""
         assert self.capture is not None
         self.steps += 1
-        # Finished ids stay pending until a batch carrying them is queued.
+        # Finished ids stay pending until a batch carrying them is queued; so do the
+        # prompts of started requests (the sidecar needs them to tell the chat's segments
+        # apart), within a bound.
         self._pending_finished.extend(scheduler_output.finished_req_ids or ())
+        self._pending_started.extend(prompts_of(scheduler_output))
+        del self._pending_started[:-MAX_PENDING_STARTED]
         finished = list(self._pending_finished)
         if n > self.capture.max_rows:
             self._drop(
@@ -241,11 +248,12 @@ class WorkerMonitor:
             for r in scheduler_output.scheduled_new_reqs
             if int(r.num_computed_tokens) > 0
         ]
-        started = prompts_of(scheduler_output)
+        started = self._pending_started
         token_ids = np.where(token_ids == UNWRITTEN, -1, token_ids).astype(np.int32)
+        queued = False
         for i, step_rows in enumerate(rows):
             last = i == len(rows) - 1
-            self.ring.put(
+            queued |= self.ring.put(
                 CapturedBatch(
                     model_name=self.model_name,
                     layer=step_rows.layer,
@@ -257,12 +265,14 @@ class WorkerMonitor:
                     token_ids=token_ids,
                     finished_request_ids=finished if last else [],
                     uncaptured=uncaptured if last else [],
-                    started=started if i == 0 else [],
+                    started=started,  # with every layer: any one that arrives will do
                 ),
                 rows=n,
             )
             self.row_offset += n
         self._pending_finished = []
+        if queued:
+            self._pending_started = []
 
     def _drop(self, reason: str, rows: int, msg: str, *args: object) -> None:
         self.drops.add(reason, rows)

@@ -56,15 +56,35 @@ def default_registry() -> CollectorRegistry:
     return registry
 
 
-def build_segmenter(tokenizer_path: Path | None) -> Segmenter:
-    """The chat segmenter of the served model's tokenizer (prompt vs reply without one)."""
+def build_segmenter(tokenizer_path: Path | None, probes: Sequence[Probe] = ()) -> Segmenter:
+    """The chat segmenter of the served model's tokenizer (prompt vs reply without one);
+    warns when a loaded probe reads what it cannot tell apart."""
     if tokenizer_path is None:
-        return Segmenter(markup=None)
-    segmenter = load_segmenter(str(tokenizer_path))
-    if segmenter.markup is None:
-        log.warning("%s: no usable chat template; segments are prompt vs reply", tokenizer_path)
+        segmenter = Segmenter(markup=None)
     else:
-        log.info("chat segments from the template of %s", tokenizer_path)
+        segmenter = load_segmenter(str(tokenizer_path))
+        if segmenter.markup is None:
+            log.warning("%s: no usable chat template; segments are prompt vs reply", tokenizer_path)
+        else:
+            log.info("chat segments from the template of %s", tokenizer_path)
+    chat = {"system", "user", "history", "markup", "post_instruction"}
+    for probe in probes:
+        for head in probe.all_heads():
+            if segmenter.markup is None and head.scope and chat & set(head.scope):
+                log.warning(
+                    "probe %r (head %r) reads %s but the chat's segments are unknown (set "
+                    "tokenizer_path): it reads a whole prompt as 'prompt'",
+                    probe.concept,
+                    head.name,
+                    ", ".join(head.scope),
+                )
+            if head.positions == "sentence_end" and not segmenter.sentence_ends:
+                log.warning(
+                    "probe %r (head %r) reads sentence ends but no tokenizer is set "
+                    "(tokenizer_path): it reads nothing",
+                    probe.concept,
+                    head.name,
+                )
     return segmenter
 
 
@@ -142,7 +162,7 @@ class Sidecar:
             max_queue_bytes=config.ingest.max_queue_bytes,
             activation_sinks=activation_sinks,
             concept_encoders=self.concept_encoders,
-            segmenter=build_segmenter(config.tokenizer_path),
+            segmenter=build_segmenter(config.tokenizer_path, self.probes),
         )
         self.ingest = IngestHandler(
             self.metrics,

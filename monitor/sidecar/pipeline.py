@@ -25,8 +25,7 @@ from monitor.logutil import RateLimitedLog
 from monitor.sidecar.batches import DecodedBatch
 from monitor.sidecar.concepts import ConceptEncoder
 from monitor.sidecar.metrics import SidecarMetrics
-from monitor.sidecar.probes import Probe
-from monitor.sidecar.reading import ProbeReader
+from monitor.sidecar.reading import ProbeReader, ReadPlan
 from monitor.sidecar.scoring import ProbeSet
 from monitor.sidecar.sinks import (
     ActivationSink,
@@ -54,10 +53,10 @@ class RequestState:
     uncaptured: dict[str, int] = field(default_factory=dict)
     prompt: SegmentArray | None = None  # segments of the prompt, once the request started
 
-    def reader(self, probe: Probe) -> ProbeReader:
-        reader = self.readers.get(probe.concept)
+    def reader(self, concept: str, plan: ReadPlan) -> ProbeReader:
+        reader = self.readers.get(concept)
         if reader is None:
-            reader = self.readers[probe.concept] = ProbeReader(probe)
+            reader = self.readers[concept] = ProbeReader(plan)
         return reader
 
     def prompt_done(self, positions: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_] | None:
@@ -109,6 +108,11 @@ class Pipeline:
         self._activation_sinks = list(activation_sinks)
         self._encoders = dict(concept_encoders or {})
         self._segmenter = segmenter or Segmenter(markup=None)
+        self._plans = {
+            probe.concept: ReadPlan.of(probe)
+            for probe_set in self._probe_sets.values()
+            for probe in probe_set.probes
+        }
         self._queue: queue.Queue[DecodedBatch] = queue.Queue(maxsize=queue_size)
         self._max_bytes = max_queue_bytes
         self._queued_bytes = 0
@@ -246,9 +250,9 @@ class Pipeline:
         )
         now = self._clock()
         with self._lock:
-            for started in batch.started:
+            for started in batch.started:  # sent with every layer's batch: the first counts
                 state = self._touch((batch.model_name, started.request_id), now)
-                if state is not None:
+                if state is not None and state.prompt is None:
                     state.prompt = self._segmenter.prompt_segments(
                         started.prompt_token_ids.tolist()
                     )
@@ -272,13 +276,11 @@ class Pipeline:
                 primary: dict[str, npt.NDArray[np.float32]] = {}
                 running: dict[str, npt.NDArray[np.float64]] = {}
                 counts: dict[str, npt.NDArray[np.int64]] = {}
-                in_scope: dict[str, npt.NDArray[np.bool_]] = {}
                 for j, probe in enumerate(probe_set.probes):
                     columns = probe_set.head_columns[j]
-                    reader = state.reader(probe)
+                    reader = state.reader(probe.concept, self._plans[probe.concept])
                     primary[probe.concept] = request_scores[:, columns.start]
-                    in_scope[probe.concept] = reader.in_scope(segments, ends)
-                    observed[j].append(primary[probe.concept][in_scope[probe.concept]])
+                    observed[j].append(primary[probe.concept][reader.in_scope(segments, ends)])
                     if late:
                         continue
                     running[probe.concept], counts[probe.concept] = reader.update(
@@ -303,7 +305,8 @@ class Pipeline:
                         segments=segments,
                         running=running,
                         counts=counts,
-                        in_scope=in_scope,
+                        sentence_end=ends,
+                        prompt_done=done,
                     )
                 )
             for note in batch.uncaptured:

@@ -193,6 +193,9 @@ def load_probe(path: Path) -> Probe:
 def save_probe(path: Path, probe: Probe) -> None:
     """Write ``probe`` as JSON (atomically: a temporary file renamed into place)."""
     payload = probe.model_dump(mode="json")
+    if probe.version == 1:  # version 1 files have no reads: older readers refuse the keys
+        for key in ("scope", "positions", "heads", "combine"):
+            payload.pop(key, None)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")
     tmp.replace(path)

@@ -13,6 +13,8 @@ they arrive, training and evaluation feed a whole request at once
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import numpy.typing as npt
 
@@ -23,26 +25,58 @@ from monitor.sidecar.probes import Aggregation, Probe
 FloatArray = npt.NDArray[np.float64]
 
 
-class ProbeReader:
-    """One request under one probe, token by token.
+@dataclass(frozen=True)
+class ReadPlan:
+    """What a probe reads, prepared once per probe (and rule): per head its segment mask,
+    whether it reads only sentence ends, whether it waits for the prompt's end, and its
+    aggregation."""
 
-    ``aggregation`` (a rule's own) replaces the probe's reading by that aggregation of the
-    primary head's in-scope tokens; by default every head is read as the probe says.
-    """
+    masks: tuple[npt.NDArray[np.bool_], ...]
+    mask_lists: tuple[list[bool], ...]
+    sentence_end: tuple[bool, ...]
+    waits: tuple[bool, ...]
+    aggregations: tuple[Aggregation, ...]
+    combine_max: bool
 
-    def __init__(self, probe: Probe, aggregation: Aggregation | None = None) -> None:
+    @classmethod
+    def of(cls, probe: Probe, aggregation: Aggregation | None = None) -> ReadPlan:
+        """The plan of a probe; ``aggregation`` (a rule's own) replaces the probe's reading
+        by that aggregation of the primary head's in-scope tokens."""
         heads = probe.all_heads()
         if aggregation is not None:
             heads = heads[:1]
-        self._masks = [scope_mask(h.scope) for h in heads]
-        self._sentence_end = [h.positions == "sentence_end" for h in heads]
-        self._waits = [h.scope is not None and "reply" not in h.scope for h in heads]
+        masks = tuple(scope_mask(h.scope) for h in heads)
+        return cls(
+            masks=masks,
+            mask_lists=tuple(m.tolist() for m in masks),
+            sentence_end=tuple(h.positions == "sentence_end" for h in heads),
+            waits=tuple(h.scope is not None and "reply" not in h.scope for h in heads),
+            aggregations=tuple(aggregation or h.aggregation for h in heads),
+            combine_max=probe.combine == "max",
+        )
+
+    @classmethod
+    def single(cls, aggregation: Aggregation) -> ReadPlan:
+        """One head reading every token with ``aggregation``."""
+        masks = (scope_mask(None),)
+        return cls(masks, (masks[0].tolist(),), (False,), (False,), (aggregation,), False)
+
+
+class ProbeReader:
+    """One request under one probe, token by token (a :class:`ReadPlan`, or a probe)."""
+
+    def __init__(self, plan: ReadPlan | Probe, aggregation: Aggregation | None = None) -> None:
+        if not isinstance(plan, ReadPlan):
+            plan = ReadPlan.of(plan, aggregation)
+        self._plan = plan
+        self._masks = plan.masks
+        self._mask_lists = plan.mask_lists
+        self._sentence_end = plan.sentence_end
+        self._waits = plan.waits
         self._done = False  # the prompt's last token has been read
-        self._aggregators: list[Aggregator] = [
-            make_aggregator(aggregation if aggregation is not None else h.aggregation)
-            for h in heads
-        ]
-        self._max = probe.combine == "max"
+        self._aggregators: list[Aggregator] = [make_aggregator(a) for a in plan.aggregations]
+        self._max = plan.combine_max
+        self._read = 0  # tokens read by any head
 
     @property
     def heads(self) -> int:
@@ -50,8 +84,8 @@ class ProbeReader:
 
     @property
     def count(self) -> int:
-        """Tokens the primary head has read."""
-        return self._aggregators[0].count
+        """Tokens read so far by any head (what a rule's ``min_tokens`` counts)."""
+        return self._read
 
     @property
     def value(self) -> float:
@@ -79,44 +113,33 @@ class ProbeReader:
         prompt_done: npt.NDArray[np.bool_] | None = None,
     ) -> tuple[FloatArray, npt.NDArray[np.int64]]:
         """Feed tokens in position order (``head_scores`` ``[n, heads]``); return the request
-        score and the primary head's token count after each token. ``prompt_done[i]``: the
+        score and the count of tokens read (by any head) after each token. ``prompt_done[i]``: the
         prompt is complete at token i (None: unknown, prompt-only heads stream too)."""
+        # Plain Python per token: requests mostly arrive one decoded token at a time, where
+        # numpy's per-call overhead would dominate.
         n = int(segments.shape[0])
-        done = (
-            np.ones(n, dtype=np.bool_)
-            if prompt_done is None
-            else np.logical_or(prompt_done, self._done)
-        )
-        per_head = np.empty((self.heads, n), dtype=np.float64)
-        counts = np.empty(n, dtype=np.int64)
-        for h, agg in enumerate(self._aggregators):
-            before = agg.value if agg.count else 0.0
-            count_before = agg.count
-            idx = np.flatnonzero(self.in_scope(segments, sentence_end, h))
-            values = np.full(n, np.nan)
-            for i, s in zip(idx.tolist(), head_scores[idx, h].tolist(), strict=True):
-                values[i] = agg.update((s,))
-            per_head[h] = _forward_fill(values, before)
-            if self._waits[h]:
-                per_head[h][~done] = 0.0
-            if h == 0:
-                seen = np.zeros(n, dtype=np.int64)
-                seen[idx] = 1
-                counts[:] = count_before + np.cumsum(seen)
-        if n and done[-1]:
-            self._done = True
-        running = per_head.max(axis=0) if self._max else per_head.mean(axis=0)
-        return running, counts
-
-
-def _forward_fill(values: FloatArray, first: float) -> FloatArray:
-    """NaNs replaced by the last value before them (``first`` before any)."""
-    if values.size == 0:
-        return values
-    ok = ~np.isnan(values)
-    idx = np.where(ok, np.arange(values.size), -1)
-    np.maximum.accumulate(idx, out=idx)
-    return np.where(idx >= 0, values[np.maximum(idx, 0)], first)
+        scores = head_scores.tolist()
+        segs = segments.tolist()
+        ends = sentence_end.tolist()
+        done_at = [True] * n if prompt_done is None else prompt_done.tolist()
+        masks = self._mask_lists
+        aggs = self._aggregators
+        heads = range(len(aggs))
+        running = [0.0] * n
+        counts = [0] * n
+        for i in range(n):
+            seg = segs[i]
+            read = False
+            for h in heads:
+                if masks[h][seg] and (ends[i] or not self._sentence_end[h]):
+                    aggs[h].update((scores[i][h],))
+                    read = True
+            self._read += read
+            if done_at[i]:
+                self._done = True
+            running[i] = self.value
+            counts[i] = self._read
+        return np.asarray(running, dtype=np.float64), np.asarray(counts, dtype=np.int64)
 
 
 def score_request(

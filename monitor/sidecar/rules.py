@@ -25,14 +25,14 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
-from monitor.sidecar.aggregate import Aggregator, make_aggregator
 from monitor.sidecar.config import CALIBRATED, RuleAggregation, RuleConfig
 from monitor.sidecar.probes import Aggregation, AggregationMethod, Probe
+from monitor.sidecar.reading import ProbeReader, ReadPlan
 from monitor.sidecar.sinks import RequestTokens
 from monitor.sidecar.traces import Severity
 from monitor.v1 import monitor_pb2
@@ -73,11 +73,9 @@ class AggregationSpec:
             window=getattr(aggregation, "window", 16),
         )
 
-    def new(self) -> Aggregator:
-        """A fresh aggregator."""
-        return make_aggregator(
-            Aggregation(method=self.method, alpha=self.alpha, window=self.window)
-        )
+    def as_probe(self) -> Aggregation:
+        """The same setting in the probe artifact's terms."""
+        return Aggregation(method=self.method, alpha=self.alpha, window=self.window)
 
 
 @dataclass(frozen=True)
@@ -92,6 +90,9 @@ class Rule:
     severity: Severity = "warning"
     cooldown_s: float = 60.0
     own: bool = False  # the probe's own reading (its heads and their segments)
+    #: How the rule reads tokens when it folds them itself: the primary head's segments
+    #: with the rule's aggregation (None: every token).
+    plan: ReadPlan | None = field(default=None, compare=False, hash=False, repr=False)
 
     @property
     def state_key(self) -> StateKey:
@@ -137,6 +138,7 @@ def compile_rules(
                 severity=config.severity,
                 cooldown_s=config.cooldown_s,
                 own=config.aggregation is None,
+                plan=ReadPlan.of(probe, aggregation.as_probe()),
             )
         )
     if errors:
@@ -157,10 +159,10 @@ class Firing:
 
 
 class _RuleState:
-    __slots__ = ("aggregator", "fired")
+    __slots__ = ("fired", "reader")
 
-    def __init__(self, aggregator: Aggregator) -> None:
-        self.aggregator = aggregator
+    def __init__(self, reader: ProbeReader) -> None:
+        self.reader = reader
         self.fired = False
 
 
@@ -228,15 +230,25 @@ class RuleEngine:
                     states = self._requests[key] = {}
                 state = states.get(rule.state_key)
                 if state is None:
-                    state = states[rule.state_key] = _RuleState(rule.aggregation.new())
+                    plan = rule.plan or ReadPlan.single(rule.aggregation.as_probe())
+                    state = states[rule.state_key] = _RuleState(ProbeReader(plan))
                 if state.fired:
                     continue
                 running = tokens.running.get(rule.concept) if rule.own else None
                 if running is not None:
-                    hit = _first_running_crossing(rule, running, tokens.counts[rule.concept])
+                    counts = tokens.counts[rule.concept]
                 else:
-                    mask = tokens.in_scope.get(rule.concept)
-                    hit = self._first_crossing(rule, state.aggregator, scores.tolist(), mask)
+                    running, counts = state.reader.update(
+                        scores[:, None],
+                        tokens.segments
+                        if tokens.segments is not None
+                        else np.zeros(len(scores), dtype=np.int8),
+                        tokens.sentence_end
+                        if tokens.sentence_end is not None
+                        else np.zeros(len(scores), dtype=np.bool_),
+                        tokens.prompt_done,
+                    )
+                hit = _first_crossing(rule, running, counts)
                 if hit is None:
                     continue
                 index, value = hit
@@ -248,23 +260,6 @@ class RuleEngine:
         """Forget a request (finished, expired or shut down)."""
         with self._lock:
             self._requests.pop((model_name, request_id), None)
-
-    @staticmethod
-    def _first_crossing(
-        rule: Rule,
-        aggregator: Aggregator,
-        scores: list[float],
-        mask: npt.NDArray[np.bool_] | None = None,
-    ) -> tuple[int, float] | None:
-        """Feed (in-scope) scores one by one; the index and value where the rule first holds."""
-        threshold, min_tokens = rule.threshold, rule.min_tokens
-        for i, score in enumerate(scores):
-            if mask is not None and not mask[i]:
-                continue
-            value = aggregator.update((score,))
-            if value >= threshold and aggregator.count >= min_tokens:
-                return i, value
-        return None
 
     def _alert(
         self, rule: Rule, tokens: RequestTokens, index: int, value: float, now: float
@@ -301,10 +296,11 @@ class RuleEngine:
         )
 
 
-def _first_running_crossing(
+def _first_crossing(
     rule: Rule, running: npt.NDArray[np.float64], counts: npt.NDArray[np.int64]
 ) -> tuple[int, float] | None:
-    """The first token where the request score reaches the threshold with enough tokens."""
+    """The first token where the request score reaches the threshold with enough tokens
+    read."""
     hits = np.flatnonzero((running >= rule.threshold) & (counts >= rule.min_tokens))
     if hits.size == 0:
         return None

@@ -21,7 +21,8 @@ class RequestTokens:
 
     ``scores`` (the primary head's per-token score) and ``aggregates`` hold every probe of
     the layer; ``running`` is each probe's request score after each token and ``counts``
-    the tokens its primary head has read by then (``in_scope``: which of these it read);
+    the tokens it has read by then; ``segments``, ``sentence_end`` and ``prompt_done``
+    say where each token sits in the request;
     ``concept_ids`` / ``concept_values`` are the concept encoder's per-token top-k (None
     without an encoder). Empty mappings mean "not computed" (tests, old producers).
     """
@@ -39,7 +40,8 @@ class RequestTokens:
     segments: npt.NDArray[np.int8] | None = None  # [n] monitor.artifacts.segments.Segment
     running: Mapping[str, npt.NDArray[np.float64]] = field(default_factory=dict)  # concept -> [n]
     counts: Mapping[str, npt.NDArray[np.int64]] = field(default_factory=dict)  # concept -> [n]
-    in_scope: Mapping[str, npt.NDArray[np.bool_]] = field(default_factory=dict)  # concept -> [n]
+    sentence_end: npt.NDArray[np.bool_] | None = None  # [n] the token ends a sentence
+    prompt_done: npt.NDArray[np.bool_] | None = None  # [n] the prompt is complete here
 
     def __len__(self) -> int:
         return int(self.positions.shape[0])

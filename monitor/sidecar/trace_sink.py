@@ -45,7 +45,8 @@ def tail(tokens: RequestTokens, n: int) -> RequestTokens:
         segments=tokens.segments[start:] if tokens.segments is not None else None,
         running={concept: values[start:] for concept, values in tokens.running.items()},
         counts={concept: values[start:] for concept, values in tokens.counts.items()},
-        in_scope={concept: values[start:] for concept, values in tokens.in_scope.items()},
+        sentence_end=tokens.sentence_end[start:] if tokens.sentence_end is not None else None,
+        prompt_done=tokens.prompt_done[start:] if tokens.prompt_done is not None else None,
     )
 
 
@@ -119,7 +120,9 @@ class TraceSink:
         else:
             request.last_seen = now
             self._requests.move_to_end(key)
-        for concept, value in tokens.aggregates.items():
+        for concept, last in tokens.aggregates.items():
+            running = tokens.running.get(concept)
+            value = float(running.max()) if running is not None and running.size else last
             if value > request.max_scores.get(concept, float("-inf")):
                 request.max_scores[concept] = value
         firings = self.engine.evaluate(tokens, now)

@@ -72,6 +72,7 @@ def _config(stack: Stack, metrics_port: int, store: Path, threshold: Any) -> dic
     return {
         "model_name": SERVED_NAME,
         "probe_dir": str(probe_dir),
+        "tokenizer_path": str(stack.model_dir),  # chat segments: probes read their own
         "grpc_address": stack.grpc_address,
         "metrics_address": f"127.0.0.1:{metrics_port}",
         "rules": [

@@ -54,12 +54,18 @@ def test_train_end_to_end_beats_chance_on_held_out_templates(trained: Path) -> N
     probe = load_probe(trained / "misuse.probe.json")
     assert probe.layer == 15 and probe.concept == "misuse"
     assert probe.training.get("calibrated") is True
+    # the misuse probe reads the user's request, never the system prompt or the reply
+    for head in probe.all_heads():
+        assert head.scope is not None and "reply" not in head.scope
+        assert "system" not in head.scope
     summary = json.loads((trained / "training-summary.json").read_text())
     test = summary["misuse"]["evaluations"]["held-out test split"]["probe"]
     assert test["n"] >= 40
     assert test["auroc"] >= 0.75, test
+    assert 0.0 <= test["auroc_ci95"][0] <= test["auroc"] <= test["auroc_ci95"][1] <= 1.0
+    assert summary["misuse"]["search"] and any(row["best"] for row in summary["misuse"]["search"])
     report = (trained / "REPORT.md").read_text()
-    assert "misuse" in report and "baseline" in report
+    assert "misuse" in report and "baseline" in report and "length AUROC" in report
 
 
 def test_eval_on_a_shared_development_set(trained: Path, model_dir: Path, tmp_path: Path) -> None:
@@ -89,5 +95,7 @@ def test_eval_on_a_shared_development_set(trained: Path, model_dir: Path, tmp_pa
     for key in ("auroc", "recall_at_1pct_fpr", "recall_at_calibrated_threshold"):
         assert 0.0 <= result[key] <= 1.0
     assert 0.0 <= result["baseline"]["auroc"] <= 1.0
+    assert 0.0 <= result["length_auroc"] <= 1.0
+    assert result["reply_tokens"] == 0  # a probe that reads the request never generates
     assert out.with_suffix(".roc.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "AUROC" in out.with_suffix(".md").read_text()

@@ -11,6 +11,7 @@ from transformers import PreTrainedTokenizerFast
 
 from monitor.artifacts.segment_names import Segment, segment_name
 from monitor.artifacts.segments import (
+    ChatMarkup,
     Segmenter,
     learn_markup,
     scope_mask,
@@ -167,3 +168,20 @@ def test_scope_mask() -> None:
     assert scope_mask(None).all()
     with pytest.raises(ValueError, match="unknown segment"):
         scope_mask(["users"])
+
+
+def test_marker_merged_with_the_content_still_counts() -> None:
+    """A user message starting with a newline: the tokenizer merges the header's last
+    newline with it (one token), and the turn must still be found."""
+    markup = ChatMarkup(
+        leading_system=(1, 50, 9),
+        leading_user=(1, 51, 9),
+        to_user=(2, 9, 1, 51, 9),  # <end> \\n <start> user \\n
+        to_assistant=(2, 9, 1, 52, 9),
+        merged_last=(frozenset({99}), frozenset({99})),  # 99 = "\\n\\n"
+    )
+    prompt = [1, 50, 9, 60, 2, 9, 1, 51, 99, 70, 71, 2, 9, 1, 52, 9]
+    names = [segment_name(int(s)) for s in markup.segment(prompt)]
+    assert names[3] == "system"
+    assert names[8] == "markup" and names[9:11] == ["user", "user"]
+    assert names[11:] == ["post_instruction"] * 5

@@ -120,6 +120,19 @@ def test_split_over_the_size_limit_keeps_every_message_consistent() -> None:
     assert list(messages[3].request_ids) == ["a"]
 
 
+def test_started_prompts_travel_once_and_count_in_the_size_limit() -> None:
+    batch = make_batch(started=[("c", list(range(100)))])  # ~500 bytes of prompt ids
+    row_bytes = 4 * 4
+    messages = [m.batch for m in encode(batch, "p1", 0, {}, max_message_bytes=600)]
+    assert [(r.request_id, list(r.prompt_token_ids)) for r in messages[0].started] == [
+        ("c", list(range(100)))
+    ]
+    assert all(not m.started for m in messages[1:])
+    assert messages[0].ByteSize() <= 600 + 64  # the prompt left room for fewer rows
+    assert messages[0].shape[0] < 600 // row_bytes
+    assert sum(m.shape[0] for m in messages) == 10
+
+
 def test_limit_smaller_than_a_row_sends_one_row_per_message() -> None:
     batch = make_batch(n=3)
     messages = list(encode(batch, "p1", 0, {}, max_message_bytes=1))

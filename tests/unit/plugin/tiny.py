@@ -94,7 +94,10 @@ def scheduler_output(
     return SimpleNamespace(
         total_num_scheduled_tokens=sum(scheduled.values()),
         num_scheduled_tokens=dict(scheduled),
-        scheduled_new_reqs=[SimpleNamespace(req_id=r, num_computed_tokens=c) for r, c in new],
+        scheduled_new_reqs=[
+            SimpleNamespace(req_id=r, num_computed_tokens=c, prompt_token_ids=[7] * (c + 1))
+            for r, c in new
+        ],
         scheduled_cached_reqs=SimpleNamespace(
             req_ids=[r for r, _ in cached], num_computed_tokens=[c for _, c in cached]
         ),

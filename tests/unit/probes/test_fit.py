@@ -276,7 +276,9 @@ def test_calibrate_probe(fitted: Fitted, data: Data, tmp_path: Path) -> None:
     t = calibrated.threshold
     assert 0.0 <= t <= 1.0
     assert np.mean(benign > t) <= 0.01
-    assert t in benign.tolist()
+    # rules fire on score >= threshold: the threshold sits just above a benign score
+    assert np.mean(benign >= t) <= 0.01
+    assert np.nextafter(t, -np.inf) in benign.tolist()
     assert calibrated.training["calibrated"] is True
     assert calibrated.training["calibration"]["n_benign"] == len(benign)
     assert calibrated.training["calibration"]["observed_fpr"] <= 0.01

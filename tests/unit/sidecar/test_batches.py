@@ -131,3 +131,13 @@ def test_unchecked_when_no_expectations(rng: np.random.Generator) -> None:
     decoded = _decode(batch, expected_model=None, expected_d_model=None)
     assert decoded.activations.shape == (2, 5)
     assert decoded.model_name == "anything"
+
+
+def test_started_requests_carry_their_prompt() -> None:
+    acts = np.zeros((2, D_MODEL), dtype=np.float32)
+    batch = make_batch(acts, started=[("req-0", [1, 5, 9]), ("req-9", [])])
+    decoded = decode_batch(batch, message_bytes=batch.ByteSize(), max_batch_bytes=1 << 20)
+    assert [(s.request_id, s.prompt_token_ids.tolist()) for s in decoded.started] == [
+        ("req-0", [1, 5, 9]),
+        ("req-9", []),
+    ]

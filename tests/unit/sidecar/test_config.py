@@ -331,6 +331,8 @@ def test_kubernetes_config_is_valid_against_the_shipped_probes() -> None:
     shipped = root / "probes" / "artifacts" / "SmolLM2-135M-Instruct"
     data["probe_dir"] = str(shipped)
     data["encoder_dir"] = None  # checked by the encoder's own tests
+    assert data["tokenizer_path"] == "/opt/llm-monitor/cache/models/SmolLM2-135M-Instruct"
+    data["tokenizer_path"] = None  # the model is baked into the image, not into a checkout
     config = SidecarConfig(**data)
     assert config.storage.path is not None and not config.storage.keep_token_text
     rules = compile_rules(config.rules, load_probe_dir(shipped), "kubernetes/monitor.yaml")

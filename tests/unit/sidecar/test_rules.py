@@ -267,3 +267,39 @@ def test_reload_does_not_refire_and_removed_rules_stop() -> None:
     engine.replace([])
     assert fire_positions(engine, [1.0], request_id="req-2") == []
     assert engine.rules == ()
+
+
+def test_own_reading_fires_on_the_pipelines_request_score() -> None:
+    """A rule on the probe's own reading uses the running score the pipeline computed
+    (heads on their segments), not its own fold of the per-token scores."""
+    import dataclasses
+
+    engine = RuleEngine([dataclasses.replace(rule("mean", 0.6, min_tokens=2), own=True)])
+    tokens = dataclasses.replace(
+        request_tokens({"deception": [0.9, 0.9, 0.9, 0.9]}),
+        running={"deception": np.array([0.0, 0.0, 0.5, 0.7])},
+        counts={"deception": np.array([1, 1, 1, 2])},
+    )
+    (firing,) = engine.evaluate(tokens, T0)
+    assert firing.alert.position == 3 and firing.alert.score == pytest.approx(0.7)
+
+
+def test_rule_aggregation_reads_only_the_probes_segments(rng: np.random.Generator) -> None:
+    """A rule with its own aggregation folds the primary head's in-scope tokens, once the
+    prompt is complete for a head that reads the prompt."""
+    import dataclasses
+
+    from monitor.sidecar.config import RuleConfig
+
+    probe = make_probe(rng).model_copy(update={"scope": ["user"]})
+    config = RuleConfig(name="r", concept="deception", threshold=0.5, aggregation={"method": "max"})
+    (compiled,) = compile_rules([config], [probe])
+    engine = RuleEngine([compiled])
+    tokens = dataclasses.replace(
+        request_tokens({"deception": [0.9, 0.1, 0.6, 0.2]}),
+        segments=np.array([1, 2, 2, 5], dtype=np.int8),  # system, user, user, post-instr.
+        prompt_done=np.array([False, False, False, True]),
+    )
+    (firing,) = engine.evaluate(tokens, T0)
+    # the system token's 0.9 is not read; the user max 0.6 counts at the prompt's end
+    assert firing.alert.position == 3 and firing.alert.score == pytest.approx(0.6)
