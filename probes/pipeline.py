@@ -5,8 +5,9 @@ labelled with its segment of the chat by the sidecar's own segmenter. Each head 
 concept's probe (:mod:`probes.reads`) learns from the tokens it reads; the layer, the
 regularisation, the aggregation and whether to combine heads are chosen on the
 validation split (whole served requests, scored as alert rules see them). The alert
-threshold is calibrated at 1% false positives on a benign control set (ordinary
-requests, with the model's own replies where a probe reads replies), and the probe is
+threshold is calibrated at 1% false positives on ordinary requests the probe was not
+trained on (:func:`control_for`; with the model's own replies where a probe reads
+replies), and the probe is
 written as ``<concept>.probe.json``. Evaluation scores any labelled file with a probe
 and reports it next to a TF-IDF text baseline and a length-only baseline.
 """
@@ -371,8 +372,14 @@ def train(settings: TrainSettings) -> dict[str, Any]:
                 model_name=settings.model_name,
                 C_grid=settings.C_grid,
             )
+            own = {id(r) for r in control_for(concept, benign)}
             control_scores = score_examples(
-                probe, [served_example(it, probe.layer, label=0) for it in control]
+                probe,
+                [
+                    served_example(it, probe.layer, label=0)
+                    for it in control
+                    if id(it.record) in own
+                ],
             )
             probe = calibrate_probe(probe, control_scores)
             path = settings.out_dir / f"{concept}.probe.json"
@@ -526,8 +533,11 @@ def card(settings: TrainSettings, summary: dict[str, Any]) -> str:
         "rule sees as the tokens stream in (a head that reads the prompt counts once the",
         "prompt is complete). Training, calibration, evaluation and serving read the same",
         "tokens through the same code (`monitor/sidecar/reading.py`). The threshold is",
-        "calibrated at 1% false positives on ordinary requests of the project's training",
-        "and validation splits.",
+        "calibrated at 1% false positives on ordinary requests the probe was not trained on",
+        "(misuse: everyday tasks; evaluation awareness: benign requests of the misuse data",
+        "and its own validation split; deception: both, with the model's own replies).",
+        "Benign records built to look harmful (misuse's hard negatives) are not ordinary",
+        "traffic: the held-out test split's FPR shows how often they alert.",
         "",
         "Columns: AUROC with its bootstrap 95% interval; recall at 1% FPR (threshold from",
         "the set's own negatives); recall and FPR at the shipped threshold; the TF-IDF text",
@@ -613,13 +623,37 @@ def _on_policy_line(counts: dict[str, int] | None) -> list[str]:
 
 
 def benign_control_records(data_dir: Path = DATA_DIR, limit: int | None = None) -> list[Record]:
-    """Ordinary requests (label 0, no response) of the training and validation splits."""
+    """The pool of ordinary requests (no response) of the training and validation splits:
+    every evaluation-awareness record (everyday tasks, in natural and in test-like
+    framing) and the benign misuse records."""
     return [
         r
         for c in ("misuse", "eval_awareness")
+        if (data_dir / f"{c}.jsonl").is_file()
         for r in _limit(load_records(data_dir / f"{c}.jsonl"), limit)
-        if r.label == 0 and r.response is None and r.split in ("train", "validation")
+        if r.response is None
+        and r.split in ("train", "validation")
+        and (c == "eval_awareness" or r.label == 0)
     ]
+
+
+def control_for(concept: str, records: Sequence[Record]) -> list[Record]:
+    """The ordinary requests a concept's threshold is calibrated on: benign for the
+    concept, and never records its probe was trained on (their scores would be too low):
+    misuse on everyday tasks (the evaluation-awareness records; misuse's own benign
+    records are hard negatives built to look harmful, reported as such, not ordinary
+    traffic); evaluation awareness on benign requests from the misuse data and its own
+    validation split's real-use requests; deception on the whole pool, with the model's
+    own replies."""
+    if concept == "misuse":
+        return [r for r in records if r.concept == "eval_awareness"]
+    if concept == "eval_awareness":
+        return [
+            r
+            for r in records
+            if r.concept != "eval_awareness" or (r.label == 0 and r.split == "validation")
+        ]
+    return list(records)
 
 
 def train_baseline(concept: str, data_dir: Path = DATA_DIR) -> TextBaseline:
@@ -636,7 +670,9 @@ def train_baseline(concept: str, data_dir: Path = DATA_DIR) -> TextBaseline:
         [record_text(r) for r in val_r],
         [r.label for r in val_r],
     )
-    baseline.calibrate([record_text(r) for r in benign_control_records(data_dir)])
+    baseline.calibrate(
+        [record_text(r) for r in control_for(concept, benign_control_records(data_dir))]
+    )
     return baseline
 
 

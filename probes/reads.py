@@ -12,12 +12,15 @@ from dataclasses import dataclass
 
 from monitor.artifacts.segment_names import SegmentName
 from monitor.sidecar.probes import Aggregation, Positions
-from probes.aggregation import DEFAULT_CANDIDATES
 
 #: The request as the user wrote it, plus the template tokens after it, where the model
 #: sums the request up before it answers; ``prompt`` is a request without chat markup.
 REQUEST_SCOPE: tuple[SegmentName, ...] = ("user", "post_instruction", "prompt")
 REPLY_SCOPE: tuple[SegmentName, ...] = ("reply",)
+#: Heads read the mean over their tokens: ordinary traffic is longer and more varied than
+#: the training records, and a maximum (of tokens, windows or sentences) grows with the
+#: length of what it reads, so it would set the calibrated threshold by the longest
+#: ordinary requests rather than by what they say.
 MEAN_ONLY = (Aggregation(method="mean"),)
 
 
@@ -30,7 +33,7 @@ class Read:
     positions: Positions = "all"
     #: Family-name prefixes of the training records (empty: every record of the concept).
     families: tuple[str, ...] = ()
-    candidates: tuple[Aggregation, ...] = DEFAULT_CANDIDATES
+    candidates: tuple[Aggregation, ...] = MEAN_ONLY
 
     def trains_on(self, family: str | None) -> bool:
         """Whether a record of this family trains (and validates) the head."""
@@ -42,11 +45,11 @@ READS: dict[str, tuple[Read, ...]] = {
     # direction of Arditi et al. 2024 is read there).
     "misuse": (
         Read("request", REQUEST_SCOPE),
-        Read("post_instruction", ("post_instruction",), candidates=MEAN_ONLY),
+        Read("post_instruction", ("post_instruction",)),
     ),
     "eval_awareness": (
         Read("request", REQUEST_SCOPE),
-        Read("post_instruction", ("post_instruction",), candidates=MEAN_ONLY),
+        Read("post_instruction", ("post_instruction",)),
     ),
     # Deception as two signals in the reply: a false statement, read where a sentence
     # ends (neutral true/false pairs and instructed pairs), and deceptive intent, read

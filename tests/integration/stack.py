@@ -24,10 +24,17 @@ import numpy as np
 from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 
-from monitor.launch import VllmServerSettings, plugin_environment, stop_process_group, vllm_command
+from monitor.launch import (
+    VllmServerSettings,
+    plugin_environment,
+    shipped_probe_dir,
+    stop_process_group,
+    vllm_command,
+)
 from monitor.sidecar.app import Sidecar
 from monitor.sidecar.batches import DecodedBatch
 from monitor.sidecar.config import SidecarConfig
+from monitor.sidecar.probes import load_probe_dir
 
 SERVED_NAME = "SmolLM2-135M-Instruct"
 LAYER = 15
@@ -41,6 +48,13 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def captured_layers() -> list[int]:
+    """``LAYER`` and the layers the shipped probes read (tests run them on this stack)."""
+    probe_dir = shipped_probe_dir(SERVED_NAME)
+    shipped = {p.layer for p in load_probe_dir(probe_dir)} if probe_dir is not None else set()
+    return sorted({LAYER, *shipped})
+
+
 class ActivationRecorder:
     """An ActivationSink keeping every row that arrived, per request."""
 
@@ -51,8 +65,10 @@ class ActivationRecorder:
         self.batches = 0
 
     def on_batch(self, batch: DecodedBatch) -> None:
-        """Record one validated batch."""
+        """Record one validated batch of layer ``LAYER`` (the others are counted only)."""
         self.batches += 1
+        if batch.layer != LAYER:
+            return
         for i in range(batch.rows):
             request_id = batch.request_ids[int(batch.row_request[i])]
             self.rows[request_id].append(
@@ -215,7 +231,7 @@ class Stack:
             model_dir=self.model_dir,
             served_model_name=SERVED_NAME,
             port=self.api_port,
-            layers=[LAYER],
+            layers=captured_layers(),
             # small chunks so that long prompts are split across steps (chunked prefill)
             extra_args=["--max-num-batched-tokens", "256", "--max-num-seqs", "64"],
         )
