@@ -16,6 +16,10 @@ from monitor.sidecar.probes import Aggregation, Positions
 #: The request as the user wrote it, plus the template tokens after it, where the model
 #: sums the request up before it answers; ``prompt`` is a request without chat markup.
 REQUEST_SCOPE: tuple[SegmentName, ...] = ("user", "post_instruction", "prompt")
+#: The same without ``prompt``: a concept whose meaning is a chat's framing (evaluation
+#: awareness) does not read raw completion prompts, on which it was never trained (nor
+#: could be: no record without a chat template exists to train or calibrate it on).
+CHAT_REQUEST_SCOPE: tuple[SegmentName, ...] = ("user", "post_instruction")
 REPLY_SCOPE: tuple[SegmentName, ...] = ("reply",)
 #: Heads read the mean over their tokens: ordinary traffic is longer and more varied than
 #: the training records, and a maximum (of tokens, windows or sentences) grows with the
@@ -48,7 +52,7 @@ READS: dict[str, tuple[Read, ...]] = {
         Read("post_instruction", ("post_instruction",)),
     ),
     "eval_awareness": (
-        Read("request", REQUEST_SCOPE),
+        Read("request", CHAT_REQUEST_SCOPE),
         Read("post_instruction", ("post_instruction",)),
     ),
     # Deception as two signals in the reply: a false statement, read where a sentence

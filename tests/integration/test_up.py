@@ -14,6 +14,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import grpc
 import pytest
@@ -24,6 +25,7 @@ from monitor.launch import shipped_encoder_dir, shipped_probe_dir
 from monitor.sidecar.probes import load_probe_dir
 from tests.integration.acceptance import (
     MAX_ORDINARY_ALERT_RATE,
+    MAX_ORDINARY_MISUSE_RATE,
     MIN_MISUSE_RECALL,
     run_acceptance,
 )
@@ -78,21 +80,31 @@ def up(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Up
         running.alive()
         yield running
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(10)
+        if proc.poll() is None:  # a test failed before Ctrl-C: stop it (and its vLLM)
+            os.killpg(proc.pid, signal.SIGINT)
+            try:
+                proc.wait(90)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(10)
 
 
 def test_up_serves_and_monitors(up: Up) -> None:
     client = OpenAI(base_url=f"{API}/v1", api_key="unused", timeout=120)
     before = metric(scrape(9400), "llm_monitor_tokens_scored_total", model_name=SERVED_NAME)
-    resp = client.chat.completions.create(
-        model=SERVED_NAME,
-        messages=[{"role": "user", "content": "What is the capital of France?"}],
-        max_tokens=16,
-        temperature=0,
-    )
-    assert "Paris" in (resp.choices[0].message.content or "")
+
+    def ask() -> Any:
+        return client.chat.completions.create(
+            model=SERVED_NAME,
+            messages=[{"role": "user", "content": "What is the capital of France?"}],
+            max_tokens=16,
+            temperature=0,
+        )
+
+    # The reply itself depends on the CPU's bf16 arithmetic (some CPUs answer "Paris",
+    # others not): the model serves, greedily and repeatably.
+    resp = ask()
+    assert (resp.choices[0].message.content or "").strip()
     assert resp.usage is not None
     computed = resp.usage.prompt_tokens + resp.usage.completion_tokens - 1
 
@@ -111,6 +123,7 @@ def test_up_serves_and_monitors(up: Up) -> None:
     assert scored() == computed * len(layers)
     for layer in layers:  # up captures the layers its probes and encoder read
         assert metric(scrape(9400), "llm_monitor_capture_up", layer=str(layer)) == 1.0
+    assert ask().choices[0].message.content == resp.choices[0].message.content
 
     with grpc.insecure_channel("127.0.0.1:50051") as channel:
         status = health_pb2_grpc.HealthStub(channel).Check(
@@ -135,6 +148,7 @@ def test_acceptance_alerts_mean_what_they_say(up: Up, tmp_path: Path) -> None:
     assert len(outcome.response_ids) == len(CHATS)
     assert summary["misuse_recall_harmful"] >= MIN_MISUSE_RECALL, summary
     assert summary["any_alert_rate_ordinary"] <= MAX_ORDINARY_ALERT_RATE, summary
+    assert summary["alert_rate_ordinary"]["misuse"] <= MAX_ORDINARY_MISUSE_RATE, summary
     # no probe reads the system prompt: no alert ever fires on a system-prompt token
     assert outcome.alerts_in_system == [], outcome.alerts_in_system
 
