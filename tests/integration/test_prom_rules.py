@@ -164,7 +164,8 @@ def test_deployed_rules_file_is_current_and_valid(promtool: str, tmp_path: Path)
     )
     assert check.returncode == 0, check.stdout + check.stderr
     config = yaml.safe_load((REPO / "deploy" / "kubernetes" / "monitor.yaml").read_text())
-    config["probe_dir"] = config["encoder_dir"] = None  # image paths, not needed for rules
+    # image paths, not needed for rules
+    config["probe_dir"] = config["encoder_dir"] = config["tokenizer_path"] = None
     local = tmp_path / "monitor.yaml"
     local.write_text(yaml.safe_dump(config))
     result = llm_monitor_rules(local)
