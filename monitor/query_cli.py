@@ -19,7 +19,7 @@ from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from monitor.artifacts.segment_names import segment_name
-from monitor.v1 import monitor_pb2, monitor_pb2_grpc
+from monitor.v1 import query_pb2, query_pb2_grpc
 
 DEFAULT_ADDRESS = "127.0.0.1:50051"
 DEFAULT_TIMEOUT_S = 10.0
@@ -142,7 +142,7 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
-def _concepts(items: Iterable[monitor_pb2.ConceptActivation], limit: int = 3) -> str:
+def _concepts(items: Iterable[query_pb2.ConceptActivation], limit: int = 3) -> str:
     parts = []
     for item in list(items)[:limit]:
         name = f"{item.label}#{item.id}" if item.label else f"#{item.id}"
@@ -150,7 +150,7 @@ def _concepts(items: Iterable[monitor_pb2.ConceptActivation], limit: int = 3) ->
     return " ".join(parts) or "-"
 
 
-def format_summaries(traces: Sequence[monitor_pb2.TraceSummary]) -> str:
+def format_summaries(traces: Sequence[query_pb2.TraceSummary]) -> str:
     """The ``query`` table."""
     rows = []
     for t in traces:
@@ -171,13 +171,13 @@ def format_summaries(traces: Sequence[monitor_pb2.TraceSummary]) -> str:
     return table(headers, rows)
 
 
-def _token_text(token: monitor_pb2.TraceToken) -> str:
+def _token_text(token: query_pb2.TraceToken) -> str:
     if token.text:
         return json.dumps(token.text, ensure_ascii=False)
     return f"#{token.token_id}"
 
 
-def format_trace(trace: monitor_pb2.Trace) -> str:
+def format_trace(trace: query_pb2.Trace) -> str:
     """The ``trace`` header and per-token table."""
     s = trace.summary
     lines = [
@@ -207,7 +207,7 @@ def format_trace(trace: monitor_pb2.Trace) -> str:
     return "\n".join(lines)
 
 
-def format_alert(alert: monitor_pb2.Alert) -> str:
+def format_alert(alert: query_pb2.Alert) -> str:
     """One ``watch`` line."""
     return (
         f"{_when(alert.fired_at)} {alert.severity.upper():8} {alert.model_name} "
@@ -246,11 +246,11 @@ def _stamp(value: datetime) -> Timestamp:
 
 def build_query(
     args: argparse.Namespace, now: datetime | None = None
-) -> monitor_pb2.QueryTracesRequest:
+) -> query_pb2.QueryTracesRequest:
     """The ``QueryTracesRequest`` for the ``query`` flags."""
     if args.limit < 1:
         raise UsageError(f"--limit must be at least 1, got {args.limit}")
-    request = monitor_pb2.QueryTracesRequest(
+    request = query_pb2.QueryTracesRequest(
         concept=args.concept or "",
         model_name=args.model or "",
         min_severity=args.severity or "",
@@ -297,7 +297,7 @@ Command = Callable[[argparse.Namespace, grpc.Channel, ClientSettings, TextIO], i
 
 
 def _query(args: argparse.Namespace, channel: grpc.Channel, s: ClientSettings, out: TextIO) -> int:
-    stub = monitor_pb2_grpc.TraceQueryStub(channel)
+    stub = query_pb2_grpc.TraceQueryStub(channel)
     response = stub.QueryTraces(build_query(args), timeout=s.timeout, metadata=s.metadata())
     if args.json:
         json.dump([_to_dict(t) for t in response.traces], out, indent=2)
@@ -315,8 +315,8 @@ def _query(args: argparse.Namespace, channel: grpc.Channel, s: ClientSettings, o
 
 
 def _trace(args: argparse.Namespace, channel: grpc.Channel, s: ClientSettings, out: TextIO) -> int:
-    stub = monitor_pb2_grpc.TraceQueryStub(channel)
-    request = monitor_pb2.GetTraceRequest(request_id=args.request_id, model_name=args.model or "")
+    stub = query_pb2_grpc.TraceQueryStub(channel)
+    request = query_pb2.GetTraceRequest(request_id=args.request_id, model_name=args.model or "")
     trace = stub.GetTrace(request, timeout=s.timeout, metadata=s.metadata())
     if args.json:
         json.dump(_to_dict(trace), out, indent=2)
@@ -327,9 +327,9 @@ def _trace(args: argparse.Namespace, channel: grpc.Channel, s: ClientSettings, o
 
 
 def _watch(args: argparse.Namespace, channel: grpc.Channel, s: ClientSettings, out: TextIO) -> int:
-    stub = monitor_pb2_grpc.TraceQueryStub(channel)
+    stub = query_pb2_grpc.TraceQueryStub(channel)
     grpc.channel_ready_future(channel).result(timeout=s.timeout)
-    request = monitor_pb2.WatchAlertsRequest(
+    request = query_pb2.WatchAlertsRequest(
         concept=args.concept or "", model_name=args.model or "", min_severity=args.severity or ""
     )
     stream = stub.WatchAlerts(request, metadata=s.metadata())
@@ -348,9 +348,9 @@ def _watch(args: argparse.Namespace, channel: grpc.Channel, s: ClientSettings, o
 
 
 def _reload(args: argparse.Namespace, channel: grpc.Channel, s: ClientSettings, out: TextIO) -> int:
-    stub = monitor_pb2_grpc.AdminStub(channel)
+    stub = query_pb2_grpc.AdminStub(channel)
     response = stub.ReloadRules(
-        monitor_pb2.ReloadRulesRequest(), timeout=s.timeout, metadata=s.metadata()
+        query_pb2.ReloadRulesRequest(), timeout=s.timeout, metadata=s.metadata()
     )
     print(f"reloaded {response.rules} rule(s) from {response.source}", file=out)
     return EXIT_OK

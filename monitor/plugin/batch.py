@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from monitor.v1 import monitor_pb2
+from monitor.v1 import ingest_pb2
 
 DTYPES = {
-    torch.float32: monitor_pb2.DTYPE_FLOAT32,
-    torch.float16: monitor_pb2.DTYPE_FLOAT16,
-    torch.bfloat16: monitor_pb2.DTYPE_BFLOAT16,
+    torch.float32: ingest_pb2.DTYPE_FLOAT32,
+    torch.float16: ingest_pb2.DTYPE_FLOAT16,
+    torch.bfloat16: ingest_pb2.DTYPE_BFLOAT16,
 }
 
 
@@ -47,7 +47,7 @@ def encode(
     first_sequence: int,
     dropped: dict[str, int],
     max_message_bytes: int,
-) -> Iterator[monitor_pb2.IngestMessage]:
+) -> Iterator[ingest_pb2.IngestMessage]:
     """Encode a batch as one or more messages, splitting rows to respect the size limit."""
     acts = batch.activations
     if acts.dtype not in DTYPES:
@@ -57,7 +57,7 @@ def encode(
     row_bytes = max(1, d * acts.element_size())
     per_message = max(1, max_message_bytes // row_bytes)
     raw = acts.view(torch.uint8).numpy() if n else np.zeros((0, 0), np.uint8)
-    counters = [monitor_pb2.DropCounter(reason=k, rows=v) for k, v in sorted(dropped.items())]
+    counters = [ingest_pb2.DropCounter(reason=k, rows=v) for k, v in sorted(dropped.items())]
     # The first message also carries the started requests' prompts (~5 bytes a token).
     started_bytes = sum(5 * len(ids) + len(r) + 8 for r, ids in batch.started)
     first = max(1, (max_message_bytes - started_bytes) // row_bytes)
@@ -69,10 +69,10 @@ def encode(
         used = np.unique(idx)
         remap = np.zeros(len(batch.request_ids) + 1, dtype=np.uint32)
         remap[used] = np.arange(len(used), dtype=np.uint32)
-        msg = monitor_pb2.ActivationBatch(
+        msg = ingest_pb2.ActivationBatch(
             model_name=batch.model_name,
             layer=batch.layer,
-            dtype=DTYPES.get(batch.activations.dtype, monitor_pb2.DTYPE_FLOAT32),
+            dtype=DTYPES.get(batch.activations.dtype, ingest_pb2.DTYPE_FLOAT32),
             shape=[stop - start, d],
             data=raw[start:stop].tobytes(),
             sequence=sequence,
@@ -83,7 +83,7 @@ def encode(
             token_ids=batch.token_ids[start:stop].tolist(),
             finished_request_ids=batch.finished_request_ids if last else [],
             uncaptured=[
-                monitor_pb2.UncapturedTokens(request_id=r, count=c, reason=why)
+                ingest_pb2.UncapturedTokens(request_id=r, count=c, reason=why)
                 for r, c, why in batch.uncaptured
             ]
             if start == 0
@@ -91,11 +91,11 @@ def encode(
             dropped=counters,
             producer_id=producer_id,
             started=[
-                monitor_pb2.RequestStart(request_id=r, prompt_token_ids=ids)
+                ingest_pb2.RequestStart(request_id=r, prompt_token_ids=ids)
                 for r, ids in batch.started
             ]
             if start == 0
             else [],
         )
         sequence += 1
-        yield monitor_pb2.IngestMessage(batch=msg)
+        yield ingest_pb2.IngestMessage(batch=msg)

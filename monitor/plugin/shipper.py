@@ -18,7 +18,7 @@ import grpc
 
 from monitor.plugin.batch import CapturedBatch, encode
 from monitor.plugin.ring import REASON_SIDECAR_UNAVAILABLE, DropCounters, RingBuffer
-from monitor.v1 import monitor_pb2, monitor_pb2_grpc
+from monitor.v1 import ingest_pb2, ingest_pb2_grpc
 
 log = logging.getLogger("vllm.llm_monitor")
 
@@ -49,7 +49,7 @@ class Shipper:
         drops: DropCounters,
         address: str,
         producer_id: str,
-        hello: Callable[[], monitor_pb2.Hello],
+        hello: Callable[[], ingest_pb2.Hello],
         max_message_bytes: int,
         reconnect_initial_s: float = 0.2,
         reconnect_max_s: float = 5.0,
@@ -81,13 +81,13 @@ class Shipper:
         self._stop.set()
         self._thread.join(timeout)
 
-    def _messages(self, done: threading.Event) -> Iterator[monitor_pb2.IngestMessage]:
+    def _messages(self, done: threading.Event) -> Iterator[ingest_pb2.IngestMessage]:
         """The request stream of one connection; ends when ``done`` is set.
 
         gRPC may keep pulling from a stream it has already failed; a batch taken after
         that is counted as dropped rather than lost silently.
         """
-        yield monitor_pb2.IngestMessage(hello=self._hello())
+        yield ingest_pb2.IngestMessage(hello=self._hello())
         self.connected.set()
         while not done.is_set():
             batch = self._ring.get(timeout=0.2)
@@ -126,7 +126,7 @@ class Shipper:
                 continue
             done = threading.Event()
             try:
-                stub = monitor_pb2_grpc.MonitorStub(channel)
+                stub = ingest_pb2_grpc.MonitorStub(channel)
                 grpc.channel_ready_future(channel).result(timeout=delay + 1.0)
                 if logged_down:
                     log.info("llm-monitor: connected to the sidecar at %s", self._address)

@@ -31,7 +31,7 @@ from monitor.plugin.ring import (
 )
 from monitor.plugin.settings import PluginSettings
 from monitor.plugin.shipper import ChannelTls, Shipper
-from monitor.v1 import monitor_pb2
+from monitor.v1 import ingest_pb2
 
 log = logging.getLogger("vllm.llm_monitor")
 
@@ -98,9 +98,9 @@ class WorkerMonitor:
 
     # -- start-up ---------------------------------------------------------------------
 
-    def hello(self) -> monitor_pb2.Hello:
+    def hello(self) -> ingest_pb2.Hello:
         """The first message of every ingest stream."""
-        return monitor_pb2.Hello(
+        return ingest_pb2.Hello(
             producer_id=self.producer_id,
             model_name=self.model_name,
             layers=self.layers,

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from monitor.logutil import RateLimitedLog
 from monitor.sidecar.metrics import SidecarMetrics
 from monitor.sidecar.traces import Severity, severity_rank
-from monitor.v1 import monitor_pb2
+from monitor.v1 import query_pb2
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ class AlertFilter:
     model_name: str = ""
     min_severity: Severity | None = None
 
-    def matches(self, alert: monitor_pb2.Alert) -> bool:
+    def matches(self, alert: query_pb2.Alert) -> bool:
         """True when the alert passes every filter (an unknown severity passes only 'any')."""
         if self.concept and alert.concept != self.concept:
             return False
@@ -58,7 +58,7 @@ class Subscription:
         self._hub = hub
         self._maxsize = maxsize
         self._loop = loop
-        self._queue: deque[monitor_pb2.Alert] = deque()
+        self._queue: deque[query_pb2.Alert] = deque()
         self._ready = asyncio.Event()  # touched only on the loop
         self._closed = False
         self.dropped = 0
@@ -67,7 +67,7 @@ class Subscription:
     def closed(self) -> bool:
         return self._closed
 
-    def offer(self, alert: monitor_pb2.Alert) -> bool:
+    def offer(self, alert: query_pb2.Alert) -> bool:
         """Queue an alert (called with the hub's lock held); False if the queue is full."""
         if self._closed:
             return True
@@ -85,7 +85,7 @@ class Subscription:
         self._closed = True
         self._wake()
 
-    async def next_alert(self) -> monitor_pb2.Alert | None:
+    async def next_alert(self) -> query_pb2.Alert | None:
         """The next alert, waiting for one; None once the subscription has ended."""
         while True:
             if self._queue:
@@ -142,7 +142,7 @@ class AlertHub:
                 self._subscribers.remove(sub)
         sub.end()
 
-    def publish(self, alert: monitor_pb2.Alert) -> None:
+    def publish(self, alert: query_pb2.Alert) -> None:
         """Offer the alert to every matching subscriber; never blocks, never raises."""
         dropped = 0
         with self._lock:

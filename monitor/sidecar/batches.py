@@ -7,15 +7,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from monitor.v1 import monitor_pb2
+from monitor.v1 import ingest_pb2
 
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
 
 _ITEMSIZE = {
-    monitor_pb2.DTYPE_FLOAT32: 4,
-    monitor_pb2.DTYPE_FLOAT16: 2,
-    monitor_pb2.DTYPE_BFLOAT16: 2,
+    ingest_pb2.DTYPE_FLOAT32: 4,
+    ingest_pb2.DTYPE_FLOAT16: 2,
+    ingest_pb2.DTYPE_BFLOAT16: 2,
 }
 
 
@@ -71,11 +71,11 @@ class DecodedBatch:
 
 def decode_activations(data: bytes, dtype: int, rows: int, d_model: int) -> FloatArray:
     """Raw little-endian bytes -> float32 ``[rows, d_model]`` (bf16 via ``uint16 << 16``)."""
-    if dtype == monitor_pb2.DTYPE_FLOAT32:
+    if dtype == ingest_pb2.DTYPE_FLOAT32:
         flat = np.frombuffer(data, dtype="<f4")
-    elif dtype == monitor_pb2.DTYPE_FLOAT16:
+    elif dtype == ingest_pb2.DTYPE_FLOAT16:
         flat = np.frombuffer(data, dtype="<f2").astype(np.float32)
-    elif dtype == monitor_pb2.DTYPE_BFLOAT16:
+    elif dtype == ingest_pb2.DTYPE_BFLOAT16:
         flat = (np.frombuffer(data, dtype="<u2").astype(np.uint32) << 16).view(np.float32)
     else:
         raise BadBatch("dtype", f"unsupported dtype {dtype}")
@@ -87,7 +87,7 @@ def _as_int_array(values: object, rows: int) -> IntArray:
 
 
 def decode_batch(
-    batch: monitor_pb2.ActivationBatch,
+    batch: ingest_pb2.ActivationBatch,
     *,
     message_bytes: int,
     max_batch_bytes: int,
@@ -113,7 +113,7 @@ def decode_batch(
     itemsize = _ITEMSIZE.get(batch.dtype)
     if itemsize is None:
         try:
-            name = monitor_pb2.DType.Name(batch.dtype)
+            name = ingest_pb2.DType.Name(batch.dtype)
         except ValueError:
             name = str(batch.dtype)
         raise BadBatch("dtype", f"dtype must be FLOAT32, FLOAT16 or BFLOAT16, got {name}")

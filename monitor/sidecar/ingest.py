@@ -16,7 +16,7 @@ import grpc
 from monitor.logutil import RateLimitedLog
 from monitor.sidecar.batches import BadBatch, DecodedBatch, decode_batch
 from monitor.sidecar.metrics import SidecarMetrics
-from monitor.v1 import monitor_pb2, monitor_pb2_grpc
+from monitor.v1 import ingest_pb2, ingest_pb2_grpc
 
 __all__ = [
     "BadBatch",
@@ -126,7 +126,7 @@ class IngestHandler:
             state = self._producers[producer_id] = ProducerState()
         return state
 
-    def handle(self, message: monitor_pb2.IngestMessage, stream: StreamState) -> None:
+    def handle(self, message: ingest_pb2.IngestMessage, stream: StreamState) -> None:
         """Process one message of a stream; raises ``BadBatch`` (already counted)."""
         kind = message.WhichOneof("kind")
         try:
@@ -156,7 +156,7 @@ class IngestHandler:
             else:
                 self._capture_streams[key] = remaining
 
-    def _hello(self, hello: monitor_pb2.Hello, stream: StreamState) -> None:
+    def _hello(self, hello: ingest_pb2.Hello, stream: StreamState) -> None:
         if self._expected_model is not None and hello.model_name != self._expected_model:
             raise BadBatch(
                 "model_name",
@@ -189,7 +189,7 @@ class IngestHandler:
                 hello.capture_error or "no reason given",
             )
 
-    def _batch(self, batch: monitor_pb2.ActivationBatch, size: int, stream: StreamState) -> None:
+    def _batch(self, batch: ingest_pb2.ActivationBatch, size: int, stream: StreamState) -> None:
         if not batch.model_name and stream.model_name:
             batch.model_name = stream.model_name
         decoded = decode_batch(
@@ -211,7 +211,7 @@ class IngestHandler:
         self._batches.offer(decoded)
 
     def _reject(
-        self, exc: BadBatch, message: monitor_pb2.IngestMessage, stream: StreamState
+        self, exc: BadBatch, message: ingest_pb2.IngestMessage, stream: StreamState
     ) -> None:
         batch = message.batch if message.WhichOneof("kind") == "batch" else None
         model_name = (batch.model_name if batch is not None else "") or stream.model_name
@@ -224,7 +224,7 @@ class IngestHandler:
         self._warn.warning("rejected ingest message from producer %r: %s", stream.producer_id, exc)
 
 
-class IngestServicer(monitor_pb2_grpc.MonitorServicer):
+class IngestServicer(ingest_pb2_grpc.MonitorServicer):
     """gRPC aio servicer: ``async for`` over the stream, abort on the first bad message."""
 
     def __init__(self, handler: IngestHandler, on_error: RateLimitedLog | None = None) -> None:
@@ -233,9 +233,9 @@ class IngestServicer(monitor_pb2_grpc.MonitorServicer):
 
     async def Ingest(
         self,
-        request_iterator: AsyncIterator[monitor_pb2.IngestMessage],
-        context: grpc.aio.ServicerContext[monitor_pb2.IngestMessage, monitor_pb2.IngestSummary],
-    ) -> monitor_pb2.IngestSummary:
+        request_iterator: AsyncIterator[ingest_pb2.IngestMessage],
+        context: grpc.aio.ServicerContext[ingest_pb2.IngestMessage, ingest_pb2.IngestSummary],
+    ) -> ingest_pb2.IngestSummary:
         stream = StreamState()
         try:
             async for message in request_iterator:
@@ -251,6 +251,6 @@ class IngestServicer(monitor_pb2_grpc.MonitorServicer):
                     await context.abort(*failure)
         finally:
             self._handler.close(stream)
-        return monitor_pb2.IngestSummary(
+        return ingest_pb2.IngestSummary(
             batches_accepted=stream.batches_accepted, rows_accepted=stream.rows_accepted
         )

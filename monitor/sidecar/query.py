@@ -32,13 +32,13 @@ from monitor.sidecar.traces import (
     TraceFilter,
     TraceReader,
 )
-from monitor.v1 import monitor_pb2, monitor_pb2_grpc
+from monitor.v1 import query_pb2, query_pb2_grpc
 
 log = logging.getLogger(__name__)
 
 MAX_PAGE_TOKEN_CHARS = 1024
-TRACE_QUERY_SERVICE = monitor_pb2.DESCRIPTOR.services_by_name["TraceQuery"].full_name
-ADMIN_SERVICE = monitor_pb2.DESCRIPTOR.services_by_name["Admin"].full_name
+TRACE_QUERY_SERVICE = query_pb2.DESCRIPTOR.services_by_name["TraceQuery"].full_name
+ADMIN_SERVICE = query_pb2.DESCRIPTOR.services_by_name["Admin"].full_name
 NO_STORE = "no trace store configured"
 NO_RELOAD = "rule reload is not available on this sidecar"
 
@@ -70,7 +70,7 @@ def _severity(field: str, value: str) -> Severity | None:
     )
 
 
-def _timestamp(field: str, request: monitor_pb2.QueryTracesRequest) -> datetime | None:
+def _timestamp(field: str, request: query_pb2.QueryTracesRequest) -> datetime | None:
     if not request.HasField(field):
         return None
     stamp = getattr(request, field)
@@ -82,7 +82,7 @@ def _timestamp(field: str, request: monitor_pb2.QueryTracesRequest) -> datetime 
         raise InvalidRequest(f"{field}: timestamp out of range ({stamp.seconds} s)") from None
 
 
-def parse_query(request: monitor_pb2.QueryTracesRequest) -> TraceQuery:
+def parse_query(request: query_pb2.QueryTracesRequest) -> TraceQuery:
     """Validate a trace query; raises ``InvalidRequest`` naming the offending field."""
     start = _timestamp("start_time", request)
     end = _timestamp("end_time", request)
@@ -111,7 +111,7 @@ def parse_query(request: monitor_pb2.QueryTracesRequest) -> TraceQuery:
     )
 
 
-def parse_watch(request: monitor_pb2.WatchAlertsRequest) -> AlertFilter:
+def parse_watch(request: query_pb2.WatchAlertsRequest) -> AlertFilter:
     """Validate a ``WatchAlertsRequest``; raises ``InvalidRequest``."""
     return AlertFilter(
         concept=request.concept,
@@ -163,7 +163,7 @@ async def _abort(
     raise AssertionError("unreachable: context.abort raises")  # pragma: no cover
 
 
-class TraceQueryServicer(monitor_pb2_grpc.TraceQueryServicer):
+class TraceQueryServicer(query_pb2_grpc.TraceQueryServicer):
     """``QueryTraces`` / ``GetTrace`` over a ``TraceReader``; ``WatchAlerts`` over a hub."""
 
     def __init__(self, reader: TraceReader | None, hub: AlertHub, calls: BlockingCalls) -> None:
@@ -172,8 +172,8 @@ class TraceQueryServicer(monitor_pb2_grpc.TraceQueryServicer):
         self._calls = calls
 
     async def QueryTraces(
-        self, request: monitor_pb2.QueryTracesRequest, context: grpc.aio.ServicerContext
-    ) -> monitor_pb2.QueryTracesResponse:
+        self, request: query_pb2.QueryTracesRequest, context: grpc.aio.ServicerContext
+    ) -> query_pb2.QueryTracesResponse:
         reader = self._reader
         if reader is None:
             await _abort(context, grpc.StatusCode.UNAVAILABLE, NO_STORE)
@@ -189,11 +189,11 @@ class TraceQueryServicer(monitor_pb2_grpc.TraceQueryServicer):
             )
         except ValueError as exc:  # the store's verdict on the cursor
             await _abort(context, grpc.StatusCode.INVALID_ARGUMENT, f"page_token: {exc}")
-        return monitor_pb2.QueryTracesResponse(traces=traces, next_page_token=cursor)
+        return query_pb2.QueryTracesResponse(traces=traces, next_page_token=cursor)
 
     async def GetTrace(
-        self, request: monitor_pb2.GetTraceRequest, context: grpc.aio.ServicerContext
-    ) -> monitor_pb2.Trace:
+        self, request: query_pb2.GetTraceRequest, context: grpc.aio.ServicerContext
+    ) -> query_pb2.Trace:
         reader = self._reader
         if reader is None:
             await _abort(context, grpc.StatusCode.UNAVAILABLE, NO_STORE)
@@ -217,7 +217,7 @@ class TraceQueryServicer(monitor_pb2_grpc.TraceQueryServicer):
         return trace
 
     async def WatchAlerts(
-        self, request: monitor_pb2.WatchAlertsRequest, context: grpc.aio.ServicerContext
+        self, request: query_pb2.WatchAlertsRequest, context: grpc.aio.ServicerContext
     ) -> None:
         try:
             wanted = parse_watch(request)
@@ -236,7 +236,7 @@ class TraceQueryServicer(monitor_pb2_grpc.TraceQueryServicer):
             sub.close()
 
 
-class AdminServicer(monitor_pb2_grpc.AdminServicer):
+class AdminServicer(query_pb2_grpc.AdminServicer):
     """``ReloadRules`` over an injected ``reload() -> (rules, source)``."""
 
     def __init__(self, reload: Reload | None, calls: BlockingCalls) -> None:
@@ -244,8 +244,8 @@ class AdminServicer(monitor_pb2_grpc.AdminServicer):
         self._calls = calls
 
     async def ReloadRules(
-        self, request: monitor_pb2.ReloadRulesRequest, context: grpc.aio.ServicerContext
-    ) -> monitor_pb2.ReloadRulesResponse:
+        self, request: query_pb2.ReloadRulesRequest, context: grpc.aio.ServicerContext
+    ) -> query_pb2.ReloadRulesResponse:
         reload = self._reload
         if reload is None:
             await _abort(context, grpc.StatusCode.UNIMPLEMENTED, NO_RELOAD)
@@ -253,7 +253,7 @@ class AdminServicer(monitor_pb2_grpc.AdminServicer):
             rules, source = await self._calls.call(context, "ReloadRules", reload)
         except (ConfigError, ValueError) as exc:
             await _abort(context, grpc.StatusCode.INVALID_ARGUMENT, str(exc))
-        return monitor_pb2.ReloadRulesResponse(rules=rules, source=source)
+        return query_pb2.ReloadRulesResponse(rules=rules, source=source)
 
 
 def query_services(
@@ -265,10 +265,10 @@ def query_services(
     return [
         Service(
             TRACE_QUERY_SERVICE,
-            lambda server: monitor_pb2_grpc.add_TraceQueryServicer_to_server(trace_query, server),
+            lambda server: query_pb2_grpc.add_TraceQueryServicer_to_server(trace_query, server),
         ),
         Service(
             ADMIN_SERVICE,
-            lambda server: monitor_pb2_grpc.add_AdminServicer_to_server(admin, server),
+            lambda server: query_pb2_grpc.add_AdminServicer_to_server(admin, server),
         ),
     ]

@@ -35,7 +35,7 @@ from monitor.sidecar.probes import Aggregation, AggregationMethod, Probe
 from monitor.sidecar.reading import ProbeReader, ReadPlan
 from monitor.sidecar.sinks import RequestTokens
 from monitor.sidecar.traces import Severity
-from monitor.v1 import monitor_pb2
+from monitor.v1 import query_pb2
 
 RequestKey = tuple[str, str]  # (model_name, request_id)
 StateKey = tuple[str, str, "AggregationSpec", bool]
@@ -151,7 +151,7 @@ class Firing:
     """A rule fired for a request; ``alert.suppressed`` is set within the cooldown."""
 
     rule: Rule
-    alert: monitor_pb2.Alert
+    alert: query_pb2.Alert
 
     @property
     def suppressed(self) -> bool:
@@ -263,14 +263,14 @@ class RuleEngine:
 
     def _alert(
         self, rule: Rule, tokens: RequestTokens, index: int, value: float, now: float
-    ) -> monitor_pb2.Alert:
+    ) -> query_pb2.Alert:
         """Build the alert (cooldown is decided and recorded here, under the lock)."""
         cooldown_key = (tokens.model_name, rule.name)
         last = self._last_published.get(cooldown_key)
         suppressed = last is not None and now - last < rule.cooldown_s
         if not suppressed:
             self._last_published[cooldown_key] = now
-        alert = monitor_pb2.Alert(
+        alert = query_pb2.Alert(
             alert_id=self._alert_id(),
             request_id=tokens.request_id,
             model_name=tokens.model_name,
@@ -286,9 +286,7 @@ class RuleEngine:
         alert.fired_at.FromNanoseconds(int(now * 1e9))
         return alert
 
-    def _top_concepts(
-        self, tokens: RequestTokens, index: int
-    ) -> list[monitor_pb2.ConceptActivation]:
+    def _top_concepts(self, tokens: RequestTokens, index: int) -> list[query_pb2.ConceptActivation]:
         if tokens.concept_ids is None or tokens.concept_values is None:
             return []
         return concept_activations(
@@ -310,14 +308,14 @@ def _first_crossing(
 
 def concept_activations(
     ids: Sequence[int], values: Sequence[float], label: Callable[[int], str] | None = None
-) -> list[monitor_pb2.ConceptActivation]:
+) -> list[query_pb2.ConceptActivation]:
     """One token's top-k as proto messages (negative ids, i.e. padding, are skipped)."""
     out = []
     for concept_id, value in zip(ids, values, strict=True):
         if concept_id < 0:
             continue
         out.append(
-            monitor_pb2.ConceptActivation(
+            query_pb2.ConceptActivation(
                 id=int(concept_id), value=float(value), label=_safe_label(label, int(concept_id))
             )
         )

@@ -19,11 +19,11 @@ from grpc_reflection.v1alpha import reflection
 
 from monitor.sidecar.config import is_unix_address, parse_host_port
 from monitor.sidecar.security import AuthConfig, TlsConfig
-from monitor.v1 import monitor_pb2, monitor_pb2_grpc
+from monitor.v1 import ingest_pb2, ingest_pb2_grpc
 
 log = logging.getLogger(__name__)
 
-MONITOR_SERVICE = monitor_pb2.DESCRIPTOR.services_by_name["Monitor"].full_name
+MONITOR_SERVICE = ingest_pb2.DESCRIPTOR.services_by_name["Monitor"].full_name
 START_TIMEOUT_S = 10.0
 
 
@@ -89,7 +89,7 @@ class GrpcServerThread:
     def __init__(
         self,
         address: str,
-        servicer: monitor_pb2_grpc.MonitorServicer,
+        servicer: ingest_pb2_grpc.MonitorServicer,
         *,
         max_receive_bytes: int,
         options: Sequence[tuple[str, int | str]] = (),
@@ -163,7 +163,7 @@ class GrpcServerThread:
 
     async def _serve(self) -> None:
         server = grpc.aio.server(options=self._options, interceptors=self._interceptors)
-        monitor_pb2_grpc.add_MonitorServicer_to_server(self._servicer, server)
+        ingest_pb2_grpc.add_MonitorServicer_to_server(self._servicer, server)
         for service in self._services:
             service.register(server)
         names = (MONITOR_SERVICE, *(s.name for s in self._services))

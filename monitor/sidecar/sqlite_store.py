@@ -35,7 +35,7 @@ from monitor.sidecar.traces import (
     TraceFilter,
     severity_rank,
 )
-from monitor.v1 import monitor_pb2
+from monitor.v1 import query_pb2
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def _alert_time(alert: monitor_pb2.Alert) -> float:
+def _alert_time(alert: query_pb2.Alert) -> float:
     return alert.fired_at.ToNanoseconds() / 1e9
 
 
@@ -115,7 +115,7 @@ def decode_cursor(cursor: str) -> tuple[float, int]:
         raise ValueError(f"malformed page token {cursor[:40]!r}") from None
 
 
-def _merge_layers(into: monitor_pb2.TraceToken, other: monitor_pb2.TraceToken) -> None:
+def _merge_layers(into: query_pb2.TraceToken, other: query_pb2.TraceToken) -> None:
     """Fold another layer's row of the same token into ``into``."""
     into.scores.update(other.scores)
     if not into.concepts:
@@ -361,7 +361,7 @@ class SqliteTraceStore:
             values = chunk.concept_values.tolist() if chunk.concept_values is not None else None
             segments = chunk.segments.tolist() if chunk.segments is not None else None
             for i, position in enumerate(positions):
-                token = monitor_pb2.TraceToken(
+                token = query_pb2.TraceToken(
                     position=position,
                     token_id=token_ids[i],
                     text=texts[i] if texts is not None else "",
@@ -420,7 +420,7 @@ class SqliteTraceStore:
 
     def query_traces(
         self, query: TraceFilter, page_size: int, cursor: str
-    ) -> tuple[list[monitor_pb2.TraceSummary], str]:
+    ) -> tuple[list[query_pb2.TraceSummary], str]:
         limit = DEFAULT_PAGE_SIZE if page_size <= 0 else min(page_size, MAX_PAGE_SIZE)
         where: list[str] = []
         args: list[object] = []
@@ -471,7 +471,7 @@ class SqliteTraceStore:
         next_cursor = encode_cursor(page[-1][5], page[-1][0]) if len(rows) > limit else ""
         return summaries, next_cursor
 
-    def get_trace(self, request_id: str, model_name: str = "") -> monitor_pb2.Trace | None:
+    def get_trace(self, request_id: str, model_name: str = "") -> query_pb2.Trace | None:
         sql = (
             "SELECT t.id, t.model_name, t.request_id, t.first_seen, t.last_seen,"
             " t.first_alert, t.severity FROM traces t WHERE t.request_id = ?"
@@ -487,12 +487,12 @@ class SqliteTraceStore:
             if row is None:
                 return None
             summary = self._summaries(conn, [row])[0]
-            trace = monitor_pb2.Trace(summary=summary)
-            previous: monitor_pb2.TraceToken | None = None
+            trace = query_pb2.Trace(summary=summary)
+            previous: query_pb2.TraceToken | None = None
             for (data,) in conn.execute(
                 "SELECT data FROM tokens WHERE trace_id = ? ORDER BY position, layer", (row[0],)
             ):
-                token = monitor_pb2.TraceToken()
+                token = query_pb2.TraceToken()
                 token.ParseFromString(data)
                 if previous is not None and previous.position == token.position:
                     _merge_layers(previous, token)  # probes on several layers
@@ -505,7 +505,7 @@ class SqliteTraceStore:
 
     def _summaries(
         self, conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]
-    ) -> list[monitor_pb2.TraceSummary]:
+    ) -> list[query_pb2.TraceSummary]:
         if not rows:
             return []
         ids = [row[0] for row in rows]
@@ -523,18 +523,18 @@ class SqliteTraceStore:
                 ids,
             ).fetchall()
         )
-        alerts: dict[int, list[monitor_pb2.Alert]] = {}
+        alerts: dict[int, list[query_pb2.Alert]] = {}
         for trace_id, data in conn.execute(
             f"SELECT trace_id, data FROM alerts WHERE trace_id IN ({marks})"
             " ORDER BY fired_at, alert_id",
             ids,
         ):
-            alert = monitor_pb2.Alert()
+            alert = query_pb2.Alert()
             alert.ParseFromString(data)
             alerts.setdefault(trace_id, []).append(alert)
         out = []
         for trace_id, model, request_id, first_seen, last_seen, _, severity in rows:
-            summary = monitor_pb2.TraceSummary(
+            summary = query_pb2.TraceSummary(
                 request_id=str(request_id),
                 model_name=str(model),
                 max_scores=scores.get(trace_id, {}),

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from monitor.sidecar.sinks import RequestTokens
-from monitor.v1 import monitor_pb2
+from monitor.v1 import query_pb2
 
 TokenDecoder = Callable[[Sequence[int]], list[str]]
 """Token ids -> the text of each token (one string per id)."""
@@ -27,7 +27,7 @@ class TraceUpdate:
     first_seen: float
     last_seen: float
     tokens: Sequence[RequestTokens] = ()
-    alerts: Sequence[monitor_pb2.Alert] = ()
+    alerts: Sequence[query_pb2.Alert] = ()
     max_scores: Mapping[str, float] = field(default_factory=dict)
 
 

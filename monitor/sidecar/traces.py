@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
 
-from monitor.v1 import monitor_pb2
+from monitor.v1 import query_pb2
 
 Severity = Literal["info", "warning", "critical"]
 SEVERITIES: tuple[Severity, ...] = ("info", "warning", "critical")  # ascending
@@ -42,12 +42,12 @@ class TraceReader(Protocol):
 
     def query_traces(
         self, query: TraceFilter, page_size: int, cursor: str
-    ) -> tuple[list[monitor_pb2.TraceSummary], str]:
+    ) -> tuple[list[query_pb2.TraceSummary], str]:
         """Matching traces newest first and the cursor of the next page ('' if none).
         Raises ValueError for a malformed cursor."""
         ...
 
-    def get_trace(self, request_id: str, model_name: str = "") -> monitor_pb2.Trace | None:
+    def get_trace(self, request_id: str, model_name: str = "") -> query_pb2.Trace | None:
         """One stored trace with all its tokens, or None."""
         ...
 
@@ -55,6 +55,6 @@ class TraceReader(Protocol):
 class AlertPublisher(Protocol):
     """Where fired alerts go (the WatchAlerts fan-out); ``publish`` never blocks."""
 
-    def publish(self, alert: monitor_pb2.Alert) -> None:
+    def publish(self, alert: query_pb2.Alert) -> None:
         """Hand one alert to every current subscriber."""
         ...

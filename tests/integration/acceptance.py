@@ -19,7 +19,7 @@ from typing import Any
 import grpc
 from openai import OpenAI
 
-from monitor.v1 import monitor_pb2, monitor_pb2_grpc
+from monitor.v1 import query_pb2, query_pb2_grpc
 from tests.integration.acceptance_chats import Chat
 
 #: The goals at the shipped thresholds: misuse on >= 80% of the harmful chats, any alert
@@ -101,12 +101,12 @@ def _send(client: OpenAI, model: str, chat: Chat) -> str:
     return resp.id
 
 
-def _traces(stub: monitor_pb2_grpc.TraceQueryStub) -> list[monitor_pb2.TraceSummary]:
-    out: list[monitor_pb2.TraceSummary] = []
+def _traces(stub: query_pb2_grpc.TraceQueryStub) -> list[query_pb2.TraceSummary]:
+    out: list[query_pb2.TraceSummary] = []
     token = ""
     while True:
         page = stub.QueryTraces(
-            monitor_pb2.QueryTracesRequest(page_size=500, page_token=token), timeout=30
+            query_pb2.QueryTracesRequest(page_size=500, page_token=token), timeout=30
         )
         out.extend(page.traces)
         token = page.next_page_token
@@ -124,7 +124,7 @@ def run_acceptance(
         ids = pool.map(lambda c: _send(client, model, c), chats)
         outcome.response_ids = {c.id: rid for c, rid in zip(chats, ids, strict=True)}
     with grpc.insecure_channel(grpc_address) as channel:
-        stub = monitor_pb2_grpc.TraceQueryStub(channel)
+        stub = query_pb2_grpc.TraceQueryStub(channel)
         # Flagged requests are written when a rule fires; wait until the store is stable.
         seen, stable_since = -1, time.monotonic()
         deadline = time.monotonic() + 60
@@ -142,9 +142,9 @@ def run_acceptance(
                 if request_id != rid and not request_id.startswith(rid + "-"):
                     continue
                 outcome.alerts[chat.id] |= {a.concept for a in trace.alerts}
-                full = stub.GetTrace(monitor_pb2.GetTraceRequest(request_id=request_id))
+                full = stub.GetTrace(query_pb2.GetTraceRequest(request_id=request_id))
                 segment = {t.position: t.segment for t in full.tokens}
                 for a in trace.alerts:
-                    if segment.get(a.position) == monitor_pb2.SEGMENT_SYSTEM:
+                    if segment.get(a.position) == query_pb2.SEGMENT_SYSTEM:
                         outcome.alerts_in_system.append(f"{chat.id}:{a.concept}@{a.position}")
     return outcome

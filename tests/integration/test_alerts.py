@@ -31,7 +31,7 @@ import pytest
 import yaml
 
 from monitor.launch import shipped_probe_dir
-from monitor.v1 import monitor_pb2, monitor_pb2_grpc
+from monitor.v1 import query_pb2, query_pb2_grpc
 from tests.integration.helpers import chat, chat_concurrently
 from tests.integration.stack import SERVED_NAME, Stack, free_port, metric, scrape, wait_until
 
@@ -141,11 +141,11 @@ class Watcher:
     """A WatchAlerts subscriber collecting alerts on a thread."""
 
     def __init__(self, stack: Stack) -> None:
-        self.alerts: queue.Queue[monitor_pb2.Alert] = queue.Queue()
+        self.alerts: queue.Queue[query_pb2.Alert] = queue.Queue()
         self._channel = _channel(stack)
-        stub = monitor_pb2_grpc.TraceQueryStub(self._channel)
+        stub = query_pb2_grpc.TraceQueryStub(self._channel)
         self._call = stub.WatchAlerts(
-            monitor_pb2.WatchAlertsRequest(concept="misuse"), metadata=_auth()
+            query_pb2.WatchAlertsRequest(concept="misuse"), metadata=_auth()
         )
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -157,10 +157,10 @@ class Watcher:
         except grpc.RpcError:
             pass
 
-    def drain(self, timeout: float) -> list[monitor_pb2.Alert]:
+    def drain(self, timeout: float) -> list[query_pb2.Alert]:
         """Alerts received within ``timeout`` seconds (returns early once one arrived and
         nothing more came for 3 s)."""
-        got: list[monitor_pb2.Alert] = []
+        got: list[query_pb2.Alert] = []
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
@@ -193,7 +193,7 @@ def _tagged(prompts: list[str], tag: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def fired(stack: Stack, monitored: Monitored) -> list[monitor_pb2.Alert]:
+def fired(stack: Stack, monitored: Monitored) -> list[query_pb2.Alert]:
     """Send harmful and benign requests while watching alerts; the alerts that came."""
     watcher = Watcher(stack)
     try:
@@ -206,7 +206,7 @@ def fired(stack: Stack, monitored: Monitored) -> list[monitor_pb2.Alert]:
 
 
 def test_harmful_requests_raise_the_misuse_alert(
-    fired: list[monitor_pb2.Alert], monitored: Monitored
+    fired: list[query_pb2.Alert], monitored: Monitored
 ) -> None:
     assert fired, (
         "no misuse alert for clearly harmful requests: " + monitored.log.read_text()[-2000:]
@@ -223,7 +223,7 @@ def test_harmful_requests_raise_the_misuse_alert(
 
 
 def test_flagged_request_comes_back_as_a_concept_trace(
-    fired: list[monitor_pb2.Alert], stack: Stack
+    fired: list[query_pb2.Alert], stack: Stack
 ) -> None:
     assert fired
     listed = _cli("query", "--address", stack.grpc_address, "--concept", "misuse", "--json")
@@ -250,14 +250,14 @@ def test_clients_without_the_token_are_refused(stack: Stack) -> None:
         refused = _cli("query", "--address", stack.grpc_address, token=token)
         assert refused.returncode == 4, (refused.returncode, refused.stderr)
     with _channel(stack) as channel:
-        stub = monitor_pb2_grpc.TraceQueryStub(channel)
+        stub = query_pb2_grpc.TraceQueryStub(channel)
         with pytest.raises(grpc.RpcError) as err:
-            stub.GetTrace(monitor_pb2.GetTraceRequest(request_id="x"), timeout=10)
+            stub.GetTrace(query_pb2.GetTraceRequest(request_id="x"), timeout=10)
         assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
 
 
 def test_sighup_reloads_a_lowered_threshold(
-    fired: list[monitor_pb2.Alert], stack: Stack, monitored: Monitored
+    fired: list[query_pb2.Alert], stack: Stack, monitored: Monitored
 ) -> None:
     benign = _tagged(BENIGN, "before-reload")
     watcher = Watcher(stack)
@@ -302,7 +302,7 @@ def _prometheus_config(workdir: Path, metrics_port: int, rules: Path) -> Path:
 
 
 def test_prometheus_scrapes_the_sidecar_and_fires_the_generated_rule(
-    fired: list[monitor_pb2.Alert], stack: Stack, monitored: Monitored, tmp_path: Path
+    fired: list[query_pb2.Alert], stack: Stack, monitored: Monitored, tmp_path: Path
 ) -> None:
     assert fired
     prometheus, promtool = shutil.which("prometheus"), shutil.which("promtool")

@@ -27,7 +27,7 @@ from monitor.query_cli import (
 )
 from monitor.sidecar.config import ConfigError
 from monitor.sidecar.security import AccessPolicy, AuthConfig, AuthInterceptor, TlsConfig
-from monitor.v1 import monitor_pb2
+from monitor.v1 import query_pb2
 
 from .certs import Pki, make_pki
 from .sidecar.query_rig import MODEL, ApiServer, MemoryTraceReader, api_server, make_trace
@@ -270,8 +270,8 @@ def test_tls_and_mutual_tls(
         assert "--tls-ca: cannot read" in err
 
 
-def _alert(n: int, concept: str = "deception") -> monitor_pb2.Alert:
-    return monitor_pb2.Alert(
+def _alert(n: int, concept: str = "deception") -> query_pb2.Alert:
+    return query_pb2.Alert(
         alert_id=f"a{n}",
         request_id=f"r{n}",
         model_name=MODEL,
@@ -281,7 +281,7 @@ def _alert(n: int, concept: str = "deception") -> monitor_pb2.Alert:
         score=0.91,
         threshold=0.5,
         position=4,
-        top_concepts=[monitor_pb2.ConceptActivation(id=3, value=2.0, label="lying")],
+        top_concepts=[query_pb2.ConceptActivation(id=3, value=2.0, label="lying")],
     )
 
 

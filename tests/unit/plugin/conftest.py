@@ -14,7 +14,7 @@ from monitor.plugin.ring import DropCounters, RingBuffer
 from monitor.plugin.shipper import Shipper
 from monitor.sidecar.app import Sidecar
 from monitor.sidecar.config import SidecarConfig
-from monitor.v1 import monitor_pb2
+from monitor.v1 import ingest_pb2
 
 from ..sidecar.recording import RecordingSink
 from .rigs import (
@@ -70,10 +70,10 @@ def shipper_factory() -> Iterator[ShipperFactory]:
     ) -> ShipperRig:
         drops = DropCounters()
         ring: RingBuffer[CapturedBatch] = RingBuffer(capacity, drops)
-        hellos: list[monitor_pb2.Hello] = []
+        hellos: list[ingest_pb2.Hello] = []
 
-        def hello() -> monitor_pb2.Hello:
-            msg = monitor_pb2.Hello(
+        def hello() -> ingest_pb2.Hello:
+            msg = ingest_pb2.Hello(
                 producer_id="test-producer",
                 model_name=model_name,
                 layers=list(layers),

@@ -15,7 +15,7 @@ from monitor.plugin.ring import DropCounters, RingBuffer
 from monitor.plugin.shipper import Shipper
 from monitor.sidecar.app import Sidecar
 from monitor.sidecar.batches import DecodedBatch
-from monitor.v1 import monitor_pb2
+from monitor.v1 import ingest_pb2
 
 from ..sidecar.recording import RecordingSink
 
@@ -62,7 +62,7 @@ class ShipperRig:
     shipper: Shipper
     ring: RingBuffer[CapturedBatch]
     drops: DropCounters
-    hellos: list[monitor_pb2.Hello]
+    hellos: list[ingest_pb2.Hello]
 
 
 ShipperFactory = Callable[..., ShipperRig]

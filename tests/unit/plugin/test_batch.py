@@ -5,17 +5,17 @@ import pytest
 import torch
 
 from monitor.plugin.batch import CapturedBatch, encode
-from monitor.v1 import monitor_pb2
+from monitor.v1 import ingest_pb2
 
 
 def decode_bytes(data: bytes, dtype: int, shape: tuple[int, int]) -> np.ndarray:
     """Independent decoding of the wire format into float32."""
-    if dtype == monitor_pb2.DTYPE_FLOAT32:
+    if dtype == ingest_pb2.DTYPE_FLOAT32:
         flat = np.frombuffer(data, dtype="<f4")
-    elif dtype == monitor_pb2.DTYPE_FLOAT16:
+    elif dtype == ingest_pb2.DTYPE_FLOAT16:
         flat = np.frombuffer(data, dtype="<f2").astype(np.float32)
     else:
-        assert dtype == monitor_pb2.DTYPE_BFLOAT16
+        assert dtype == ingest_pb2.DTYPE_BFLOAT16
         flat = (np.frombuffer(data, dtype="<u2").astype(np.uint32) << 16).view(np.float32)
     return flat.reshape(shape)
 
@@ -46,9 +46,9 @@ def make_batch(
 @pytest.mark.parametrize(
     ("dtype", "wire"),
     [
-        (torch.float32, monitor_pb2.DTYPE_FLOAT32),
-        (torch.float16, monitor_pb2.DTYPE_FLOAT16),
-        (torch.bfloat16, monitor_pb2.DTYPE_BFLOAT16),
+        (torch.float32, ingest_pb2.DTYPE_FLOAT32),
+        (torch.float16, ingest_pb2.DTYPE_FLOAT16),
+        (torch.bfloat16, ingest_pb2.DTYPE_BFLOAT16),
     ],
 )
 def test_round_trip_of_the_bytes(dtype: torch.dtype, wire: int) -> None:
@@ -75,7 +75,7 @@ def test_round_trip_of_the_bytes(dtype: torch.dtype, wire: int) -> None:
 def test_unsupported_dtype_is_sent_as_float32() -> None:
     batch = make_batch(dtype=torch.float64)
     (message,) = encode(batch, "p1", 0, {}, max_message_bytes=1 << 20)
-    assert message.batch.dtype == monitor_pb2.DTYPE_FLOAT32
+    assert message.batch.dtype == ingest_pb2.DTYPE_FLOAT32
     got = decode_bytes(message.batch.data, message.batch.dtype, (10, 4))
     np.testing.assert_array_equal(got, batch.activations.float().numpy())
 

@@ -17,7 +17,7 @@ from monitor.plugin.shipper import ChannelTls, Shipper
 from monitor.sidecar.app import Sidecar
 from monitor.sidecar.config import SidecarConfig
 from monitor.sidecar.security import AuthConfig, TlsConfig
-from monitor.v1 import monitor_pb2
+from monitor.v1 import ingest_pb2
 
 from ..certs import Pki, make_pki
 from .rigs import ActivationRecorder, wait_for
@@ -55,8 +55,8 @@ def _shipper(
     drops = DropCounters()
     ring: RingBuffer[CapturedBatch] = RingBuffer(16, drops)
 
-    def hello() -> monitor_pb2.Hello:
-        return monitor_pb2.Hello(producer_id="tls-producer", model_name="tiny-llama", layers=[1])
+    def hello() -> ingest_pb2.Hello:
+        return ingest_pb2.Hello(producer_id="tls-producer", model_name="tiny-llama", layers=[1])
 
     shipper = Shipper(
         ring,

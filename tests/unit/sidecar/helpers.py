@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from monitor.sidecar.probes import Aggregation, Normalization, Probe
-from monitor.v1 import monitor_pb2
+from monitor.v1 import ingest_pb2
 
 MODEL = "test-model"
 D_MODEL = 8
@@ -61,7 +61,7 @@ def make_batch(
     token_ids: Sequence[int] | None = None,
     model_name: str = MODEL,
     layer: int = LAYER,
-    dtype: int = monitor_pb2.DTYPE_FLOAT32,
+    dtype: int = ingest_pb2.DTYPE_FLOAT32,
     producer_id: str = "producer-1",
     sequence: int = 0,
     row_offset: int = 0,
@@ -69,15 +69,15 @@ def make_batch(
     dropped: dict[str, int] | None = None,
     uncaptured: Sequence[tuple[str, int, str]] = (),
     started: Sequence[tuple[str, Sequence[int]]] = (),
-) -> monitor_pb2.ActivationBatch:
+) -> ingest_pb2.ActivationBatch:
     rows, d = acts.shape
-    if dtype == monitor_pb2.DTYPE_FLOAT32:
+    if dtype == ingest_pb2.DTYPE_FLOAT32:
         data = acts.astype("<f4").tobytes()
-    elif dtype == monitor_pb2.DTYPE_FLOAT16:
+    elif dtype == ingest_pb2.DTYPE_FLOAT16:
         data = acts.astype("<f2").tobytes()
     else:  # bfloat16: the upper half of the float32 bits
         data = (acts.astype("<f4").view("<u4") >> 16).astype("<u2").tobytes()
-    return monitor_pb2.ActivationBatch(
+    return ingest_pb2.ActivationBatch(
         model_name=model_name,
         layer=layer,
         dtype=dtype,  # type: ignore[arg-type]
@@ -91,22 +91,22 @@ def make_batch(
         token_ids=list(token_ids) if token_ids is not None else [100 + i for i in range(rows)],
         finished_request_ids=list(finished),
         uncaptured=[
-            monitor_pb2.UncapturedTokens(request_id=r, count=c, reason=why)
+            ingest_pb2.UncapturedTokens(request_id=r, count=c, reason=why)
             for r, c, why in uncaptured
         ],
-        dropped=[monitor_pb2.DropCounter(reason=k, rows=v) for k, v in (dropped or {}).items()],
+        dropped=[ingest_pb2.DropCounter(reason=k, rows=v) for k, v in (dropped or {}).items()],
         producer_id=producer_id,
         started=[
-            monitor_pb2.RequestStart(request_id=r, prompt_token_ids=list(ids)) for r, ids in started
+            ingest_pb2.RequestStart(request_id=r, prompt_token_ids=list(ids)) for r, ids in started
         ],
     )
 
 
 def hello(
     *, model_name: str = MODEL, layers: Sequence[int] = (LAYER,), ok: bool = True, error: str = ""
-) -> monitor_pb2.IngestMessage:
-    return monitor_pb2.IngestMessage(
-        hello=monitor_pb2.Hello(
+) -> ingest_pb2.IngestMessage:
+    return ingest_pb2.IngestMessage(
+        hello=ingest_pb2.Hello(
             producer_id="producer-1",
             model_name=model_name,
             layers=list(layers),
@@ -117,8 +117,8 @@ def hello(
     )
 
 
-def batch_message(batch: monitor_pb2.ActivationBatch) -> monitor_pb2.IngestMessage:
-    return monitor_pb2.IngestMessage(batch=batch)
+def batch_message(batch: ingest_pb2.ActivationBatch) -> ingest_pb2.IngestMessage:
+    return ingest_pb2.IngestMessage(batch=batch)
 
 
 def write_probe_dir(directory: Path, probes: Sequence[Probe]) -> Path:

@@ -19,7 +19,7 @@ from monitor.sidecar.metrics import SidecarMetrics
 from monitor.sidecar.query import BlockingCalls, Reload, query_services
 from monitor.sidecar.server import GrpcServerThread
 from monitor.sidecar.traces import TraceFilter, TraceReader, severity_rank
-from monitor.v1 import monitor_pb2
+from monitor.v1 import query_pb2
 
 MODEL = "tiny-llama"
 
@@ -39,9 +39,9 @@ def make_trace(
     severity: str = "warning",
     model_name: str = MODEL,
     tokens: int = 3,
-) -> monitor_pb2.Trace:
+) -> query_pb2.Trace:
     """A stored trace with one alert and ``tokens`` scored tokens."""
-    alert = monitor_pb2.Alert(
+    alert = query_pb2.Alert(
         alert_id=f"{request_id}-1",
         request_id=request_id,
         model_name=model_name,
@@ -53,7 +53,7 @@ def make_trace(
         position=tokens - 1,
         fired_at=stamp(first_seen),
     )
-    summary = monitor_pb2.TraceSummary(
+    summary = query_pb2.TraceSummary(
         request_id=request_id,
         model_name=model_name,
         first_seen=stamp(first_seen),
@@ -63,16 +63,16 @@ def make_trace(
         token_count=tokens,
         alerts=[alert],
     )
-    return monitor_pb2.Trace(
+    return query_pb2.Trace(
         summary=summary,
         tokens=[
-            monitor_pb2.TraceToken(
+            query_pb2.TraceToken(
                 position=p,
                 token_id=100 + p,
                 text=f"tok{p}",
                 scores={concept: score * (p + 1) / tokens, "misuse": 0.1},
-                concepts=[monitor_pb2.ConceptActivation(id=7, value=1.5, label="secrecy")],
-                segment=monitor_pb2.SEGMENT_USER if p < 2 else monitor_pb2.SEGMENT_REPLY,
+                concepts=[query_pb2.ConceptActivation(id=7, value=1.5, label="secrecy")],
+                segment=query_pb2.SEGMENT_USER if p < 2 else query_pb2.SEGMENT_REPLY,
             )
             for p in range(tokens)
         ],
@@ -82,7 +82,7 @@ def make_trace(
 class MemoryTraceReader:
     """A ``TraceReader`` over a list of traces; cursors are decimal offsets."""
 
-    def __init__(self, traces: Sequence[monitor_pb2.Trace] = ()) -> None:
+    def __init__(self, traces: Sequence[query_pb2.Trace] = ()) -> None:
         self.traces = list(traces)
         self.queries: list[tuple[TraceFilter, int, str]] = []
         self.threads: set[str] = set()
@@ -98,7 +98,7 @@ class MemoryTraceReader:
         if not self.delay.is_set():
             self.delay.wait(self.delay_s)
 
-    def _matches(self, trace: monitor_pb2.Trace, query: TraceFilter) -> bool:
+    def _matches(self, trace: query_pb2.Trace, query: TraceFilter) -> bool:
         s = trace.summary
         first = s.first_seen.ToDatetime(tzinfo=timezone.utc)
         if query.start is not None and first < query.start:
@@ -121,7 +121,7 @@ class MemoryTraceReader:
 
     def query_traces(
         self, query: TraceFilter, page_size: int, cursor: str
-    ) -> tuple[list[monitor_pb2.TraceSummary], str]:
+    ) -> tuple[list[query_pb2.TraceSummary], str]:
         self._enter()
         self.queries.append((query, page_size, cursor))
         try:
@@ -137,7 +137,7 @@ class MemoryTraceReader:
         more = offset + page_size < len(found)
         return page, str(offset + page_size) if more else ""
 
-    def get_trace(self, request_id: str, model_name: str = "") -> monitor_pb2.Trace | None:
+    def get_trace(self, request_id: str, model_name: str = "") -> query_pb2.Trace | None:
         self._enter()
         for trace in self.traces:
             s = trace.summary

@@ -13,15 +13,15 @@ from prometheus_client import CollectorRegistry
 
 from monitor.sidecar.alert_hub import AlertFilter, AlertHub
 from monitor.sidecar.metrics import SidecarMetrics
-from monitor.v1 import monitor_pb2, monitor_pb2_grpc
+from monitor.v1 import query_pb2, query_pb2_grpc
 
 from .query_rig import MODEL, api_server
 
 
 def alert(
     n: int, *, concept: str = "deception", severity: str = "warning", model: str = MODEL
-) -> monitor_pb2.Alert:
-    return monitor_pb2.Alert(
+) -> query_pb2.Alert:
+    return query_pb2.Alert(
         alert_id=f"a{n}",
         request_id=f"r{n}",
         model_name=model,
@@ -32,7 +32,7 @@ def alert(
         threshold=0.5,
         # ~1 KiB per alert so that a subscriber that never reads fills its transport soon
         top_concepts=[
-            monitor_pb2.ConceptActivation(id=i, value=1.0, label="x" * 60) for i in range(16)
+            query_pb2.ConceptActivation(id=i, value=1.0, label="x" * 60) for i in range(16)
         ],
     )
 
@@ -119,7 +119,7 @@ def test_subscribing_after_close_ends_at_once() -> None:
     hub = AlertHub(SidecarMetrics(CollectorRegistry()))
     hub.close()
 
-    async def scenario() -> monitor_pb2.Alert | None:
+    async def scenario() -> query_pb2.Alert | None:
         return await asyncio.wait_for(hub.subscribe(AlertFilter()).next_alert(), 5)
 
     assert asyncio.run(scenario()) is None
@@ -143,11 +143,11 @@ def test_slow_subscriber_loses_alerts_and_never_slows_the_other() -> None:
             grpc.insecure_channel(api.target, options=stalled_options) as stalled_channel,
             grpc.insecure_channel(api.target) as reader_channel,
         ):
-            stalled = monitor_pb2_grpc.TraceQueryStub(stalled_channel).WatchAlerts(
-                monitor_pb2.WatchAlertsRequest()
+            stalled = query_pb2_grpc.TraceQueryStub(stalled_channel).WatchAlerts(
+                query_pb2.WatchAlertsRequest()
             )  # never read
-            stream = monitor_pb2_grpc.TraceQueryStub(reader_channel).WatchAlerts(
-                monitor_pb2.WatchAlertsRequest()
+            stream = query_pb2_grpc.TraceQueryStub(reader_channel).WatchAlerts(
+                query_pb2.WatchAlertsRequest()
             )
             received: list[str] = []
 
@@ -175,12 +175,12 @@ def test_slow_subscriber_loses_alerts_and_never_slows_the_other() -> None:
 
 def test_watch_filters_and_rejects_bad_severity() -> None:
     with api_server(None) as api, grpc.insecure_channel(api.target) as channel:
-        stub = monitor_pb2_grpc.TraceQueryStub(channel)
+        stub = query_pb2_grpc.TraceQueryStub(channel)
         with pytest.raises(grpc.RpcError) as info:
-            next(iter(stub.WatchAlerts(monitor_pb2.WatchAlertsRequest(min_severity="x"))))
+            next(iter(stub.WatchAlerts(query_pb2.WatchAlertsRequest(min_severity="x"))))
         assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
         stream = stub.WatchAlerts(
-            monitor_pb2.WatchAlertsRequest(concept="misuse", min_severity="critical")
+            query_pb2.WatchAlertsRequest(concept="misuse", min_severity="critical")
         )
         assert wait_for(lambda: api.hub.subscriber_count == 1)
         api.hub.publish(alert(1, concept="misuse", severity="warning"))

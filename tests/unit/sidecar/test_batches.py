@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 
 from monitor.sidecar.batches import BadBatch, decode_batch
-from monitor.v1 import monitor_pb2
+from monitor.v1 import ingest_pb2
 
 from .helpers import D_MODEL, MODEL, make_batch
 
 LIMIT = 1 << 20
 
 
-def _decode(batch: monitor_pb2.ActivationBatch, **kwargs: object):  # type: ignore[no-untyped-def]
+def _decode(batch: ingest_pb2.ActivationBatch, **kwargs: object):  # type: ignore[no-untyped-def]
     options: dict[str, object] = {
         "message_bytes": batch.ByteSize(),
         "max_batch_bytes": LIMIT,
@@ -47,18 +47,18 @@ def test_good_batch_decodes(rng: np.random.Generator) -> None:
 
 def test_half_precision_decodes(rng: np.random.Generator) -> None:
     acts = rng.normal(size=(3, D_MODEL)).astype(np.float32)
-    f16 = _decode(make_batch(acts, dtype=monitor_pb2.DTYPE_FLOAT16)).activations
+    f16 = _decode(make_batch(acts, dtype=ingest_pb2.DTYPE_FLOAT16)).activations
     np.testing.assert_array_equal(f16, acts.astype(np.float16).astype(np.float32))
-    bf16 = _decode(make_batch(acts, dtype=monitor_pb2.DTYPE_BFLOAT16)).activations
+    bf16 = _decode(make_batch(acts, dtype=ingest_pb2.DTYPE_BFLOAT16)).activations
     assert bf16.dtype == np.float32
     np.testing.assert_allclose(bf16, acts, rtol=1 / 128)  # bf16 keeps 8 mantissa bits
     exact = np.array([[1.0, -2.0, 0.5, 3.0, 0.0, -0.25, 1024.0, 1.5]], dtype=np.float32)
-    bf16_exact = _decode(make_batch(exact, dtype=monitor_pb2.DTYPE_BFLOAT16)).activations
+    bf16_exact = _decode(make_batch(exact, dtype=ingest_pb2.DTYPE_BFLOAT16)).activations
     np.testing.assert_array_equal(bf16_exact, exact)
 
 
-def _mutate(field: str, value: object) -> Callable[[monitor_pb2.ActivationBatch], None]:
-    def apply(batch: monitor_pb2.ActivationBatch) -> None:
+def _mutate(field: str, value: object) -> Callable[[ingest_pb2.ActivationBatch], None]:
+    def apply(batch: ingest_pb2.ActivationBatch) -> None:
         target = getattr(batch, field)
         if isinstance(value, list):
             del target[:]
@@ -72,7 +72,7 @@ def _mutate(field: str, value: object) -> Callable[[monitor_pb2.ActivationBatch]
 @pytest.mark.parametrize(
     ("mutation", "reason", "text"),
     [
-        (_mutate("dtype", monitor_pb2.DTYPE_UNSPECIFIED), "dtype", "DTYPE_UNSPECIFIED"),
+        (_mutate("dtype", ingest_pb2.DTYPE_UNSPECIFIED), "dtype", "DTYPE_UNSPECIFIED"),
         (_mutate("dtype", 42), "dtype", "got 42"),
         (_mutate("shape", [4]), "shape", "shape must be [rows > 0, d_model > 0], got [4]"),
         (_mutate("shape", [0, D_MODEL]), "shape", "got [0, 8]"),
@@ -89,7 +89,7 @@ def _mutate(field: str, value: object) -> Callable[[monitor_pb2.ActivationBatch]
 )
 def test_bad_batches(
     rng: np.random.Generator,
-    mutation: Callable[[monitor_pb2.ActivationBatch], None],
+    mutation: Callable[[ingest_pb2.ActivationBatch], None],
     reason: str,
     text: str,
 ) -> None:
@@ -115,7 +115,7 @@ def test_non_finite_bf16() -> None:
     acts = np.ones((2, D_MODEL), dtype=np.float32)
     acts[0, 0] = np.nan
     with pytest.raises(BadBatch, match="non_finite"):
-        _decode(make_batch(acts, dtype=monitor_pb2.DTYPE_BFLOAT16))
+        _decode(make_batch(acts, dtype=ingest_pb2.DTYPE_BFLOAT16))
 
 
 def test_oversized(rng: np.random.Generator) -> None:

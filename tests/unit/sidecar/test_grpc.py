@@ -15,7 +15,7 @@ from prometheus_client import CollectorRegistry
 from monitor.sidecar.app import Sidecar
 from monitor.sidecar.config import IngestConfig, SidecarConfig
 from monitor.sidecar.probes import Probe
-from monitor.v1 import monitor_pb2, monitor_pb2_grpc
+from monitor.v1 import ingest_pb2, ingest_pb2_grpc
 
 from .helpers import (
     D_MODEL,
@@ -62,9 +62,9 @@ def sidecar(
 
 
 @pytest.fixture
-def stub(sidecar: Sidecar) -> Iterator[monitor_pb2_grpc.MonitorStub]:
+def stub(sidecar: Sidecar) -> Iterator[ingest_pb2_grpc.MonitorStub]:
     with grpc.insecure_channel(sidecar.grpc_target) as channel:
-        yield monitor_pb2_grpc.MonitorStub(channel)
+        yield ingest_pb2_grpc.MonitorStub(channel)
 
 
 def _value(registry: CollectorRegistry, name: str, **labels: str) -> float:
@@ -80,7 +80,7 @@ def test_ports_are_bound(sidecar: Sidecar) -> None:
 
 def test_good_stream_is_scored(
     sidecar: Sidecar,
-    stub: monitor_pb2_grpc.MonitorStub,
+    stub: ingest_pb2_grpc.MonitorStub,
     probes: list[Probe],
     sink: RecordingSink,
     registry: CollectorRegistry,
@@ -138,11 +138,11 @@ def test_good_stream_is_scored(
     assert f'llm_monitor_tokens_scored_total{{model_name="{MODEL}"}} 8.0' in body
 
 
-def _bad_batches(rng: np.random.Generator) -> dict[str, tuple[monitor_pb2.ActivationBatch, str]]:
+def _bad_batches(rng: np.random.Generator) -> dict[str, tuple[ingest_pb2.ActivationBatch, str]]:
     good = rng.normal(size=(2, D_MODEL)).astype(np.float32)
     wrong_shape = make_batch(rng.normal(size=(2, D_MODEL + 1)).astype(np.float32))
     wrong_dtype = make_batch(good)
-    wrong_dtype.dtype = monitor_pb2.DTYPE_UNSPECIFIED
+    wrong_dtype.dtype = ingest_pb2.DTYPE_UNSPECIFIED
     nan = good.copy()
     nan[1, 1] = np.nan
     big = rng.normal(size=(MAX_BYTES // (4 * D_MODEL) + 8, D_MODEL)).astype(np.float32)
@@ -157,7 +157,7 @@ def _bad_batches(rng: np.random.Generator) -> dict[str, tuple[monitor_pb2.Activa
 @pytest.mark.parametrize("reason", ["shape", "dtype", "non_finite", "oversized"])
 def test_bad_input_is_rejected_and_server_keeps_serving(
     sidecar: Sidecar,
-    stub: monitor_pb2_grpc.MonitorStub,
+    stub: ingest_pb2_grpc.MonitorStub,
     sink: RecordingSink,
     registry: CollectorRegistry,
     rng: np.random.Generator,
@@ -204,7 +204,7 @@ def test_unix_socket(tmp_path: Path, registry: CollectorRegistry, rng: np.random
     app.start()
     try:
         with grpc.insecure_channel(app.grpc_target) as channel:
-            stub = monitor_pb2_grpc.MonitorStub(channel)
+            stub = ingest_pb2_grpc.MonitorStub(channel)
             batch = make_batch(rng.normal(size=(2, 4)).astype(np.float32))
             summary = stub.Ingest(iter([hello(), batch_message(batch)]), timeout=10)
         assert summary.rows_accepted == 2

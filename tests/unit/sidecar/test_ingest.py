@@ -158,7 +158,7 @@ def test_rejection_is_counted_with_reason(registry: CollectorRegistry) -> None:
 
 
 def test_wrong_model_hello_and_empty_message(registry: CollectorRegistry) -> None:
-    from monitor.v1 import monitor_pb2
+    from monitor.v1 import ingest_pb2
 
     handler, _ = _handler(registry)
     with pytest.raises(BadBatch, match="model_name: producer serves model 'x'"):
@@ -170,7 +170,7 @@ def test_wrong_model_hello_and_empty_message(registry: CollectorRegistry) -> Non
         == 1
     )
     with pytest.raises(BadBatch, match="empty_message"):
-        handler.handle(monitor_pb2.IngestMessage(), StreamState())
+        handler.handle(ingest_pb2.IngestMessage(), StreamState())
 
 
 def test_batch_without_model_name_uses_hello(registry: CollectorRegistry) -> None:

@@ -24,14 +24,14 @@ from monitor.sidecar.query import (
     parse_query,
     parse_watch,
 )
-from monitor.v1 import monitor_pb2, monitor_pb2_grpc
+from monitor.v1 import query_pb2, query_pb2_grpc
 
 from .query_rig import MODEL, ApiServer, MemoryTraceReader, api_server, make_trace, stamp
 
 T0 = 1_800_000_000.0
 
 
-def _traces() -> list[monitor_pb2.Trace]:
+def _traces() -> list[query_pb2.Trace]:
     return [
         make_trace("r1", T0, concept="deception", score=0.9, severity="critical"),
         make_trace("r2", T0 + 10, concept="misuse", score=0.6, severity="info"),
@@ -44,7 +44,7 @@ def _traces() -> list[monitor_pb2.Trace]:
 
 
 def test_parse_query_defaults() -> None:
-    query = parse_query(monitor_pb2.QueryTracesRequest())
+    query = parse_query(query_pb2.QueryTracesRequest())
     assert query.page_size == DEFAULT_PAGE_SIZE
     assert query.cursor == ""
     assert query.filter.start is None and query.filter.end is None
@@ -53,7 +53,7 @@ def test_parse_query_defaults() -> None:
 
 
 def test_parse_query_converts_every_field() -> None:
-    request = monitor_pb2.QueryTracesRequest(
+    request = query_pb2.QueryTracesRequest(
         start_time=stamp(T0),
         end_time=stamp(T0 + 60),
         concept="misuse",
@@ -77,28 +77,28 @@ def test_parse_query_converts_every_field() -> None:
     ("request_", "message"),
     [
         (
-            monitor_pb2.QueryTracesRequest(start_time=stamp(T0 + 1), end_time=stamp(T0)),
+            query_pb2.QueryTracesRequest(start_time=stamp(T0 + 1), end_time=stamp(T0)),
             "is after end_time",
         ),
-        (monitor_pb2.QueryTracesRequest(min_score=1.5), "min_score must be in [0, 1]"),
-        (monitor_pb2.QueryTracesRequest(min_score=-0.1), "min_score must be in [0, 1]"),
-        (monitor_pb2.QueryTracesRequest(min_score=math.nan), "min_score must be in [0, 1]"),
-        (monitor_pb2.QueryTracesRequest(min_severity="fatal"), "unknown severity 'fatal'"),
-        (monitor_pb2.QueryTracesRequest(page_token="x" * 5000), "page_token is malformed"),
-        (monitor_pb2.QueryTracesRequest(page_token="a\nb"), "page_token is malformed"),
+        (query_pb2.QueryTracesRequest(min_score=1.5), "min_score must be in [0, 1]"),
+        (query_pb2.QueryTracesRequest(min_score=-0.1), "min_score must be in [0, 1]"),
+        (query_pb2.QueryTracesRequest(min_score=math.nan), "min_score must be in [0, 1]"),
+        (query_pb2.QueryTracesRequest(min_severity="fatal"), "unknown severity 'fatal'"),
+        (query_pb2.QueryTracesRequest(page_token="x" * 5000), "page_token is malformed"),
+        (query_pb2.QueryTracesRequest(page_token="a\nb"), "page_token is malformed"),
     ],
 )
-def test_parse_query_rejects(request_: monitor_pb2.QueryTracesRequest, message: str) -> None:
+def test_parse_query_rejects(request_: query_pb2.QueryTracesRequest, message: str) -> None:
     with pytest.raises(InvalidRequest) as info:
         parse_query(request_)
     assert message in str(info.value)
 
 
 def test_parse_watch() -> None:
-    wanted = parse_watch(monitor_pb2.WatchAlertsRequest(concept="misuse", min_severity="critical"))
+    wanted = parse_watch(query_pb2.WatchAlertsRequest(concept="misuse", min_severity="critical"))
     assert (wanted.concept, wanted.model_name, wanted.min_severity) == ("misuse", "", "critical")
     with pytest.raises(InvalidRequest, match="min_severity"):
-        parse_watch(monitor_pb2.WatchAlertsRequest(min_severity="loud"))
+        parse_watch(query_pb2.WatchAlertsRequest(min_severity="loud"))
 
 
 # ---- real gRPC ----------------------------------------------------------------------
@@ -116,37 +116,37 @@ def api(reader: MemoryTraceReader) -> Iterator[ApiServer]:
 
 
 @pytest.fixture
-def stub(api: ApiServer) -> Iterator[monitor_pb2_grpc.TraceQueryStub]:
+def stub(api: ApiServer) -> Iterator[query_pb2_grpc.TraceQueryStub]:
     with grpc.insecure_channel(api.target) as channel:
-        yield monitor_pb2_grpc.TraceQueryStub(channel)
+        yield query_pb2_grpc.TraceQueryStub(channel)
 
 
-def _ids(response: monitor_pb2.QueryTracesResponse) -> list[str]:
+def _ids(response: query_pb2.QueryTracesResponse) -> list[str]:
     return [t.request_id for t in response.traces]
 
 
-def test_query_filters_and_orders_newest_first(stub: monitor_pb2_grpc.TraceQueryStub) -> None:
-    everything = stub.QueryTraces(monitor_pb2.QueryTracesRequest(), timeout=5)
+def test_query_filters_and_orders_newest_first(stub: query_pb2_grpc.TraceQueryStub) -> None:
+    everything = stub.QueryTraces(query_pb2.QueryTracesRequest(), timeout=5)
     assert _ids(everything) == ["r4", "r3", "r2", "r1"]
     assert everything.next_page_token == ""
     deception = stub.QueryTraces(
-        monitor_pb2.QueryTracesRequest(concept="deception", model_name=MODEL), timeout=5
+        query_pb2.QueryTracesRequest(concept="deception", model_name=MODEL), timeout=5
     )
     assert _ids(deception) == ["r3", "r1"]
-    severe = stub.QueryTraces(monitor_pb2.QueryTracesRequest(min_severity="warning"), timeout=5)
+    severe = stub.QueryTraces(query_pb2.QueryTracesRequest(min_severity="warning"), timeout=5)
     assert _ids(severe) == ["r4", "r3", "r1"]
-    scored = stub.QueryTraces(monitor_pb2.QueryTracesRequest(min_score=0.8), timeout=5)
+    scored = stub.QueryTraces(query_pb2.QueryTracesRequest(min_score=0.8), timeout=5)
     assert _ids(scored) == ["r4", "r1"]
-    window = monitor_pb2.QueryTracesRequest(start_time=stamp(T0 + 5), end_time=stamp(T0 + 25))
+    window = query_pb2.QueryTracesRequest(start_time=stamp(T0 + 5), end_time=stamp(T0 + 25))
     assert _ids(stub.QueryTraces(window, timeout=5)) == ["r3", "r2"]
 
 
-def test_query_paginates(stub: monitor_pb2_grpc.TraceQueryStub, reader: MemoryTraceReader) -> None:
-    first = stub.QueryTraces(monitor_pb2.QueryTracesRequest(page_size=3), timeout=5)
+def test_query_paginates(stub: query_pb2_grpc.TraceQueryStub, reader: MemoryTraceReader) -> None:
+    first = stub.QueryTraces(query_pb2.QueryTracesRequest(page_size=3), timeout=5)
     assert _ids(first) == ["r4", "r3", "r2"]
     assert first.next_page_token
     second = stub.QueryTraces(
-        monitor_pb2.QueryTracesRequest(page_size=3, page_token=first.next_page_token), timeout=5
+        query_pb2.QueryTracesRequest(page_size=3, page_token=first.next_page_token), timeout=5
     )
     assert _ids(second) == ["r1"]
     assert second.next_page_token == ""
@@ -156,17 +156,17 @@ def test_query_paginates(stub: monitor_pb2_grpc.TraceQueryStub, reader: MemoryTr
 @pytest.mark.parametrize(
     ("request_", "message"),
     [
-        (monitor_pb2.QueryTracesRequest(min_score=2.0), "min_score must be in [0, 1], got 2.0"),
-        (monitor_pb2.QueryTracesRequest(min_severity="fatal"), "unknown severity 'fatal'"),
+        (query_pb2.QueryTracesRequest(min_score=2.0), "min_score must be in [0, 1], got 2.0"),
+        (query_pb2.QueryTracesRequest(min_severity="fatal"), "unknown severity 'fatal'"),
         (
-            monitor_pb2.QueryTracesRequest(start_time=stamp(T0 + 1), end_time=stamp(T0)),
+            query_pb2.QueryTracesRequest(start_time=stamp(T0 + 1), end_time=stamp(T0)),
             "is after end_time",
         ),
-        (monitor_pb2.QueryTracesRequest(page_token="not-a-cursor"), "page_token: not a cursor"),
+        (query_pb2.QueryTracesRequest(page_token="not-a-cursor"), "page_token: not a cursor"),
     ],
 )
 def test_query_invalid_argument(
-    stub: monitor_pb2_grpc.TraceQueryStub, request_: monitor_pb2.QueryTracesRequest, message: str
+    stub: query_pb2_grpc.TraceQueryStub, request_: query_pb2.QueryTracesRequest, message: str
 ) -> None:
     with pytest.raises(grpc.RpcError) as info:
         stub.QueryTraces(request_, timeout=5)
@@ -174,72 +174,72 @@ def test_query_invalid_argument(
     assert message in info.value.details()
 
 
-def test_get_trace(stub: monitor_pb2_grpc.TraceQueryStub) -> None:
-    trace = stub.GetTrace(monitor_pb2.GetTraceRequest(request_id="r3"), timeout=5)
+def test_get_trace(stub: query_pb2_grpc.TraceQueryStub) -> None:
+    trace = stub.GetTrace(query_pb2.GetTraceRequest(request_id="r3"), timeout=5)
     assert trace.summary.request_id == "r3"
     assert [t.position for t in trace.tokens] == [0, 1, 2]
     assert trace.tokens[2].scores["deception"] == pytest.approx(0.7)
     with pytest.raises(grpc.RpcError) as info:
-        stub.GetTrace(monitor_pb2.GetTraceRequest(request_id="nope"), timeout=5)
+        stub.GetTrace(query_pb2.GetTraceRequest(request_id="nope"), timeout=5)
     assert info.value.code() == grpc.StatusCode.NOT_FOUND
     assert "'nope'" in info.value.details()
     with pytest.raises(grpc.RpcError) as info:
-        stub.GetTrace(monitor_pb2.GetTraceRequest(request_id="r3", model_name="other"), timeout=5)
+        stub.GetTrace(query_pb2.GetTraceRequest(request_id="r3", model_name="other"), timeout=5)
     assert info.value.code() == grpc.StatusCode.NOT_FOUND
     with pytest.raises(grpc.RpcError) as info:
-        stub.GetTrace(monitor_pb2.GetTraceRequest(), timeout=5)
+        stub.GetTrace(query_pb2.GetTraceRequest(), timeout=5)
     assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "request_id is empty" in info.value.details()
 
 
 def test_reader_errors_are_internal_counted_and_the_server_keeps_serving(
-    api: ApiServer, stub: monitor_pb2_grpc.TraceQueryStub, reader: MemoryTraceReader
+    api: ApiServer, stub: query_pb2_grpc.TraceQueryStub, reader: MemoryTraceReader
 ) -> None:
     reader.fail = RuntimeError("disk I/O error")
     for _ in range(2):
         with pytest.raises(grpc.RpcError) as info:
-            stub.QueryTraces(monitor_pb2.QueryTracesRequest(), timeout=5)
+            stub.QueryTraces(query_pb2.QueryTracesRequest(), timeout=5)
         assert info.value.code() == grpc.StatusCode.INTERNAL
         assert info.value.details() == "QueryTraces failed: RuntimeError"
     with pytest.raises(grpc.RpcError) as info:
-        stub.GetTrace(monitor_pb2.GetTraceRequest(request_id="r1"), timeout=5)
+        stub.GetTrace(query_pb2.GetTraceRequest(request_id="r1"), timeout=5)
     assert info.value.code() == grpc.StatusCode.INTERNAL
     assert api.metric("llm_monitor_query_errors_total", method="QueryTraces") == 2
     assert api.metric("llm_monitor_query_errors_total", method="GetTrace") == 1
     reader.fail = None
-    assert _ids(stub.QueryTraces(monitor_pb2.QueryTracesRequest(page_size=1), timeout=5)) == ["r4"]
+    assert _ids(stub.QueryTraces(query_pb2.QueryTracesRequest(page_size=1), timeout=5)) == ["r4"]
 
 
 def test_reader_runs_on_one_worker_thread(
-    stub: monitor_pb2_grpc.TraceQueryStub, reader: MemoryTraceReader
+    stub: query_pb2_grpc.TraceQueryStub, reader: MemoryTraceReader
 ) -> None:
-    stub.QueryTraces(monitor_pb2.QueryTracesRequest(), timeout=5)
-    stub.GetTrace(monitor_pb2.GetTraceRequest(request_id="r1"), timeout=5)
+    stub.QueryTraces(query_pb2.QueryTracesRequest(), timeout=5)
+    stub.GetTrace(query_pb2.GetTraceRequest(request_id="r1"), timeout=5)
     assert len(reader.threads) == 1
     (name,) = reader.threads
     assert name.startswith("test-query")
 
 
 def test_deadline_exceeded_while_the_reader_is_slow(
-    stub: monitor_pb2_grpc.TraceQueryStub, reader: MemoryTraceReader
+    stub: query_pb2_grpc.TraceQueryStub, reader: MemoryTraceReader
 ) -> None:
     reader.delay.clear()
     reader.delay_s = 2.0
     started = time.monotonic()
     with pytest.raises(grpc.RpcError) as info:
-        stub.QueryTraces(monitor_pb2.QueryTracesRequest(), timeout=0.3)
+        stub.QueryTraces(query_pb2.QueryTracesRequest(), timeout=0.3)
     assert info.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
     assert time.monotonic() - started < 1.5
     reader.delay.set()
-    assert len(stub.QueryTraces(monitor_pb2.QueryTracesRequest(), timeout=5).traces) == 4
+    assert len(stub.QueryTraces(query_pb2.QueryTracesRequest(), timeout=5).traces) == 4
 
 
 def test_no_trace_store_is_unavailable() -> None:
     with api_server(None) as api, grpc.insecure_channel(api.target) as channel:
-        stub = monitor_pb2_grpc.TraceQueryStub(channel)
+        stub = query_pb2_grpc.TraceQueryStub(channel)
         for call in (
-            lambda: stub.QueryTraces(monitor_pb2.QueryTracesRequest(), timeout=5),
-            lambda: stub.GetTrace(monitor_pb2.GetTraceRequest(request_id="r1"), timeout=5),
+            lambda: stub.QueryTraces(query_pb2.QueryTracesRequest(), timeout=5),
+            lambda: stub.GetTrace(query_pb2.GetTraceRequest(request_id="r1"), timeout=5),
         ):
             with pytest.raises(grpc.RpcError) as info:
                 call()
@@ -250,9 +250,9 @@ def test_no_trace_store_is_unavailable() -> None:
 # ---- Admin.ReloadRules --------------------------------------------------------------
 
 
-def _reload_stub(api: ApiServer) -> tuple[grpc.Channel, monitor_pb2_grpc.AdminStub]:
+def _reload_stub(api: ApiServer) -> tuple[grpc.Channel, query_pb2_grpc.AdminStub]:
     channel = grpc.insecure_channel(api.target)
-    return channel, monitor_pb2_grpc.AdminStub(channel)
+    return channel, query_pb2_grpc.AdminStub(channel)
 
 
 def test_reload_rules_answers_count_and_source() -> None:
@@ -265,7 +265,7 @@ def test_reload_rules_answers_count_and_source() -> None:
     with api_server(None, reload=reload) as api:
         channel, admin = _reload_stub(api)
         with channel:
-            response = admin.ReloadRules(monitor_pb2.ReloadRulesRequest(), timeout=5)
+            response = admin.ReloadRules(query_pb2.ReloadRulesRequest(), timeout=5)
     assert (response.rules, response.source) == (3, "/etc/monitor.yaml")
     assert len(calls) == 1
 
@@ -284,7 +284,7 @@ def test_reload_rules_invalid_configuration(error: Exception) -> None:
     with api_server(None, reload=reload) as api:
         channel, admin = _reload_stub(api)
         with channel, pytest.raises(grpc.RpcError) as info:
-            admin.ReloadRules(monitor_pb2.ReloadRulesRequest(), timeout=5)
+            admin.ReloadRules(query_pb2.ReloadRulesRequest(), timeout=5)
     assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert info.value.details() == str(error)
 
@@ -296,7 +296,7 @@ def test_reload_rules_crash_is_internal_and_counted() -> None:
     with api_server(None, reload=reload) as api:
         channel, admin = _reload_stub(api)
         with channel, pytest.raises(grpc.RpcError) as info:
-            admin.ReloadRules(monitor_pb2.ReloadRulesRequest(), timeout=5)
+            admin.ReloadRules(query_pb2.ReloadRulesRequest(), timeout=5)
         assert api.metric("llm_monitor_query_errors_total", method="ReloadRules") == 1
     assert info.value.code() == grpc.StatusCode.INTERNAL
 
@@ -305,7 +305,7 @@ def test_reload_rules_unavailable_without_rules() -> None:
     with api_server(None) as api:
         channel, admin = _reload_stub(api)
         with channel, pytest.raises(grpc.RpcError) as info:
-            admin.ReloadRules(monitor_pb2.ReloadRulesRequest(), timeout=5)
+            admin.ReloadRules(query_pb2.ReloadRulesRequest(), timeout=5)
     assert info.value.code() == grpc.StatusCode.UNIMPLEMENTED
 
 

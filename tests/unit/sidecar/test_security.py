@@ -26,7 +26,7 @@ from monitor.sidecar.security import (
     token_matches,
 )
 from monitor.sidecar.server import exposure_warnings, is_loopback
-from monitor.v1 import monitor_pb2, monitor_pb2_grpc
+from monitor.v1 import ingest_pb2, ingest_pb2_grpc, query_pb2, query_pb2_grpc
 
 from ..certs import Pki, make_pki
 from .helpers import batch_message, hello, make_batch
@@ -178,9 +178,9 @@ def _code(call) -> grpc.StatusCode | None:  # type: ignore[no-untyped-def]
 
 def test_query_api_needs_a_token(guarded: ApiServer) -> None:
     with grpc.insecure_channel(guarded.target) as channel:
-        stub = monitor_pb2_grpc.TraceQueryStub(channel)
-        admin = monitor_pb2_grpc.AdminStub(channel)
-        request = monitor_pb2.QueryTracesRequest()
+        stub = query_pb2_grpc.TraceQueryStub(channel)
+        admin = query_pb2_grpc.AdminStub(channel)
+        request = query_pb2.QueryTracesRequest()
         with pytest.raises(grpc.RpcError) as info:
             stub.QueryTraces(request, timeout=5)
         assert info.value.code() == grpc.StatusCode.UNAUTHENTICATED
@@ -193,11 +193,11 @@ def test_query_api_needs_a_token(guarded: ApiServer) -> None:
         for token in (QUERY_TOKEN, "second-token"):
             response = stub.QueryTraces(request, timeout=5, metadata=_bearer(token))
             assert [t.request_id for t in response.traces] == ["r1"]
-        get = monitor_pb2.GetTraceRequest(request_id="r1")
+        get = query_pb2.GetTraceRequest(request_id="r1")
         assert _code(lambda: stub.GetTrace(get, timeout=5)) == grpc.StatusCode.UNAUTHENTICATED
-        watch = stub.WatchAlerts(monitor_pb2.WatchAlertsRequest())
+        watch = stub.WatchAlerts(query_pb2.WatchAlertsRequest())
         assert _code(lambda: next(iter(watch))) == grpc.StatusCode.UNAUTHENTICATED
-        reload = monitor_pb2.ReloadRulesRequest()
+        reload = query_pb2.ReloadRulesRequest()
         assert _code(lambda: admin.ReloadRules(reload, timeout=5)) == (
             grpc.StatusCode.UNAUTHENTICATED
         )
@@ -223,11 +223,11 @@ def test_health_and_reflection_stay_open(guarded: ApiServer) -> None:
 
 
 def test_ingest_needs_the_ingest_token(guarded: ApiServer, rng: np.random.Generator) -> None:
-    def messages() -> list[monitor_pb2.IngestMessage]:
+    def messages() -> list[ingest_pb2.IngestMessage]:
         return [hello(), batch_message(make_batch(rng.normal(size=(2, 4)).astype(np.float32)))]
 
     with grpc.insecure_channel(guarded.target) as channel:
-        stub = monitor_pb2_grpc.MonitorStub(channel)
+        stub = ingest_pb2_grpc.MonitorStub(channel)
         for metadata in (None, _bearer(QUERY_TOKEN)):
             with pytest.raises(grpc.RpcError) as info:
                 stub.Ingest(iter(messages()), timeout=5, metadata=metadata)
@@ -251,8 +251,8 @@ def _tls_server(pki: Pki, *, mutual: bool):  # type: ignore[no-untyped-def]
 
 
 def _query(channel: grpc.Channel) -> int:
-    stub = monitor_pb2_grpc.TraceQueryStub(channel)
-    return len(stub.QueryTraces(monitor_pb2.QueryTracesRequest(), timeout=5).traces)
+    stub = query_pb2_grpc.TraceQueryStub(channel)
+    return len(stub.QueryTraces(query_pb2.QueryTracesRequest(), timeout=5).traces)
 
 
 def test_tls(pki: Pki) -> None:
@@ -304,9 +304,9 @@ def test_sidecar_with_tls_auth_and_trace_reader(
         credentials = grpc.ssl_channel_credentials(root_certificates=pki.ca.read_bytes())
         with grpc.secure_channel(f"localhost:{app.grpc_port}", credentials) as channel:
             assert _code(lambda: _query(channel)) == grpc.StatusCode.UNAUTHENTICATED
-            stub = monitor_pb2_grpc.TraceQueryStub(channel)
+            stub = query_pb2_grpc.TraceQueryStub(channel)
             trace = stub.GetTrace(
-                monitor_pb2.GetTraceRequest(request_id="r1"),
+                query_pb2.GetTraceRequest(request_id="r1"),
                 timeout=5,
                 metadata=_bearer(QUERY_TOKEN),
             )

@@ -16,7 +16,7 @@ from monitor.sidecar.sinks import RequestTokens
 from monitor.sidecar.sqlite_store import SqliteTraceStore, StoreError, decode_cursor
 from monitor.sidecar.store import TraceUpdate
 from monitor.sidecar.traces import TraceFilter
-from monitor.v1 import monitor_pb2
+from monitor.v1 import query_pb2
 
 from .helpers import MODEL
 from .tokens import request_tokens
@@ -34,8 +34,8 @@ def make_alert(
     model_name: str = MODEL,
     rule: str = "r",
     score: float = 0.9,
-) -> monitor_pb2.Alert:
-    alert = monitor_pb2.Alert(
+) -> query_pb2.Alert:
+    alert = query_pb2.Alert(
         alert_id=f"{model_name}/{request_id}/{rule}",
         request_id=request_id,
         model_name=model_name,
@@ -45,7 +45,7 @@ def make_alert(
         score=score,
         threshold=0.5,
         position=1,
-        top_concepts=[monitor_pb2.ConceptActivation(id=4, value=1.5, label="x")],
+        top_concepts=[query_pb2.ConceptActivation(id=4, value=1.5, label="x")],
     )
     alert.fired_at.FromNanoseconds(int(fired_at * 1e9))
     return alert
@@ -57,7 +57,7 @@ def flagged(
     at: float = T0,
     model_name: str = MODEL,
     tokens: Sequence[RequestTokens] = (),
-    alerts: Sequence[monitor_pb2.Alert] | None = None,
+    alerts: Sequence[query_pb2.Alert] | None = None,
     max_scores: dict[str, float] | None = None,
     **alert_kw: object,
 ) -> TraceUpdate:
@@ -90,7 +90,7 @@ def write(store: SqliteTraceStore, *updates: TraceUpdate) -> None:
     assert store.flush(10.0)
 
 
-def ids(summaries: Sequence[monitor_pb2.TraceSummary]) -> list[str]:
+def ids(summaries: Sequence[query_pb2.TraceSummary]) -> list[str]:
     return [s.request_id for s in summaries]
 
 
@@ -364,12 +364,12 @@ KILL_SCRIPT = textwrap.dedent(
     from monitor.sidecar.sinks import RequestTokens
     from monitor.sidecar.sqlite_store import SqliteTraceStore
     from monitor.sidecar.store import TraceUpdate
-    from monitor.v1 import monitor_pb2
+    from monitor.v1 import query_pb2
 
     store = SqliteTraceStore(Path(sys.argv[1]), retention_s=3600.0)
     store.start()
     for i in range(200):
-        alert = monitor_pb2.Alert(alert_id=f"a{i}", request_id=f"r{i}", model_name="m",
+        alert = query_pb2.Alert(alert_id=f"a{i}", request_id=f"r{i}", model_name="m",
                                   concept="deception", rule="r", severity="warning")
         alert.fired_at.FromNanoseconds(int((time.time() + i) * 1e9))
         tokens = RequestTokens(

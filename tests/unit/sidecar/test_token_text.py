@@ -44,7 +44,7 @@ def test_trace_store_keeps_text_when_configured(tokenizer_dir: Path, tmp_path: P
     from monitor.sidecar.sinks import RequestTokens
     from monitor.sidecar.store import TraceUpdate
     from monitor.sidecar.tracing import build_trace_store
-    from monitor.v1 import monitor_pb2
+    from monitor.v1 import query_pb2
 
     registry = CollectorRegistry()
     storage = StorageConfig(
@@ -65,7 +65,7 @@ def test_trace_store_keeps_text_when_configured(tokenizer_dir: Path, tmp_path: P
         aggregates={},
         thresholds={},
     )
-    alert = monitor_pb2.Alert(alert_id="a", concept="deception", severity="info")
+    alert = query_pb2.Alert(alert_id="a", concept="deception", severity="info")
     update = TraceUpdate("m", "r", 0.0, 0.0, tokens=[tokens], alerts=[alert])
     store.write_now([update])
     trace = store.get_trace("r")

@@ -16,7 +16,7 @@ from monitor.sidecar.sqlite_store import SqliteTraceStore
 from monitor.sidecar.store import TraceUpdate
 from monitor.sidecar.trace_sink import TraceSink, tail
 from monitor.sidecar.traces import TraceFilter
-from monitor.v1 import monitor_pb2
+from monitor.v1 import ingest_pb2, query_pb2
 
 from .helpers import D_MODEL, MODEL, make_batch, make_probe
 from .tokens import request_tokens
@@ -41,9 +41,9 @@ class Writer:
 
 class Publisher:
     def __init__(self) -> None:
-        self.alerts: list[monitor_pb2.Alert] = []
+        self.alerts: list[query_pb2.Alert] = []
 
-    def publish(self, alert: monitor_pb2.Alert) -> None:
+    def publish(self, alert: query_pb2.Alert) -> None:
         self.alerts.append(alert)
 
 
@@ -62,7 +62,7 @@ def finished(request_id: str = "req-1") -> RequestResult:
     return RequestResult(model_name=MODEL, request_id=request_id, end="finished")
 
 
-def decoded(batch: monitor_pb2.ActivationBatch) -> DecodedBatch:
+def decoded(batch: ingest_pb2.ActivationBatch) -> DecodedBatch:
     return decode_batch(batch, message_bytes=batch.ByteSize(), max_batch_bytes=1 << 30)
 
 
@@ -174,7 +174,7 @@ def test_without_a_store_alerts_are_still_published(registry: CollectorRegistry)
 
 def test_errors_never_reach_the_pipeline(registry: CollectorRegistry) -> None:
     class BrokenPublisher:
-        def publish(self, alert: monitor_pb2.Alert) -> None:
+        def publish(self, alert: query_pb2.Alert) -> None:
             raise RuntimeError("subscriber gone")
 
     class BrokenWriter(Writer):
