@@ -51,7 +51,7 @@ def synthetic_probes(
 ) -> None:
     """Probes with random directions, one per concept: the same scoring cost as trained
     ones (for benchmarks and tests of the scoring path)."""
-    from monitor.sidecar.probes import Normalization, Probe, save_probe
+    from monitor.artifacts.probe_format import Normalization, Probe, save_probe
 
     rng = np.random.default_rng(seed)
     for concept in ("deception", "eval_awareness", "misuse"):
@@ -157,9 +157,9 @@ def _round(llm: Any, requests: int, tokens: int) -> tuple[int, float]:
 def run_overhead(args: argparse.Namespace) -> dict[str, Any]:
     """Run the interleaved benchmark; return the JSON-ready result."""
     from monitor import model
+    from monitor.artifacts.probe_format import load_probe_dir
     from monitor.launch import shipped_encoder_dir, shipped_probe_dir
-    from monitor.sidecar.encoder import CARD_FILE, read_card
-    from monitor.sidecar.probes import load_probe_dir
+    from monitor.sidecar.scoring.encoder import CARD_FILE, read_card
 
     model_dir = args.model or model.prepare(model.ModelSettings(), check=False)
     workdir = Path(tempfile.mkdtemp(prefix="llm-monitor-bench-"))

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from monitor.sidecar.encoder import OnnxConceptEncoder
+from monitor.sidecar.scoring.encoder import OnnxConceptEncoder
 
 
 @dataclass(frozen=True)

@@ -108,7 +108,7 @@ def cmd_bench_encoder(args: argparse.Namespace) -> int:
     """Concept-encoder throughput through onnxruntime."""
     from monitor.bench_encoder import EncoderBenchSettings, run_encoder_bench
     from monitor.launch import shipped_encoder_dir
-    from monitor.sidecar.encoder import EncoderError
+    from monitor.sidecar.scoring.encoder import EncoderError
 
     directory = args.encoder_dir or shipped_encoder_dir(args.model_name)
     if directory is None:

@@ -17,6 +17,8 @@ import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from monitor.artifacts.probe_format import ProbeError
+from monitor.sidecar.alerts.rules import RuleError
 from monitor.sidecar.app import (
     EXIT_BAD_CONFIG,
     EXIT_BAD_PROBES,
@@ -25,11 +27,9 @@ from monitor.sidecar.app import (
     Sidecar,
 )
 from monitor.sidecar.config import ConfigError, SidecarConfig
-from monitor.sidecar.encoder import EncoderError
-from monitor.sidecar.probes import ProbeError
-from monitor.sidecar.rules import RuleError
-from monitor.sidecar.sqlite_store import StoreError
-from monitor.sidecar.token_text import TokenizerError
+from monitor.sidecar.scoring.encoder import EncoderError
+from monitor.sidecar.traces.sqlite import StoreError
+from monitor.sidecar.traces.token_text import TokenizerError
 
 log = logging.getLogger("llm_monitor.up")
 

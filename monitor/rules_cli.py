@@ -8,10 +8,10 @@ from pathlib import Path
 
 
 def _rules(args: argparse.Namespace) -> int:
+    from monitor.artifacts.probe_format import ProbeError, load_probe_dir
+    from monitor.sidecar.alerts.prom_rules import render
+    from monitor.sidecar.alerts.rules import RuleError, compile_rules
     from monitor.sidecar.config import ConfigError, load_config
-    from monitor.sidecar.probes import ProbeError, load_probe_dir
-    from monitor.sidecar.prom_rules import render
-    from monitor.sidecar.rules import RuleError, compile_rules
 
     try:
         config = load_config(args.config)

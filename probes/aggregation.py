@@ -2,7 +2,7 @@
 
 Training and serving must agree on how token scores become a request score, so this
 module does not re-implement anything: it feeds each example's token scores, in
-position order, to :func:`monitor.sidecar.aggregate.make_aggregator`, exactly as the
+position order, to :func:`monitor.artifacts.aggregation.make_aggregator`, exactly as the
 sidecar pipeline does with the scores of a request.
 """
 
@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from monitor.sidecar.aggregate import make_aggregator
-from monitor.sidecar.probes import Aggregation
+from monitor.artifacts.aggregation import make_aggregator
+from monitor.artifacts.probe_format import Aggregation
 from probes.metrics import as_labels, auroc
 
 TokenScores = npt.NDArray[np.floating[Any]]

@@ -25,8 +25,8 @@ import numpy as np
 from prometheus_client import CollectorRegistry
 
 from monitor.sidecar.app import Sidecar
-from monitor.sidecar.batches import DecodedBatch
 from monitor.sidecar.config import IngestConfig, SidecarConfig
+from monitor.sidecar.ingest.batches import DecodedBatch
 
 Messages = list[dict[str, str]]
 

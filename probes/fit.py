@@ -3,7 +3,7 @@
 A probe head is token-level logistic regression: every token an example contributes is
 labelled with the example's label, features are standardised (the mean and scale go
 into the artifact's ``normalization``), and the request score is what the sidecar
-computes at serving time (:mod:`monitor.sidecar.reading`): the head's in-scope token
+computes at serving time (:mod:`monitor.sidecar.scoring.reading`): the head's in-scope token
 probabilities folded by its aggregation, taken at its peak over the request (an alert
 rule fires as soon as the running score crosses its threshold). The regularisation
 strength ``C`` and the aggregation are chosen on the validation split by AUROC of
@@ -31,10 +31,10 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
+from monitor.artifacts.probe_format import Aggregation, Normalization, Positions, Probe
 from monitor.artifacts.segment_names import SegmentName
-from monitor.sidecar.probes import Aggregation, Normalization, Positions, Probe
-from monitor.sidecar.reading import score_request
-from monitor.sidecar.scoring import ProbeSet
+from monitor.sidecar.scoring.probe_set import ProbeSet
+from monitor.sidecar.scoring.reading import score_request
 from probes.aggregation import (
     DEFAULT_CANDIDATES,
     AggregationChoice,

@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from monitor.artifacts.probe_format import Combine, Head, Probe, load_probe, save_probe
 from monitor.artifacts.segments import Segmenter, scope_mask, segmenter_from_tokenizer
-from monitor.sidecar.probes import Combine, Head, Probe, load_probe, save_probe
 from probes.aggregation import describe
 from probes.baseline import TextBaseline, fit_baseline, record_text
 from probes.collect import ActivationCollector, Span, response_span
@@ -555,7 +555,7 @@ def card(settings: TrainSettings, summary: dict[str, Any]) -> str:
         "tokens, the reply, sentence ends of the reply); the request score is what an alert",
         "rule sees as the tokens stream in (a head that reads the prompt counts once the",
         "prompt is complete). Training, calibration, evaluation and serving read the same",
-        "tokens through the same code (`monitor/sidecar/reading.py`). The threshold is",
+        "tokens through the same code (`monitor/sidecar/scoring/reading.py`). The threshold is",
         "calibrated at 1% false positives on ordinary requests the probe was not trained on",
         "(misuse: everyday tasks; evaluation awareness: benign requests of the misuse data",
         "and its own validation split; deception: both, with the model's own replies).",

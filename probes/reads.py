@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from monitor.artifacts.probe_format import Aggregation, Positions
 from monitor.artifacts.segment_names import SegmentName
-from monitor.sidecar.probes import Aggregation, Positions
 
 #: The request as the user wrote it, plus the template tokens after it, where the model
 #: sums the request up before it answers; ``prompt`` is a request without chat markup.

@@ -14,7 +14,7 @@ from typing import Any
 import numpy.typing as npt
 from sklearn.metrics import roc_curve
 
-from monitor.sidecar.probes import Probe
+from monitor.artifacts.probe_format import Probe
 from probes.aggregation import describe
 from probes.metrics import as_labels, as_scores, auroc
 

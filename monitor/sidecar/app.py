@@ -13,8 +13,11 @@ from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import CollectorRegistry, GCCollector, ProcessCollector, start_http_server
 
+from monitor.artifacts.probe_format import Probe, ProbeError, load_probe_dir
 from monitor.artifacts.segments import Segmenter, load_segmenter
-from monitor.sidecar.alert_hub import AlertHub
+from monitor.sidecar.alerts.flagging import TraceSink
+from monitor.sidecar.alerts.hub import AlertHub
+from monitor.sidecar.alerts.rules import RuleEngine, RuleError, compile_rules
 from monitor.sidecar.config import (
     ConfigError,
     RuleConfig,
@@ -23,22 +26,19 @@ from monitor.sidecar.config import (
     load_config,
     parse_host_port,
 )
-from monitor.sidecar.encoder import EncoderError, load_concept_encoders
-from monitor.sidecar.ingest import IngestHandler, IngestServicer
+from monitor.sidecar.ingest.handler import IngestHandler, IngestServicer
 from monitor.sidecar.metrics import SidecarMetrics
-from monitor.sidecar.pipeline import Pipeline
-from monitor.sidecar.probes import Probe, ProbeError, load_probe_dir
 from monitor.sidecar.query import BlockingCalls, query_services
-from monitor.sidecar.rules import RuleEngine, RuleError, compile_rules
-from monitor.sidecar.scoring import ProbeSet, build_probe_sets
+from monitor.sidecar.scoring.encoder import EncoderError, load_concept_encoders
+from monitor.sidecar.scoring.probe_set import ProbeSet, build_probe_sets
+from monitor.sidecar.scoring.scorer import Pipeline
+from monitor.sidecar.scoring.sinks import ActivationSink, MetricsSink, ScoreSink
 from monitor.sidecar.security import server_security
 from monitor.sidecar.server import GrpcServerThread, exposure_warnings
-from monitor.sidecar.sinks import ActivationSink, MetricsSink, ScoreSink
-from monitor.sidecar.sqlite_store import StoreError
-from monitor.sidecar.token_text import TokenizerError
-from monitor.sidecar.trace_sink import TraceSink
-from monitor.sidecar.traces import TraceReader
-from monitor.sidecar.tracing import build_trace_store, concept_labeller
+from monitor.sidecar.traces.factory import build_trace_store, concept_labeller
+from monitor.sidecar.traces.reader import TraceReader
+from monitor.sidecar.traces.sqlite import StoreError
+from monitor.sidecar.traces.token_text import TokenizerError
 
 log = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict, SettingsError
 
+from monitor.artifacts.validation import format_errors
 from monitor.sidecar.security import AuthConfig, TlsConfig
-from monitor.sidecar.traces import Severity
-from monitor.sidecar.validation import format_errors
+from monitor.sidecar.severity import Severity
 
 ENV_PREFIX = "LLM_MONITOR_"
 ENV_NESTED_DELIMITER = "__"

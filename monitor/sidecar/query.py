@@ -20,15 +20,14 @@ from typing import NoReturn, TypeVar
 import grpc
 
 from monitor.logutil import RateLimitedLog
-from monitor.sidecar.alert_hub import AlertFilter, AlertHub
+from monitor.sidecar.alerts.hub import AlertFilter, AlertHub
 from monitor.sidecar.config import ConfigError
 from monitor.sidecar.metrics import SidecarMetrics
 from monitor.sidecar.server import Service
-from monitor.sidecar.traces import (
+from monitor.sidecar.severity import SEVERITIES, Severity
+from monitor.sidecar.traces.reader import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
-    SEVERITIES,
-    Severity,
     TraceFilter,
     TraceReader,
 )

@@ -24,6 +24,7 @@ import numpy as np
 from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 
+from monitor.artifacts.probe_format import load_probe_dir
 from monitor.launch import (
     VllmServerSettings,
     plugin_environment,
@@ -32,9 +33,8 @@ from monitor.launch import (
     vllm_command,
 )
 from monitor.sidecar.app import Sidecar
-from monitor.sidecar.batches import DecodedBatch
 from monitor.sidecar.config import SidecarConfig
-from monitor.sidecar.probes import load_probe_dir
+from monitor.sidecar.ingest.batches import DecodedBatch
 
 SERVED_NAME = "SmolLM2-135M-Instruct"
 LAYER = 15

@@ -10,7 +10,7 @@ from prometheus_client import CollectorRegistry
 
 from monitor.launch import shipped_encoder_dir
 from monitor.sidecar.app import Sidecar
-from monitor.sidecar.sinks import RequestResult, RequestTokens
+from monitor.sidecar.scoring.sinks import RequestResult, RequestTokens
 from tests.integration.helpers import chat, wait_connected
 from tests.integration.stack import SERVED_NAME, ActivationRecorder, Stack, wait_until
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.sidecar.probes import load_probe
+from monitor.artifacts.probe_format import load_probe
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
 

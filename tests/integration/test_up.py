@@ -21,8 +21,8 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from openai import OpenAI
 
+from monitor.artifacts.probe_format import load_probe_dir
 from monitor.launch import shipped_encoder_dir, shipped_probe_dir
-from monitor.sidecar.probes import load_probe_dir
 from tests.integration.acceptance import (
     MAX_ORDINARY_ALERT_RATE,
     MAX_ORDINARY_MISUSE_RATE,

@@ -14,7 +14,7 @@ from monitor.plugin.batch import CapturedBatch
 from monitor.plugin.ring import DropCounters, RingBuffer
 from monitor.plugin.shipper import Shipper
 from monitor.sidecar.app import Sidecar
-from monitor.sidecar.batches import DecodedBatch
+from monitor.sidecar.ingest.batches import DecodedBatch
 from monitor.v1 import ingest_pb2
 
 from ..sidecar.recording import RecordingSink

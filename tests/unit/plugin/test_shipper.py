@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from monitor.artifacts.probe_format import Normalization, Probe, save_probe
 from monitor.plugin.batch import CapturedBatch
 from monitor.plugin.ring import REASON_RING_FULL, REASON_SIDECAR_UNAVAILABLE
-from monitor.sidecar.probes import Normalization, Probe, save_probe
 
 from .rigs import (
     RunningSidecar,

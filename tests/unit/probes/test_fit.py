@@ -11,10 +11,10 @@ import sklearn
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
+from monitor.artifacts.aggregation import make_aggregator
+from monitor.artifacts.probe_format import Aggregation, Probe, load_probe, save_probe
 from monitor.artifacts.segment_names import Segment
-from monitor.sidecar.aggregate import make_aggregator
-from monitor.sidecar.probes import Aggregation, Probe, load_probe, save_probe
-from monitor.sidecar.scoring import ProbeSet
+from monitor.sidecar.scoring.probe_set import ProbeSet
 from probes.fit import (
     PLACEHOLDER_THRESHOLD,
     Example,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from monitor.sidecar.aggregate import make_aggregator
-from monitor.sidecar.probes import Aggregation
+from monitor.artifacts.aggregation import make_aggregator
+from monitor.artifacts.probe_format import Aggregation
 from probes.aggregation import (
     DEFAULT_CANDIDATES,
     aggregate,

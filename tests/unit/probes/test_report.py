@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from monitor.sidecar.probes import Aggregation, Normalization, Probe
+from monitor.artifacts.probe_format import Aggregation, Normalization, Probe
 from probes.metrics import evaluate
 from probes.report import MATPLOTLIB_MISSING, markdown_report, metrics_table, roc_plot
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from monitor.sidecar.probes import Aggregation, Normalization, Probe
+from monitor.artifacts.probe_format import Aggregation, Normalization, Probe
 from monitor.v1 import ingest_pb2
 
 MODEL = "test-model"
@@ -122,7 +122,7 @@ def batch_message(batch: ingest_pb2.ActivationBatch) -> ingest_pb2.IngestMessage
 
 
 def write_probe_dir(directory: Path, probes: Sequence[Probe]) -> Path:
-    from monitor.sidecar.probes import save_probe
+    from monitor.artifacts.probe_format import save_probe
 
     directory.mkdir(parents=True, exist_ok=True)
     for probe in probes:

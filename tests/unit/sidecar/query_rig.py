@@ -12,13 +12,14 @@ import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 from prometheus_client import CollectorRegistry
 
-from monitor.sidecar.alert_hub import AlertHub
-from monitor.sidecar.batches import DecodedBatch
-from monitor.sidecar.ingest import IngestHandler, IngestServicer
+from monitor.sidecar.alerts.hub import AlertHub
+from monitor.sidecar.ingest.batches import DecodedBatch
+from monitor.sidecar.ingest.handler import IngestHandler, IngestServicer
 from monitor.sidecar.metrics import SidecarMetrics
 from monitor.sidecar.query import BlockingCalls, Reload, query_services
 from monitor.sidecar.server import GrpcServerThread
-from monitor.sidecar.traces import TraceFilter, TraceReader, severity_rank
+from monitor.sidecar.severity import severity_rank
+from monitor.sidecar.traces.reader import TraceFilter, TraceReader
 from monitor.v1 import query_pb2
 
 MODEL = "tiny-llama"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from monitor.sidecar.sinks import RequestResult, RequestTokens
+from monitor.sidecar.scoring.sinks import RequestResult, RequestTokens
 
 
 class RecordingSink:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from monitor.sidecar.aggregate import (
+from monitor.artifacts.aggregation import (
     Aggregator,
     EmaAggregator,
     MaxAggregator,
@@ -11,7 +11,7 @@ from monitor.sidecar.aggregate import (
     MeanAggregator,
     make_aggregator,
 )
-from monitor.sidecar.probes import Aggregation
+from monitor.artifacts.probe_format import Aggregation
 
 
 def ref_ema(scores: list[float], alpha: float) -> float:

@@ -11,7 +11,7 @@ import grpc
 import pytest
 from prometheus_client import CollectorRegistry
 
-from monitor.sidecar.alert_hub import AlertFilter, AlertHub
+from monitor.sidecar.alerts.hub import AlertFilter, AlertHub
 from monitor.sidecar.metrics import SidecarMetrics
 from monitor.v1 import query_pb2, query_pb2_grpc
 

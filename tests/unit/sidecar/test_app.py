@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from prometheus_client import CollectorRegistry
 
+from monitor.artifacts.probe_format import ProbeError
 from monitor.sidecar.app import EXIT_BAD_PROBES, EXIT_OK, Sidecar, run
 from monitor.sidecar.config import SidecarConfig
-from monitor.sidecar.probes import ProbeError
 
 from .helpers import make_probe, write_probe_dir
 

@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 from prometheus_client import CollectorRegistry
 
+from monitor.sidecar.alerts.rules import RuleError
 from monitor.sidecar.app import EXIT_BAD_CONFIG, Sidecar, run
-from monitor.sidecar.batches import decode_batch
 from monitor.sidecar.config import ConfigError, load_config
-from monitor.sidecar.rules import RuleError
-from monitor.sidecar.traces import TraceFilter
+from monitor.sidecar.ingest.batches import decode_batch
+from monitor.sidecar.traces.reader import TraceFilter
 
 from .helpers import D_MODEL, MODEL, make_batch, make_probe, write_probe_dir
 

@@ -5,7 +5,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from monitor.sidecar.batches import BadBatch, decode_batch
+from monitor.sidecar.ingest.batches import BadBatch, decode_batch
 from monitor.v1 import ingest_pb2
 
 from .helpers import D_MODEL, MODEL, make_batch

@@ -322,8 +322,8 @@ def test_kubernetes_config_is_valid_against_the_shipped_probes() -> None:
     """deploy/kubernetes/monitor.yaml with the image's paths mapped to this checkout."""
     import yaml
 
-    from monitor.sidecar.probes import load_probe_dir
-    from monitor.sidecar.rules import compile_rules
+    from monitor.artifacts.probe_format import load_probe_dir
+    from monitor.sidecar.alerts.rules import compile_rules
 
     root = Path(__file__).resolve().parents[3]
     data = yaml.safe_load((root / "deploy" / "kubernetes" / "monitor.yaml").read_text())

@@ -13,10 +13,10 @@ from prometheus_client import CollectorRegistry
 
 from monitor.sidecar.app import Sidecar
 from monitor.sidecar.config import SidecarConfig
-from monitor.sidecar.encoder import EncoderError, OnnxConceptEncoder, load_concept_encoders
 from monitor.sidecar.metrics import SidecarMetrics
-from monitor.sidecar.pipeline import Pipeline
-from monitor.sidecar.scoring import build_probe_sets
+from monitor.sidecar.scoring.encoder import EncoderError, OnnxConceptEncoder, load_concept_encoders
+from monitor.sidecar.scoring.probe_set import build_probe_sets
+from monitor.sidecar.scoring.scorer import Pipeline
 
 from .helpers import D_MODEL, LAYER, MODEL, make_batch, make_probe, write_probe_dir
 from .recording import RecordingSink
@@ -168,7 +168,7 @@ def test_pipeline_emits_the_encoders_concepts(
     rng: np.random.Generator,
     weights: tuple[np.ndarray, np.ndarray],
 ) -> None:
-    from monitor.sidecar.batches import decode_batch
+    from monitor.sidecar.ingest.batches import decode_batch
 
     enc = OnnxConceptEncoder(write_encoder(tmp_path, *weights))
     sink = RecordingSink()

@@ -12,9 +12,9 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from prometheus_client import CollectorRegistry
 
+from monitor.artifacts.probe_format import Probe
 from monitor.sidecar.app import Sidecar
 from monitor.sidecar.config import IngestConfig, SidecarConfig
-from monitor.sidecar.probes import Probe
 from monitor.v1 import ingest_pb2, ingest_pb2_grpc
 
 from .helpers import (

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 from prometheus_client import CollectorRegistry
 
-from monitor.sidecar.batches import BadBatch, DecodedBatch
-from monitor.sidecar.ingest import IngestHandler, ProducerState, StreamState, account_batch
+from monitor.sidecar.ingest.batches import BadBatch, DecodedBatch
+from monitor.sidecar.ingest.handler import IngestHandler, ProducerState, StreamState, account_batch
 from monitor.sidecar.metrics import SidecarMetrics
-from monitor.sidecar.pipeline import Pipeline
+from monitor.sidecar.scoring.scorer import Pipeline
 
 from .helpers import D_MODEL, LAYER, MODEL, batch_message, hello, make_batch
 

@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 from prometheus_client import CollectorRegistry
 
+from monitor.artifacts.probe_format import Probe
 from monitor.artifacts.segment_names import segment_name
 from monitor.logutil import RateLimitedLog
-from monitor.sidecar.batches import DecodedBatch, decode_batch
+from monitor.sidecar.ingest.batches import DecodedBatch, decode_batch
 from monitor.sidecar.metrics import SidecarMetrics
-from monitor.sidecar.pipeline import Pipeline
-from monitor.sidecar.probes import Probe
-from monitor.sidecar.scoring import build_probe_sets
-from monitor.sidecar.sinks import RequestResult, RequestTokens
+from monitor.sidecar.scoring.probe_set import build_probe_sets
+from monitor.sidecar.scoring.scorer import Pipeline
+from monitor.sidecar.scoring.sinks import RequestResult, RequestTokens
 
 from .helpers import D_MODEL, LAYER, MODEL, make_batch, make_probe, reference_scores
 from .recording import RecordingSink
@@ -35,7 +35,7 @@ def _decoded(acts: np.ndarray, **kwargs: object) -> DecodedBatch:
 def _pipeline(
     registry: CollectorRegistry, probes: list[Probe], clock: FakeClock | None = None
 ) -> tuple[Pipeline, RecordingSink]:
-    from monitor.sidecar.sinks import MetricsSink
+    from monitor.sidecar.scoring.sinks import MetricsSink
 
     metrics = SidecarMetrics(registry)
     sink = RecordingSink()

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from monitor.sidecar.probes import (
+from monitor.artifacts.probe_format import (
     ProbeError,
     check_probes,
     load_probe,
@@ -14,7 +14,7 @@ from monitor.sidecar.probes import (
     parse_probe,
     save_probe,
 )
-from monitor.sidecar.scoring import ProbeSet, build_probe_sets
+from monitor.sidecar.scoring.probe_set import ProbeSet, build_probe_sets
 
 from .helpers import D_MODEL, MODEL, make_probe, reference_scores, write_probe_dir
 
@@ -34,7 +34,7 @@ def test_schema_module_is_light() -> None:
     import sys
 
     code = (
-        "import sys, monitor.sidecar.probes;"
+        "import sys, monitor.artifacts.probe_format;"
         "bad = [m for m in ('numpy', 'grpc', 'torch', 'prometheus_client') if m in sys.modules];"
         "print(','.join(bad))"
     )

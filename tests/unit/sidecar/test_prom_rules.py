@@ -7,8 +7,8 @@ import pytest
 import yaml
 
 from monitor.cli import main
+from monitor.sidecar.alerts.prom_rules import alert_name, prometheus_rules, render
 from monitor.sidecar.config import RuleConfig
-from monitor.sidecar.prom_rules import alert_name, prometheus_rules, render
 
 from .helpers import make_probe, write_probe_dir
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from monitor.artifacts.probe_format import Aggregation, Head, Probe
 from monitor.artifacts.segment_names import Segment
-from monitor.sidecar.probes import Aggregation, Head, Probe
-from monitor.sidecar.reading import ProbeReader, score_request
+from monitor.sidecar.scoring.reading import ProbeReader, score_request
 from tests.unit.sidecar.helpers import make_probe
 
 U, P, R, S = Segment.USER, Segment.POST_INSTRUCTION, Segment.REPLY, Segment.SYSTEM

@@ -5,15 +5,15 @@ from typing import Any
 import numpy as np
 import pytest
 
-from monitor.sidecar.config import RuleConfig
-from monitor.sidecar.rules import (
+from monitor.sidecar.alerts.rules import (
     AggregationSpec,
     Rule,
     RuleEngine,
     RuleError,
     compile_rules,
-    concept_activations,
 )
+from monitor.sidecar.config import RuleConfig
+from monitor.sidecar.protos import concept_activations
 
 from .helpers import MODEL, make_probe
 from .tokens import request_tokens

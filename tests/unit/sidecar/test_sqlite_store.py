@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from monitor.sidecar.sinks import RequestTokens
-from monitor.sidecar.sqlite_store import SqliteTraceStore, StoreError, decode_cursor
-from monitor.sidecar.store import TraceUpdate
-from monitor.sidecar.traces import TraceFilter
+from monitor.sidecar.scoring.sinks import RequestTokens
+from monitor.sidecar.traces.reader import TraceFilter
+from monitor.sidecar.traces.sqlite import SqliteTraceStore, StoreError, decode_cursor
+from monitor.sidecar.traces.writer import TraceUpdate
 from monitor.v1 import query_pb2
 
 from .helpers import MODEL
@@ -361,9 +361,9 @@ KILL_SCRIPT = textwrap.dedent(
     import sys, time
     from pathlib import Path
     import numpy as np
-    from monitor.sidecar.sinks import RequestTokens
-    from monitor.sidecar.sqlite_store import SqliteTraceStore
-    from monitor.sidecar.store import TraceUpdate
+    from monitor.sidecar.scoring.sinks import RequestTokens
+    from monitor.sidecar.traces.sqlite import SqliteTraceStore
+    from monitor.sidecar.traces.writer import TraceUpdate
     from monitor.v1 import query_pb2
 
     store = SqliteTraceStore(Path(sys.argv[1]), retention_s=3600.0)

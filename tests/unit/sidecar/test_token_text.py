@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.sidecar.token_text import TokenizerError, tokenizer_decoder
+from monitor.sidecar.traces.token_text import TokenizerError, tokenizer_decoder
 
 
 @pytest.fixture
@@ -41,9 +41,9 @@ def test_trace_store_keeps_text_when_configured(tokenizer_dir: Path, tmp_path: P
 
     from monitor.sidecar.config import StorageConfig
     from monitor.sidecar.metrics import SidecarMetrics
-    from monitor.sidecar.sinks import RequestTokens
-    from monitor.sidecar.store import TraceUpdate
-    from monitor.sidecar.tracing import build_trace_store
+    from monitor.sidecar.scoring.sinks import RequestTokens
+    from monitor.sidecar.traces.factory import build_trace_store
+    from monitor.sidecar.traces.writer import TraceUpdate
     from monitor.v1 import query_pb2
 
     registry = CollectorRegistry()
@@ -83,6 +83,6 @@ def test_no_store_without_a_path() -> None:
 
     from monitor.sidecar.config import StorageConfig
     from monitor.sidecar.metrics import SidecarMetrics
-    from monitor.sidecar.tracing import build_trace_store
+    from monitor.sidecar.traces.factory import build_trace_store
 
     assert build_trace_store(StorageConfig(), SidecarMetrics(CollectorRegistry())) is None

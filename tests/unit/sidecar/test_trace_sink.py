@@ -6,16 +6,16 @@ import numpy as np
 import pytest
 from prometheus_client import CollectorRegistry
 
-from monitor.sidecar.batches import DecodedBatch, decode_batch
+from monitor.sidecar.alerts.flagging import TraceSink, tail
+from monitor.sidecar.alerts.rules import AggregationSpec, Rule, RuleEngine
+from monitor.sidecar.ingest.batches import DecodedBatch, decode_batch
 from monitor.sidecar.metrics import SidecarMetrics
-from monitor.sidecar.pipeline import Pipeline
-from monitor.sidecar.rules import AggregationSpec, Rule, RuleEngine
-from monitor.sidecar.scoring import build_probe_sets
-from monitor.sidecar.sinks import RequestResult, RequestTokens
-from monitor.sidecar.sqlite_store import SqliteTraceStore
-from monitor.sidecar.store import TraceUpdate
-from monitor.sidecar.trace_sink import TraceSink, tail
-from monitor.sidecar.traces import TraceFilter
+from monitor.sidecar.scoring.probe_set import build_probe_sets
+from monitor.sidecar.scoring.scorer import Pipeline
+from monitor.sidecar.scoring.sinks import RequestResult, RequestTokens
+from monitor.sidecar.traces.reader import TraceFilter
+from monitor.sidecar.traces.sqlite import SqliteTraceStore
+from monitor.sidecar.traces.writer import TraceUpdate
 from monitor.v1 import ingest_pb2, query_pb2
 
 from .helpers import D_MODEL, MODEL, make_batch, make_probe
@@ -269,7 +269,7 @@ def test_idle_requests_are_forgotten(registry: CollectorRegistry) -> None:
 
 
 def test_concept_labels_come_from_the_single_encoder() -> None:
-    from monitor.sidecar.tracing import concept_labeller
+    from monitor.sidecar.traces.factory import concept_labeller
 
     class Encoder:
         layer, d_model, k = 3, D_MODEL, 2

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from monitor.sidecar.sinks import RequestTokens
+from monitor.sidecar.scoring.sinks import RequestTokens
 
 from .helpers import LAYER, MODEL
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from monitor.sidecar.store import TokenDecoder
+from monitor.sidecar.traces.writer import TokenDecoder
 
 TOKENIZER_FILE = "tokenizer.json"
 

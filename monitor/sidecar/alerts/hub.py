@@ -15,15 +15,24 @@ import logging
 import threading
 from collections import deque
 from dataclasses import dataclass
+from typing import Protocol
 
 from monitor.logutil import RateLimitedLog
 from monitor.sidecar.metrics import SidecarMetrics
-from monitor.sidecar.traces import Severity, severity_rank
+from monitor.sidecar.severity import Severity, severity_rank
 from monitor.v1 import query_pb2
 
 log = logging.getLogger(__name__)
 
 DEFAULT_QUEUE_SIZE = 256
+
+
+class AlertPublisher(Protocol):
+    """Where fired alerts go (the WatchAlerts fan-out); ``publish`` never blocks."""
+
+    def publish(self, alert: query_pb2.Alert) -> None:
+        """Hand one alert to every current subscriber."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from monitor.sidecar.sinks import RequestTokens
+from monitor.sidecar.scoring.sinks import RequestTokens
 from monitor.v1 import query_pb2
 
 TokenDecoder = Callable[[Sequence[int]], list[str]]

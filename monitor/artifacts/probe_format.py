@@ -25,7 +25,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from monitor.artifacts.segment_names import SegmentName
-from monitor.sidecar.validation import format_errors
+from monitor.artifacts.validation import format_errors
 
 PROBE_FORMAT = "llm-monitor-probe"
 PROBE_VERSION = 2

@@ -9,7 +9,7 @@ from typing import Literal, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from monitor.sidecar.batches import DecodedBatch
+from monitor.sidecar.ingest.batches import DecodedBatch
 from monitor.sidecar.metrics import SidecarMetrics
 
 RequestEnd = Literal["finished", "expired", "shutdown"]

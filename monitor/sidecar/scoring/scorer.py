@@ -3,7 +3,7 @@
 ``offer`` never blocks (drops and counts when full). The worker scores each batch with
 the layer's ``ProbeSet``, labels every token with its segment of the chat (from the
 prompt the plugin sends when a request starts), lets each probe read the segments it
-was trained on (:mod:`monitor.sidecar.reading`) and hands results to the sinks. It
+was trained on (:mod:`monitor.sidecar.scoring.reading`) and hands results to the sinks. It
 never dies on an error: errors are counted and logged at a limited rate.
 """
 
@@ -22,12 +22,12 @@ import numpy.typing as npt
 
 from monitor.artifacts.segments import Segment, SegmentArray, Segmenter
 from monitor.logutil import RateLimitedLog
-from monitor.sidecar.batches import DecodedBatch
-from monitor.sidecar.concepts import ConceptEncoder
+from monitor.sidecar.ingest.batches import DecodedBatch
 from monitor.sidecar.metrics import SidecarMetrics
-from monitor.sidecar.reading import ProbeReader, ReadPlan
-from monitor.sidecar.scoring import ProbeSet
-from monitor.sidecar.sinks import (
+from monitor.sidecar.scoring.concepts import ConceptEncoder
+from monitor.sidecar.scoring.probe_set import ProbeSet
+from monitor.sidecar.scoring.reading import ProbeReader, ReadPlan
+from monitor.sidecar.scoring.sinks import (
     ActivationSink,
     RequestEnd,
     RequestResult,

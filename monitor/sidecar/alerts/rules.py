@@ -30,11 +30,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from monitor.artifacts.probe_format import Aggregation, AggregationMethod, Probe
 from monitor.sidecar.config import CALIBRATED, RuleAggregation, RuleConfig
-from monitor.sidecar.probes import Aggregation, AggregationMethod, Probe
-from monitor.sidecar.reading import ProbeReader, ReadPlan
-from monitor.sidecar.sinks import RequestTokens
-from monitor.sidecar.traces import Severity
+from monitor.sidecar.protos import concept_activations
+from monitor.sidecar.scoring.reading import ProbeReader, ReadPlan
+from monitor.sidecar.scoring.sinks import RequestTokens
+from monitor.sidecar.severity import Severity
 from monitor.v1 import query_pb2
 
 RequestKey = tuple[str, str]  # (model_name, request_id)
@@ -304,29 +305,3 @@ def _first_crossing(
         return None
     i = int(hits[0])
     return i, float(running[i])
-
-
-def concept_activations(
-    ids: Sequence[int], values: Sequence[float], label: Callable[[int], str] | None = None
-) -> list[query_pb2.ConceptActivation]:
-    """One token's top-k as proto messages (negative ids, i.e. padding, are skipped)."""
-    out = []
-    for concept_id, value in zip(ids, values, strict=True):
-        if concept_id < 0:
-            continue
-        out.append(
-            query_pb2.ConceptActivation(
-                id=int(concept_id), value=float(value), label=_safe_label(label, int(concept_id))
-            )
-        )
-    return out
-
-
-def _safe_label(label: Callable[[int], str] | None, concept_id: int) -> str:
-    """The concept's label, or '' without a labeller or when it fails."""
-    if label is None:
-        return ""
-    try:
-        return str(label(concept_id))
-    except Exception:
-        return ""

@@ -25,16 +25,11 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from monitor.sidecar.rules import concept_activations
-from monitor.sidecar.sinks import RequestTokens
-from monitor.sidecar.store import TokenDecoder, TraceUpdate
-from monitor.sidecar.traces import (
-    DEFAULT_PAGE_SIZE,
-    MAX_PAGE_SIZE,
-    SEVERITIES,
-    TraceFilter,
-    severity_rank,
-)
+from monitor.sidecar.protos import concept_activations
+from monitor.sidecar.scoring.sinks import RequestTokens
+from monitor.sidecar.severity import SEVERITIES, severity_rank
+from monitor.sidecar.traces.reader import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, TraceFilter
+from monitor.sidecar.traces.writer import TokenDecoder, TraceUpdate
 from monitor.v1 import query_pb2
 
 log = logging.getLogger(__name__)

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from monitor.artifacts.aggregation import Aggregator, make_aggregator
+from monitor.artifacts.probe_format import Aggregation, Probe
 from monitor.artifacts.segments import scope_mask
-from monitor.sidecar.aggregate import Aggregator, make_aggregator
-from monitor.sidecar.probes import Aggregation, Probe
 
 FloatArray = npt.NDArray[np.float64]
 

@@ -17,11 +17,11 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 
 from monitor.logutil import RateLimitedLog
+from monitor.sidecar.alerts.hub import AlertPublisher
+from monitor.sidecar.alerts.rules import Firing, RuleEngine
 from monitor.sidecar.metrics import SidecarMetrics
-from monitor.sidecar.rules import Firing, RuleEngine
-from monitor.sidecar.sinks import RequestResult, RequestTokens
-from monitor.sidecar.store import TraceUpdate, TraceWriter
-from monitor.sidecar.traces import AlertPublisher
+from monitor.sidecar.scoring.sinks import RequestResult, RequestTokens
+from monitor.sidecar.traces.writer import TraceUpdate, TraceWriter
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from collections import deque
 from collections.abc import Iterable
 from typing import Protocol
 
-from monitor.sidecar.probes import Aggregation
+from monitor.artifacts.probe_format import Aggregation
 
 
 class Aggregator(Protocol):

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from monitor.sidecar.probes import Probe
+from monitor.artifacts.probe_format import Probe
 
 FloatArray = npt.NDArray[np.float32]
 

@@ -14,7 +14,7 @@ from typing import Protocol
 import grpc
 
 from monitor.logutil import RateLimitedLog
-from monitor.sidecar.batches import BadBatch, DecodedBatch, decode_batch
+from monitor.sidecar.ingest.batches import BadBatch, DecodedBatch, decode_batch
 from monitor.sidecar.metrics import SidecarMetrics
 from monitor.v1 import ingest_pb2, ingest_pb2_grpc
 

@@ -6,12 +6,12 @@ import logging
 from collections.abc import Callable, Mapping
 
 from monitor.logutil import RateLimitedLog
-from monitor.sidecar.concepts import ConceptEncoder
 from monitor.sidecar.config import StorageConfig
 from monitor.sidecar.metrics import SidecarMetrics
-from monitor.sidecar.sqlite_store import SqliteTraceStore
-from monitor.sidecar.store import TraceUpdate
-from monitor.sidecar.token_text import tokenizer_decoder
+from monitor.sidecar.scoring.concepts import ConceptEncoder
+from monitor.sidecar.traces.sqlite import SqliteTraceStore
+from monitor.sidecar.traces.token_text import tokenizer_decoder
+from monitor.sidecar.traces.writer import TraceUpdate
 
 log = logging.getLogger(__name__)
 

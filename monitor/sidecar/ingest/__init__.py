@@ -1,0 +1,1 @@
+"""Ingest wing: decoding and validating activation batches and the ``Ingest`` stream handler."""

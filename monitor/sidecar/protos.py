@@ -1,0 +1,36 @@
+"""Query-API messages built from plain values, at the edge where they leave the sidecar.
+
+Bottom floor: the rule engine, the alert hub and the trace store all build their protos here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from monitor.v1 import query_pb2
+
+
+def concept_activations(
+    ids: Sequence[int], values: Sequence[float], label: Callable[[int], str] | None = None
+) -> list[query_pb2.ConceptActivation]:
+    """One token's top-k as proto messages (negative ids, i.e. padding, are skipped)."""
+    out = []
+    for concept_id, value in zip(ids, values, strict=True):
+        if concept_id < 0:
+            continue
+        out.append(
+            query_pb2.ConceptActivation(
+                id=int(concept_id), value=float(value), label=_safe_label(label, int(concept_id))
+            )
+        )
+    return out
+
+
+def _safe_label(label: Callable[[int], str] | None, concept_id: int) -> str:
+    """The concept's label, or '' without a labeller or when it fails."""
+    if label is None:
+        return ""
+    try:
+        return str(label(concept_id))
+    except Exception:
+        return ""
