@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from monitor.sidecar.records import Firing
 from monitor.v1 import query_pb2
 
 
@@ -34,3 +35,22 @@ def _safe_label(label: Callable[[int], str] | None, concept_id: int) -> str:
         return str(label(concept_id))
     except Exception:
         return ""
+
+
+def alert_message(firing: Firing, label: Callable[[int], str] | None = None) -> query_pb2.Alert:
+    """The query API's ``Alert`` for a rule firing (top concepts labelled by ``label``)."""
+    alert = query_pb2.Alert(
+        alert_id=firing.alert_id,
+        request_id=firing.request_id,
+        model_name=firing.model_name,
+        concept=firing.concept,
+        rule=firing.rule,
+        severity=firing.severity,
+        score=firing.score,
+        threshold=firing.threshold,
+        position=firing.position,
+        top_concepts=concept_activations(firing.top_concept_ids, firing.top_concept_values, label),
+        suppressed=firing.suppressed,
+    )
+    alert.fired_at.FromNanoseconds(int(firing.fired_at * 1e9))
+    return alert
