@@ -2,39 +2,48 @@
 
 The sidecar runs in this process; vLLM runs as a child process (``vllm serve``) with
 the plugin switched on through its environment. Ctrl-C (or SIGTERM) stops vLLM
-first, then the sidecar.
+first, then the sidecar. The deployment decisions of ``up`` (shipped probes and encoder,
+trace store in the cache, the served model's tokenizer) are made here, in
+:func:`up_sidecar_config`. Importing this module is light: the sidecar is imported when
+``run_up`` runs, and so is the command line's run loop (``monitor.cli`` imports this
+module).
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import signal
 import subprocess
 import sys
-import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from monitor.artifacts.probe_format import ProbeError
-from monitor.sidecar.alerts.rules import RuleError
-from monitor.sidecar.app import (
-    EXIT_BAD_CONFIG,
-    EXIT_BAD_PROBES,
-    EXIT_OK,
-    EXIT_START_FAILED,
-    Sidecar,
-)
-from monitor.sidecar.config import ConfigError, SidecarConfig
-from monitor.sidecar.scoring.encoder import EncoderError
-from monitor.sidecar.traces.sqlite import StoreError
-from monitor.sidecar.traces.token_text import TokenizerError
+from monitor.artifacts.shipped import shipped_encoder_dir, shipped_probe_dir
+from monitor.model.settings import DEFAULT_MODEL_NAME, default_cache_dir
+
+if TYPE_CHECKING:
+    from monitor.sidecar.app import Sidecar
+    from monitor.sidecar.config import SidecarConfig
+
+__all__ = [
+    "VllmProcess",
+    "VllmServerSettings",
+    "default_served_name",
+    "plugin_environment",
+    "run_up",
+    "shipped_encoder_dir",
+    "shipped_probe_dir",
+    "stop_process_group",
+    "up_sidecar_config",
+    "vllm_command",
+]
 
 log = logging.getLogger("llm_monitor.up")
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SHIPPED_PROBES = REPO_ROOT / "probes" / "artifacts"
+TRACES_FILE = "traces.sqlite"
+"""The trace store ``up`` keeps in the cache directory when monitor.yaml names none."""
 
 
 @dataclass(frozen=True)
@@ -51,16 +60,40 @@ class VllmServerSettings:
     extra_args: list[str] = field(default_factory=list)
 
 
-def shipped_probe_dir(model_name: str) -> Path | None:
-    """The probe directory shipped for a model, if this installation has one."""
-    candidate = SHIPPED_PROBES / model_name
-    return candidate if any(candidate.glob("*.probe.json")) else None
+def default_served_name(model_dir: Path | None) -> str:
+    """The served model name: the default model's, else the model directory's name."""
+    return DEFAULT_MODEL_NAME if model_dir is None else Path(model_dir).name
 
 
-def shipped_encoder_dir(model_name: str) -> Path | None:
-    """The concept-encoder directory shipped for a model, if this installation has one."""
-    candidate = SHIPPED_PROBES / model_name / "encoder"
-    return candidate if (candidate / "encoder.onnx").is_file() else None
+def up_sidecar_config(
+    config: SidecarConfig, model_dir: Path, served_model_name: str
+) -> SidecarConfig:
+    """``config`` with what ``up`` fills in where monitor.yaml leaves a field unset.
+
+    The probes and concept encoder shipped for the served model, its name, its tokenizer
+    (to segment chats with its chat template, and for token text in traces), and a
+    trace store in the cache directory.
+    """
+    updates: dict[str, object] = {}
+    if config.probe_dir is None and (probes := shipped_probe_dir(served_model_name)) is not None:
+        updates["probe_dir"] = probes
+    if (
+        config.encoder_dir is None
+        and (encoder := shipped_encoder_dir(served_model_name)) is not None
+    ):
+        updates["encoder_dir"] = encoder
+    if config.model_name is None:
+        updates["model_name"] = served_model_name
+    if config.tokenizer_path is None:
+        updates["tokenizer_path"] = Path(model_dir)
+    storage: dict[str, object] = {}
+    if config.storage.path is None:
+        storage["path"] = default_cache_dir() / TRACES_FILE
+    if config.storage.keep_token_text and config.storage.tokenizer_path is None:
+        storage["tokenizer_path"] = Path(model_dir)
+    if storage:
+        updates["storage"] = config.storage.model_copy(update=storage)
+    return config.model_copy(update=updates)
 
 
 def vllm_command(settings: VllmServerSettings) -> list[str]:
@@ -104,21 +137,62 @@ def plugin_environment(
     return env
 
 
+class VllmProcess:
+    """vLLM's OpenAI server as the companion of a running sidecar
+    (:func:`monitor.cli.signals.run_until_signalled` starts, polls and stops it)."""
+
+    name = "vLLM"
+
+    def __init__(self, server: VllmServerSettings, sidecar: Sidecar, env: dict[str, str]) -> None:
+        self.server = server
+        self.sidecar = sidecar
+        self.env = env
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        """Start vLLM, pointing the plugin at the sidecar's (now bound) gRPC address."""
+        cmd = vllm_command(self.server)
+        log.info("starting vLLM: %s", " ".join(cmd))
+        self.proc = subprocess.Popen(
+            cmd,
+            env=plugin_environment(self.server, self.sidecar.grpc_target, base=self.env),
+            start_new_session=True,
+        )
+        log.info(
+            "llm-monitor up: OpenAI API on http://%s:%d/v1 (ready once vLLM logs "
+            "'Application startup complete'), metrics on http://%s/metrics, gRPC %s, "
+            "%d alert rule(s)",
+            self.server.host,
+            self.server.port,
+            self.sidecar.config.metrics_address,
+            self.sidecar.grpc_target,
+            len(self.sidecar.rule_engine.rules),
+        )
+
+    def poll(self) -> int | None:
+        """None while vLLM runs, its exit status once it has exited."""
+        return None if self.proc is None else self.proc.poll()
+
+    def stop(self) -> None:
+        """Stop vLLM's process group if it still runs."""
+        if self.proc is not None and self.proc.poll() is None:
+            stop_process_group(self.proc, timeout=30.0)
+
+
 def run_up(
     sidecar_config: SidecarConfig, server: VllmServerSettings, config_path: Path | None = None
 ) -> int:
     """Start the sidecar, then vLLM; block until Ctrl-C or vLLM exits; stop both.
 
-    SIGHUP reloads the rules from ``config_path``. Returns a process exit code.
+    SIGHUP reloads the rules from ``config_path``. Returns an ExitCode.
     """
-    try:
-        sidecar = Sidecar(sidecar_config, config_path=config_path, default_rules=True)
-    except (ProbeError, EncoderError) as exc:
-        log.error("cannot load probes or the concept encoder: %s", exc)
-        return EXIT_BAD_PROBES
-    except (ConfigError, RuleError, StoreError, TokenizerError) as exc:
-        log.error("invalid configuration: %s", exc)
-        return EXIT_BAD_CONFIG
+    from monitor.cli.exit_codes import ExitCode
+    from monitor.cli.signals import run_until_signalled
+    from monitor.cli.startup import build_sidecar
+
+    sidecar = build_sidecar(sidecar_config, config_path, default_rules=True)
+    if isinstance(sidecar, ExitCode):
+        return sidecar
     env = plugin_environment(server, "")  # the address is set once the sidecar listens
     if sidecar_config.auth.ingest_token is not None:
         env["LLM_MONITOR_PLUGIN_INGEST_TOKEN"] = sidecar_config.auth.ingest_token.get_secret_value()
@@ -127,63 +201,13 @@ def run_up(
             "invalid configuration: the sidecar uses TLS; set LLM_MONITOR_PLUGIN_TLS_CA (and "
             "LLM_MONITOR_PLUGIN_TLS_CERT / _TLS_KEY for mutual TLS) so the plugin can connect"
         )
-        return EXIT_BAD_CONFIG
+        return ExitCode.CONFIG
     if server.layers is None and sidecar.probe_sets:
         # capture exactly the layers the loaded probes and the concept encoder read
         server = replace(
             server, layers=sorted(set(sidecar.probe_sets) | set(sidecar.concept_encoders))
         )
-    try:
-        sidecar.start()
-    except (OSError, RuntimeError) as exc:
-        log.error("cannot start the sidecar: %s", exc)
-        return EXIT_START_FAILED
-    stop = threading.Event()
-    reload = threading.Event()
-
-    def _on_signal(signum: int, frame: object) -> None:
-        log.info("received %s, stopping", signal.Signals(signum).name)
-        stop.set()
-
-    def _on_hangup(signum: int, frame: object) -> None:
-        reload.set()
-
-    previous = {s: signal.signal(s, _on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
-    previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, _on_hangup)
-    proc: subprocess.Popen[bytes] | None = None
-    try:
-        cmd = vllm_command(server)
-        log.info("starting vLLM: %s", " ".join(cmd))
-        proc = subprocess.Popen(
-            cmd,
-            env=plugin_environment(server, sidecar.grpc_target, base=env),
-            start_new_session=True,
-        )
-        log.info(
-            "llm-monitor up: OpenAI API on http://%s:%d/v1 (ready once vLLM logs "
-            "'Application startup complete'), metrics on http://%s/metrics, gRPC %s, "
-            "%d alert rule(s)",
-            server.host,
-            server.port,
-            sidecar_config.metrics_address,
-            sidecar.grpc_target,
-            len(sidecar.rule_engine.rules),
-        )
-        while not stop.wait(0.5):
-            if reload.is_set():
-                reload.clear()
-                with contextlib.suppress(ConfigError, RuleError):  # logged and counted
-                    sidecar.reload_rules()
-            if proc.poll() is not None:
-                log.error("vLLM exited with code %s", proc.returncode)
-                return proc.returncode or 1
-        return EXIT_OK
-    finally:
-        if proc is not None and proc.poll() is None:
-            stop_process_group(proc, timeout=30.0)
-        sidecar.stop(grace=2.0)
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    return run_until_signalled(sidecar, VllmProcess(server, sidecar, env), grace=2.0, interval=0.5)
 
 
 def stop_process_group(proc: subprocess.Popen[bytes], timeout: float) -> None:

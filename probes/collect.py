@@ -15,18 +15,15 @@ from __future__ import annotations
 
 import os
 import time
-from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from prometheus_client import CollectorRegistry
 
-from monitor.sidecar.app import Sidecar
-from monitor.sidecar.config import IngestConfig, SidecarConfig
-from monitor.sidecar.ingest.batches import DecodedBatch
+from monitor.sidecar.ingest.recorder import ActivationRecorder
+from monitor.sidecar.receiver import ActivationReceiver
 
 Messages = list[dict[str, str]]
 
@@ -52,35 +49,6 @@ class Collected:
     prompt_len: int = 0  # tokens sent; the generated reply starts here
     # layer -> [len(token_ids), d_model]: every token as the sidecar sees the request.
     served: dict[int, np.ndarray] = field(default_factory=dict)
-
-
-class _Recorder:
-    """Activation sink: rows per (request id, layer), keyed by position."""
-
-    def __init__(self) -> None:
-        self.rows: dict[str, dict[int, dict[int, np.ndarray]]] = defaultdict(
-            lambda: defaultdict(dict)
-        )
-        self.tokens: dict[str, dict[int, int]] = defaultdict(dict)
-
-    def on_batch(self, batch: DecodedBatch) -> None:
-        for i in range(batch.rows):
-            request_id = batch.request_ids[int(batch.row_request[i])]
-            position = int(batch.positions[i])
-            self.rows[request_id][batch.layer][position] = batch.activations[i]
-            self.tokens[request_id][position] = int(batch.token_ids[i])
-
-    def pop_matching(self, token_ids: Sequence[int], layers: Sequence[int]) -> str | None:
-        """The id of a fully captured request whose tokens are ``token_ids``."""
-        n = len(token_ids)
-        for request_id, tokens in self.tokens.items():
-            if (
-                len(tokens) == n
-                and all(tokens.get(p) == t for p, t in enumerate(token_ids))
-                and all(len(self.rows[request_id][layer]) == n for layer in layers)
-            ):
-                return request_id
-        return None
 
 
 def response_span(tokenizer: Any, messages: Messages, response: str | None) -> Span:
@@ -114,7 +82,8 @@ def _ids(value: Any) -> list[int]:
 
 @dataclass
 class ActivationCollector:
-    """vLLM + plugin + in-process sidecar, started once, collecting many examples."""
+    """vLLM + plugin + an in-process ingest-only receiver, started once, collecting many
+    examples."""
 
     model_dir: Path
     layers: list[int]
@@ -123,25 +92,19 @@ class ActivationCollector:
     #: Skip torch.compile (vLLM's eager mode): the same layers and the same capture, a
     #: start-up minutes shorter; what ``eval`` uses unless asked otherwise.
     enforce_eager: bool = False
-    _recorder: _Recorder = field(default_factory=_Recorder)
-    _sidecar: Sidecar | None = None
+    _recorder: ActivationRecorder = field(default_factory=ActivationRecorder)
+    _receiver: ActivationReceiver | None = None
     _llm: Any = None
 
     def __enter__(self) -> ActivationCollector:
-        self._sidecar = Sidecar(
-            SidecarConfig(
-                grpc_address="127.0.0.1:0",
-                metrics_address="127.0.0.1:0",
-                # Collection must not lose rows: deep queues; the plugin then waits on gRPC.
-                ingest=IngestConfig(queue_size=1_000_000, max_queue_bytes=16 << 30),
-            ),
-            registry=CollectorRegistry(),
-            probes=[],
-            activation_sinks=[self._recorder],
+        self._recorder = ActivationRecorder(self.layers)
+        # Collection must not lose rows: deep queues; the plugin then waits on gRPC.
+        self._receiver = ActivationReceiver(
+            [self._recorder], queue_size=1_000_000, max_queue_bytes=16 << 30
         )
-        self._sidecar.start()
+        self._receiver.start()
         os.environ["LLM_MONITOR_PLUGIN_ENABLED"] = "1"
-        os.environ["LLM_MONITOR_PLUGIN_SIDECAR_ADDRESS"] = self._sidecar.grpc_target
+        os.environ["LLM_MONITOR_PLUGIN_SIDECAR_ADDRESS"] = self._receiver.target
         os.environ["LLM_MONITOR_PLUGIN_LAYERS"] = str(list(self.layers))
         # Collection must not lose rows: a large buffer, and back-pressure is fine here.
         os.environ.setdefault("LLM_MONITOR_PLUGIN_BUFFER_BATCHES", "100000")
@@ -159,8 +122,8 @@ class ActivationCollector:
 
     def __exit__(self, *exc: object) -> None:
         self._llm = None
-        if self._sidecar is not None:
-            self._sidecar.stop(grace=1.0)
+        if self._receiver is not None:
+            self._receiver.stop(grace=1.0)
         for key in ("ENABLED", "SIDECAR_ADDRESS", "LAYERS"):
             os.environ.pop(f"LLM_MONITOR_PLUGIN_{key}", None)
 
@@ -192,8 +155,7 @@ class ActivationCollector:
             generated = list(output.outputs[0].token_ids)
             computed = span.token_ids + (generated[:-1] if max_new_tokens > 0 else [])
             request_id = self._wait_for(computed, timeout_s)
-            rows = self._recorder.rows.pop(request_id)
-            self._recorder.tokens.pop(request_id)
+            rows = self._recorder.pop(request_id)
             start, end = (
                 (len(span.token_ids), len(computed))
                 if max_new_tokens > 0
@@ -220,7 +182,7 @@ class ActivationCollector:
     def _wait_for(self, token_ids: Sequence[int], timeout_s: float) -> str:
         deadline = time.monotonic() + timeout_s
         while True:
-            request_id = self._recorder.pop_matching(token_ids, self.layers)
+            request_id = self._recorder.complete(token_ids, self.layers)
             if request_id is not None:
                 return request_id
             if time.monotonic() > deadline:

@@ -1,12 +1,46 @@
-"""Streaming per-request aggregation of token scores, O(1) amortised per token."""
+"""Streaming per-request aggregation of token scores, O(1) amortised per token.
+
+This module also owns the aggregation vocabulary: the method names the probe artifacts,
+``monitor.yaml`` rules and the training toolkit all use (``AggregationMethod``). Older
+spellings are listed in ``METHOD_ALIASES`` and mapped to the canonical name where a
+person writes them by hand (``canonical_method``). It needs only the standard library.
+"""
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
-from typing import Protocol
+from collections.abc import Iterable, Mapping
+from typing import Literal, Protocol
 
-from monitor.artifacts.probe_format import Aggregation
+AggregationMethod = Literal["mean", "max", "ema", "max_rolling_mean"]
+#: Every method, in the order documentation lists them.
+AGGREGATION_METHODS: tuple[AggregationMethod, ...] = ("mean", "max", "ema", "max_rolling_mean")
+#: Older names still accepted in hand-written configuration, with their canonical name.
+METHOD_ALIASES: Mapping[str, AggregationMethod] = {"rolling_mean_max": "max_rolling_mean"}
+
+
+def canonical_method(name: str) -> str:
+    """``name`` with an old spelling replaced by its canonical method name (anything else,
+    valid or not, comes back unchanged for the caller's own validation to judge)."""
+    return METHOD_ALIASES.get(name, name)
+
+
+class AggregationSetting(Protocol):
+    """What an aggregator is built from: a method and its parameters (a probe artifact's
+    ``Aggregation`` section, or a rule's hashable copy of one)."""
+
+    @property
+    def method(self) -> AggregationMethod: ...
+
+    @property
+    def alpha(self) -> float:
+        """EMA smoothing factor (method ``ema``)."""
+        ...
+
+    @property
+    def window(self) -> int:
+        """Window in tokens (method ``max_rolling_mean``)."""
+        ...
 
 
 class Aggregator(Protocol):
@@ -142,8 +176,8 @@ class MaxRollingMeanAggregator:
         return self._n
 
 
-def make_aggregator(spec: Aggregation) -> Aggregator:
-    """The aggregator a probe's ``aggregation`` section asks for."""
+def make_aggregator(spec: AggregationSetting) -> Aggregator:
+    """The aggregator a probe's ``aggregation`` section (or a rule's) asks for."""
     if spec.method == "mean":
         return MeanAggregator()
     if spec.method == "max":

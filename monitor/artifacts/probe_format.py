@@ -11,7 +11,9 @@ end a sentence). Each head folds its in-scope token scores with its ``aggregatio
 request score ``combine``s the heads (mean or max). The primary head's fields sit at the
 top level (version 1 files are one head reading every token); ``heads`` adds more.
 
-This module only needs pydantic, numpy and the standard library.
+The aggregation method names are :mod:`monitor.artifacts.aggregation`'s vocabulary
+(``AggregationMethod`` is re-exported here). This module only needs pydantic and the
+standard library.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from monitor.artifacts.aggregation import AggregationMethod
 from monitor.artifacts.segment_names import SegmentName
 from monitor.artifacts.validation import format_errors
 
@@ -32,7 +35,6 @@ PROBE_VERSION = 2
 READABLE_VERSIONS = (1, 2)
 PROBE_SUFFIX = ".probe.json"
 
-AggregationMethod = Literal["mean", "max", "ema", "max_rolling_mean"]
 Positions = Literal["all", "sentence_end"]
 Combine = Literal["mean", "max"]
 

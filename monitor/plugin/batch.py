@@ -1,20 +1,27 @@
-"""What the hot path hands to the shipper, and its encoding into gRPC messages."""
+"""What the hot path hands to the shipper, and its encoding into gRPC messages.
+
+The encoding itself is :mod:`monitor.artifacts.wire` (shared with the sidecar's decoder);
+this module only moves a batch's tensor to host memory and hands the wire encoder a
+numpy view of it, on the shipper thread.
+"""
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
+from monitor.artifacts.wire import WireBatch, encode_batch
 from monitor.v1 import ingest_pb2
 
-DTYPES = {
-    torch.float32: ingest_pb2.DTYPE_FLOAT32,
-    torch.float16: ingest_pb2.DTYPE_FLOAT16,
-    torch.bfloat16: ingest_pb2.DTYPE_BFLOAT16,
+# torch dtype -> (the same-size dtype its host copy is viewed as for numpy, wire dtype).
+# numpy has no bfloat16: its 16-bit patterns travel as they are.
+CARRIERS: dict[torch.dtype, tuple[torch.dtype, ingest_pb2.DType]] = {
+    torch.float32: (torch.float32, ingest_pb2.DTYPE_FLOAT32),
+    torch.float16: (torch.float16, ingest_pb2.DTYPE_FLOAT16),
+    torch.bfloat16: (torch.int16, ingest_pb2.DTYPE_BFLOAT16),
 }
 
 
@@ -41,6 +48,16 @@ class CapturedBatch:
         return int(self.activations.shape[0])
 
 
+def host_activations(activations: torch.Tensor) -> tuple[np.ndarray, ingest_pb2.DType]:
+    """Copy ``activations`` to host memory (other dtypes as float32) and view them as a
+    numpy array of their wire carrier; returns ``(array, wire dtype)``."""
+    if activations.dtype not in CARRIERS:
+        activations = activations.float()
+    view_as, wire = CARRIERS[activations.dtype]
+    host = activations.detach().cpu().contiguous()
+    return host.view(view_as).numpy(), wire
+
+
 def encode(
     batch: CapturedBatch,
     producer_id: str,
@@ -49,53 +66,20 @@ def encode(
     max_message_bytes: int,
 ) -> Iterator[ingest_pb2.IngestMessage]:
     """Encode a batch as one or more messages, splitting rows to respect the size limit."""
-    acts = batch.activations
-    if acts.dtype not in DTYPES:
-        acts = acts.float()
-    acts = acts.detach().cpu().contiguous()
-    n, d = acts.shape
-    row_bytes = max(1, d * acts.element_size())
-    per_message = max(1, max_message_bytes // row_bytes)
-    raw = acts.view(torch.uint8).numpy() if n else np.zeros((0, 0), np.uint8)
-    counters = [ingest_pb2.DropCounter(reason=k, rows=v) for k, v in sorted(dropped.items())]
-    # The first message also carries the started requests' prompts (~5 bytes a token).
-    started_bytes = sum(5 * len(ids) + len(r) + 8 for r, ids in batch.started)
-    first = max(1, (max_message_bytes - started_bytes) // row_bytes)
-    cuts = [0, *range(min(first, n), n, per_message), n] if n else [0, 0]
-    sequence = first_sequence
-    for start, stop in itertools.pairwise(dict.fromkeys(cuts)) if n else [(0, 0)]:
-        last = stop >= n
-        idx = batch.row_request[start:stop]
-        used = np.unique(idx)
-        remap = np.zeros(len(batch.request_ids) + 1, dtype=np.uint32)
-        remap[used] = np.arange(len(used), dtype=np.uint32)
-        msg = ingest_pb2.ActivationBatch(
-            model_name=batch.model_name,
-            layer=batch.layer,
-            dtype=DTYPES.get(batch.activations.dtype, ingest_pb2.DTYPE_FLOAT32),
-            shape=[stop - start, d],
-            data=raw[start:stop].tobytes(),
-            sequence=sequence,
-            row_offset=batch.row_offset + start,
-            request_ids=[batch.request_ids[i] for i in used],
-            row_request=remap[idx].tolist(),
-            positions=batch.positions[start:stop].tolist(),
-            token_ids=batch.token_ids[start:stop].tolist(),
-            finished_request_ids=batch.finished_request_ids if last else [],
-            uncaptured=[
-                ingest_pb2.UncapturedTokens(request_id=r, count=c, reason=why)
-                for r, c, why in batch.uncaptured
-            ]
-            if start == 0
-            else [],
-            dropped=counters,
-            producer_id=producer_id,
-            started=[
-                ingest_pb2.RequestStart(request_id=r, prompt_token_ids=ids)
-                for r, ids in batch.started
-            ]
-            if start == 0
-            else [],
-        )
-        sequence += 1
-        yield ingest_pb2.IngestMessage(batch=msg)
+    activations, dtype = host_activations(batch.activations)
+    wire = WireBatch(
+        model_name=batch.model_name,
+        layer=batch.layer,
+        activations=activations,
+        dtype=dtype,
+        row_offset=batch.row_offset,
+        request_ids=batch.request_ids,
+        row_request=batch.row_request,
+        positions=batch.positions,
+        token_ids=batch.token_ids,
+        finished_request_ids=batch.finished_request_ids,
+        uncaptured=batch.uncaptured,
+        started=batch.started,
+    )
+    for message in encode_batch(wire, producer_id, first_sequence, dropped, max_message_bytes):
+        yield ingest_pb2.IngestMessage(batch=message)

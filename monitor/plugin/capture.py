@@ -17,34 +17,9 @@ import torch
 from torch import nn
 
 from monitor.plugin import ops
+from monitor.plugin.vllm_compat import find_decoder_layers, find_token_embedding
 
 UNWRITTEN = -1
-
-
-def find_decoder_layers(model: nn.Module) -> nn.ModuleList:
-    """Return the model's decoder layer list (e.g. ``model.model.layers``)."""
-    for path in ("model.layers", "layers", "model.decoder.layers", "transformer.h"):
-        node: object = model
-        for part in path.split("."):
-            node = getattr(node, part, None)
-            if node is None:
-                break
-        if isinstance(node, nn.ModuleList) and len(node) > 0:
-            return node
-    raise LookupError(f"no decoder layer list found in {type(model).__name__}")
-
-
-def find_token_embedding(model: nn.Module) -> nn.Module | None:
-    """Return the input token embedding module, if the model has a recognisable one."""
-    for path in ("model.embed_tokens", "embed_tokens", "model.decoder.embed_tokens"):
-        node: object = model
-        for part in path.split("."):
-            node = getattr(node, part, None)
-            if node is None:
-                break
-        if isinstance(node, nn.Module):
-            return node
-    return None
 
 
 @dataclass

@@ -61,6 +61,12 @@ class PluginSettings(BaseSettings):
         default=None,
         description="Model name reported to the sidecar. Default: vLLM's served model name.",
     )
+    allow_unsupported_vllm: bool = Field(
+        default=False,
+        description="Install capture even on a vLLM outside the supported range "
+        "(LLM_MONITOR_PLUGIN_ALLOW_UNSUPPORTED_VLLM=1). Off by default: such a vLLM serves "
+        "unmonitored and the sidecar shows capture down.",
+    )
 
     @field_validator("tls_ca", "tls_cert", "tls_key")
     @classmethod

@@ -2,7 +2,8 @@
 
 Everything here is fail-open: an error in the monitor is logged (rate-limited),
 counted, and the step's rows are dropped; the worker's own result is always returned
-untouched and its exceptions propagate unchanged.
+untouched and its exceptions propagate unchanged. vLLM's objects are read and patched
+only through :mod:`monitor.plugin.vllm_compat`.
 """
 
 from __future__ import annotations
@@ -11,14 +12,14 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-import torch
 
 from monitor import __version__
 from monitor.logutil import RateLimitedLog
+from monitor.plugin import vllm_compat
 from monitor.plugin.batch import CapturedBatch
 from monitor.plugin.capture import UNWRITTEN, LayerCapture
 from monitor.plugin.labels import LabelMismatch, label_rows
@@ -31,6 +32,12 @@ from monitor.plugin.ring import (
 )
 from monitor.plugin.settings import PluginSettings
 from monitor.plugin.shipper import ChannelTls, Shipper
+from monitor.plugin.vllm_compat import (
+    PatchableWorkerLike,
+    SchedulerOutputLike,
+    StepFn,
+    WorkerLike,
+)
 from monitor.v1 import ingest_pb2
 
 log = logging.getLogger("vllm.llm_monitor")
@@ -38,42 +45,8 @@ log = logging.getLogger("vllm.llm_monitor")
 REASON_PREFIX_CACHE = "prefix_cache"
 #: Prompts of started requests kept while no batch can be queued (oldest dropped first).
 MAX_PENDING_STARTED = 1024
-
-
-def batch_order(runner: Any) -> list[str]:
-    """The request order of the flat token batch of the step that just ran."""
-    state = getattr(runner, "execute_model_state", None)
-    step_batch = getattr(state, "input_batch", None)
-    if step_batch is not None and getattr(step_batch, "req_ids", None) is not None:
-        return list(step_batch.req_ids)  # model runner V2: the step's own batch
-    return [r for r in runner.input_batch.req_ids if r is not None]  # model runner V1
-
-
-def computed_before(scheduler_output: Any) -> dict[str, int]:
-    """Tokens each scheduled request had computed before this step."""
-    computed = {r.req_id: int(r.num_computed_tokens) for r in scheduler_output.scheduled_new_reqs}
-    cached = scheduler_output.scheduled_cached_reqs
-    for req_id, n in zip(cached.req_ids, cached.num_computed_tokens, strict=False):
-        computed[req_id] = int(n)
-    return computed
-
-
-def prompts_of(scheduler_output: Any) -> list[tuple[str, list[int]]]:
-    """(request id, prompt token ids) of the requests that start at this step."""
-    out = []
-    for r in scheduler_output.scheduled_new_reqs:
-        ids = getattr(r, "prompt_token_ids", None)
-        if ids is not None:
-            out.append((r.req_id, ids))
-    return out
-
-
-def served_model_name(vllm_config: Any) -> str:
-    """The name vLLM serves the model under."""
-    name = vllm_config.model_config.served_model_name
-    if isinstance(name, list | tuple):
-        name = name[0] if name else None
-    return str(name or os.path.basename(str(vllm_config.model_config.model).rstrip("/")))
+#: The attribute of a worker instance that holds its monitor.
+MONITOR_ATTR = "_llm_monitor"
 
 
 class WorkerMonitor:
@@ -109,28 +82,26 @@ class WorkerMonitor:
             plugin_version=__version__,
         )
 
-    def attach(self, worker: Any) -> None:
+    def attach(self, worker: WorkerLike) -> None:
         """Install the hooks on the freshly loaded model (before any compilation)."""
         try:
             vllm_config = worker.vllm_config
             if self.settings.model_name is None:
-                self.model_name = served_model_name(vllm_config)
-            runner = worker.model_runner
-            model = runner.get_model()
-            model_config = vllm_config.model_config
+                self.model_name = vllm_compat.served_model_name(vllm_config)
             if not self.layers:
-                self.layers = [model_config.hf_config.num_hidden_layers // 2]
+                self.layers = [vllm_compat.middle_layer(vllm_config)]
+            shape = vllm_compat.sink_shape(worker)
             self.capture = LayerCapture(
-                model,
+                vllm_compat.loaded_model(worker),
                 self.layers,
-                max_rows=int(runner.max_num_tokens),
-                d_model=int(model_config.get_hidden_size()),
-                dtype=model_config.dtype,
-                device=torch.device(runner.device),
+                max_rows=shape.max_rows,
+                d_model=shape.d_model,
+                dtype=shape.dtype,
+                device=shape.device,
             )
             self.capture.install()
             self.capture.arm_all()
-            _separate_compile_cache(vllm_config, self.layers)
+            self._separate_compile_cache(worker)
             log.info(
                 "llm-monitor: capture hooks installed on layer(s) %s of %s",
                 self.layers,
@@ -142,7 +113,25 @@ class WorkerMonitor:
             log.exception("llm-monitor: %s; vLLM keeps serving unmonitored", self.capture_error)
             self._start_shipper()  # to report the failure; otherwise after the self-test
 
-    def self_test(self, worker: Any) -> None:
+    def report_down(self, worker: WorkerLike, reason: str) -> None:
+        """Install nothing and tell the sidecar capture is down, with ``reason``.
+
+        The first Hello carries ``capture_ok=false`` for the model's layers, so the
+        sidecar's ``llm_monitor_capture_up`` reads 0 with the reason in its log.
+        """
+        self.capture = None
+        self.capture_ok = False
+        self.capture_error = reason
+        try:
+            if self.settings.model_name is None:
+                self.model_name = vllm_compat.served_model_name(worker.vllm_config)
+            if not self.layers:
+                self.layers = [vllm_compat.middle_layer(worker.vllm_config)]
+        except Exception:
+            log.debug("llm-monitor: model name or layers unreadable", exc_info=True)
+        self._start_shipper()
+
+    def self_test(self, worker: WorkerLike) -> None:
         """Prove the capture fires through the compiled model; log the verdict.
 
         The shipper starts afterwards, so the sidecar's first Hello carries the verdict.
@@ -153,9 +142,7 @@ class WorkerMonitor:
             rows = self.capture.rows_written()
             if rows == 0:
                 self.capture.arm_all()
-                runner = worker.model_runner
-                with torch.inference_mode():
-                    runner._dummy_run(16)
+                vllm_compat.dummy_run(worker, 16)
                 rows = self.capture.rows_written()
             if rows > 0:
                 self.capture_ok = True
@@ -175,6 +162,19 @@ class WorkerMonitor:
         finally:
             self.capture.arm_all()
             self._start_shipper()
+
+    def _separate_compile_cache(self, worker: WorkerLike) -> None:
+        """Make the compile cache key differ from an unmonitored run's.
+
+        vLLM keys its torch.compile cache on the config, not on hooks; without this a
+        graph compiled without the hooks could be loaded from disk (and never capture),
+        or a graph with them loaded by an unmonitored server.
+        """
+        key = {"layers": list(self.layers), "version": __version__}
+        if not vllm_compat.separate_compile_cache(worker.vllm_config, key):
+            log.warning(
+                "llm-monitor: additional_config is not a dict; the compile cache is not separated"
+            )
 
     def _start_shipper(self) -> None:
         if self.shipper is not None:
@@ -198,25 +198,25 @@ class WorkerMonitor:
 
     # -- every step -------------------------------------------------------------------
 
-    def before_step(self, scheduler_output: Any) -> int:
+    def before_step(self, scheduler_output: SchedulerOutputLike) -> int:
         """Arm the sinks for the step; return its token count (0 = nothing to capture)."""
-        n = int(scheduler_output.total_num_scheduled_tokens)
+        n = vllm_compat.scheduled_tokens(scheduler_output)
         if self.capture is None or not self.capture_ok or n == 0:
             if self.capture_ok:
-                self._pending_finished.extend(scheduler_output.finished_req_ids or ())
+                self._pending_finished.extend(vllm_compat.finished_ids(scheduler_output))
             return 0
         self.capture.arm(n)
         return n
 
-    def after_step(self, worker: Any, scheduler_output: Any, n: int) -> None:
+    def after_step(self, worker: WorkerLike, scheduler_output: SchedulerOutputLike, n: int) -> None:
         """Label the captured rows of the step and hand them to the shipper."""
         assert self.capture is not None
         self.steps += 1
         # Finished ids stay pending until a batch carrying them is queued; so do the
         # prompts of started requests (the sidecar needs them to tell the chat's segments
         # apart), within a bound.
-        self._pending_finished.extend(scheduler_output.finished_req_ids or ())
-        self._pending_started.extend(prompts_of(scheduler_output))
+        self._pending_finished.extend(vllm_compat.finished_ids(scheduler_output))
+        self._pending_started.extend(vllm_compat.prompts_of(scheduler_output))
         del self._pending_started[:-MAX_PENDING_STARTED]
         finished = list(self._pending_finished)
         if n > self.capture.max_rows:
@@ -232,11 +232,11 @@ class WorkerMonitor:
         if (rows[0].positions == UNWRITTEN).any():
             self._drop(REASON_CAPTURE_MISSED, n, "capture did not fire for a %d-token step", n)
             return
-        num_computed = computed_before(scheduler_output)
+        num_computed = vllm_compat.computed_before(scheduler_output)
         try:
             labels = label_rows(
-                batch_order(worker.model_runner),
-                scheduler_output.num_scheduled_tokens,
+                vllm_compat.batch_order(worker.model_runner),
+                vllm_compat.tokens_per_request(scheduler_output),
                 num_computed,
                 rows[0].positions,
             )
@@ -244,9 +244,8 @@ class WorkerMonitor:
             self._drop(REASON_LABEL_MISMATCH, n, "rows of a %d-token step dropped: %s", n, exc)
             return
         uncaptured = [
-            (r.req_id, int(r.num_computed_tokens), REASON_PREFIX_CACHE)
-            for r in scheduler_output.scheduled_new_reqs
-            if int(r.num_computed_tokens) > 0
+            (req_id, cached, REASON_PREFIX_CACHE)
+            for req_id, cached in vllm_compat.prefix_cache_hits(scheduler_output)
         ]
         started = self._pending_started
         token_ids = np.where(token_ids == UNWRITTEN, -1, token_ids).astype(np.int32)
@@ -288,28 +287,12 @@ class WorkerMonitor:
         log.debug("llm-monitor: step error", exc_info=True)
 
 
-def _separate_compile_cache(vllm_config: Any, layers: list[int]) -> None:
-    """Make the compile cache key differ from an unmonitored run's.
-
-    vLLM keys its torch.compile cache on the config, not on hooks; without this a
-    graph compiled without the hooks could be loaded from disk (and never capture),
-    or a graph with them loaded by an unmonitored server.
-    """
-    extra = vllm_config.additional_config
-    if isinstance(extra, dict):
-        extra["llm_monitor"] = {"layers": list(layers), "version": __version__}
-    else:
-        log.warning(
-            "llm-monitor: additional_config is not a dict; the compile cache is not separated"
-        )
-
-
-def wrap_step(
-    monitor: WorkerMonitor, worker: Any, execute_model: Callable[..., Any]
-) -> Callable[..., Any]:
+def wrap_step(monitor: WorkerMonitor, worker: WorkerLike, execute_model: StepFn) -> StepFn:
     """Wrap the worker's bound ``execute_model`` with capture before and after."""
 
-    def execute_model_monitored(scheduler_output: Any, *args: Any, **kwargs: Any) -> Any:
+    def execute_model_monitored(
+        scheduler_output: SchedulerOutputLike, *args: Any, **kwargs: Any
+    ) -> Any:
         try:
             n = monitor.before_step(scheduler_output)
         except Exception:
@@ -326,35 +309,44 @@ def wrap_step(
     return execute_model_monitored
 
 
-def patch_worker_class(worker_cls: Any, settings: PluginSettings) -> None:
-    """Patch ``load_model`` of a vLLM worker class so each instance gets a monitor."""
-    if getattr(worker_cls, "_llm_monitor_patched", False):
-        return
-    original_load = worker_cls.load_model
+def patch_worker_class(worker_cls: type, settings: PluginSettings) -> None:
+    """Patch a vLLM worker class so each instance gets a monitor once its model loads.
 
-    def load_model(self: Any, *args: Any, **kwargs: Any) -> Any:
-        result = original_load(self, *args, **kwargs)
+    The monitor installs its hooks, wraps the instance's step and runs its self-test
+    after the warm-up pass. Safe to call repeatedly.
+    """
+
+    def attach_monitor(worker: PatchableWorkerLike) -> None:
         try:
             monitor = WorkerMonitor(settings)
-            monitor.attach(self)
-            self._llm_monitor = monitor
-            self.execute_model = wrap_step(monitor, self, self.execute_model)
-            original_warm = self.compile_or_warm_up_model
-
-            def compile_or_warm_up_model(*a: Any, **kw: Any) -> Any:
-                out = original_warm(*a, **kw)
-                monitor.self_test(self)
-                return out
-
-            self.compile_or_warm_up_model = compile_or_warm_up_model
+            monitor.attach(worker)
+            setattr(worker, MONITOR_ATTR, monitor)
+            vllm_compat.wrap_execute_model(worker, lambda step: wrap_step(monitor, worker, step))
+            vllm_compat.after_warm_up(worker, lambda: monitor.self_test(worker))
         except Exception:
             log.exception("llm-monitor: could not attach to the worker; serving unmonitored")
-        return result
 
-    worker_cls.load_model = load_model
-    worker_cls._llm_monitor_patched = True
+    vllm_compat.on_model_loaded(worker_cls, attach_monitor)
+
+
+def report_capture_down(worker_cls: type, settings: PluginSettings, reason: str) -> None:
+    """Patch a vLLM worker class only to tell the sidecar that capture is down.
+
+    For a vLLM the plugin does not support: no hooks, no wrapped step, no self-test;
+    each worker's monitor connects once its model loads and reports ``reason``.
+    """
+
+    def report(worker: PatchableWorkerLike) -> None:
+        try:
+            monitor = WorkerMonitor(settings)
+            setattr(worker, MONITOR_ATTR, monitor)
+            monitor.report_down(worker, reason)
+        except Exception:
+            log.debug("llm-monitor: could not report capture down", exc_info=True)
+
+    vllm_compat.on_model_loaded(worker_cls, report)
 
 
 def monitors_of(workers: Mapping[str, Any]) -> dict[str, WorkerMonitor]:
     """The monitors attached to some workers (for tests and diagnostics)."""
-    return {k: w._llm_monitor for k, w in workers.items() if hasattr(w, "_llm_monitor")}
+    return {k: getattr(w, MONITOR_ATTR) for k, w in workers.items() if hasattr(w, MONITOR_ATTR)}

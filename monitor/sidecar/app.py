@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import signal
 import threading
-import types
 from collections.abc import Sequence
 from pathlib import Path
 from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import CollectorRegistry, GCCollector, ProcessCollector, start_http_server
 
-from monitor.artifacts.probe_format import Probe, ProbeError, load_probe_dir
+from monitor.artifacts.probe_format import Probe, load_probe_dir
 from monitor.artifacts.segments import Segmenter, load_segmenter
 from monitor.sidecar.alerts.flagging import TraceSink
 from monitor.sidecar.alerts.hub import AlertHub
@@ -26,27 +23,19 @@ from monitor.sidecar.config import (
     load_config,
     parse_host_port,
 )
-from monitor.sidecar.ingest.handler import IngestHandler, IngestServicer
 from monitor.sidecar.metrics import SidecarMetrics
 from monitor.sidecar.query import BlockingCalls, query_services
+from monitor.sidecar.receiver import Receiver
 from monitor.sidecar.scoring.encoder import EncoderError, load_concept_encoders
 from monitor.sidecar.scoring.probe_set import ProbeSet, build_probe_sets
 from monitor.sidecar.scoring.scorer import Pipeline
 from monitor.sidecar.scoring.sinks import ActivationSink, MetricsSink, ScoreSink
 from monitor.sidecar.security import server_security
-from monitor.sidecar.server import GrpcServerThread, exposure_warnings
+from monitor.sidecar.server import exposure_warnings
 from monitor.sidecar.traces.factory import build_trace_store, concept_labeller
 from monitor.sidecar.traces.reader import TraceReader
-from monitor.sidecar.traces.sqlite import StoreError
-from monitor.sidecar.traces.token_text import TokenizerError
 
 log = logging.getLogger(__name__)
-
-EXIT_OK = 0
-EXIT_START_FAILED = 1
-EXIT_BAD_PROBES = 2
-EXIT_BAD_CONFIG = 3
-
 
 def default_registry() -> CollectorRegistry:
     """A fresh registry with process and GC collectors (never the global one)."""
@@ -137,8 +126,7 @@ class Sidecar:
         check_layers(config.layers, self.probe_sets, source)
         label = concept_labeller(self.concept_encoders)
         self.rule_engine = RuleEngine(
-            compile_rules(self._rules_or_default(config.rules), self.probes, source),
-            concept_label=label,
+            compile_rules(self._rules_or_default(config.rules), self.probes, source)
         )
         self.trace_store = build_trace_store(
             config.storage, self.metrics, config.model_name or "", concept_label=label
@@ -149,7 +137,7 @@ class Sidecar:
             store=self.trace_store,
             publisher=self.alert_hub,
             max_buffered_tokens=config.storage.max_buffered_tokens_per_request,
-            idle_ttl_s=config.request_ttl_s,
+            concept_label=label,
         )
         # None: QueryTraces / GetTrace answer UNAVAILABLE
         self.trace_reader = trace_reader if trace_reader is not None else self.trace_store
@@ -164,21 +152,17 @@ class Sidecar:
             concept_encoders=self.concept_encoders,
             segmenter=build_segmenter(config.tokenizer_path, self.probes),
         )
-        self.ingest = IngestHandler(
-            self.metrics,
-            self.pipeline,
-            max_batch_bytes=config.ingest.max_batch_bytes,
-            expected_model=config.model_name,
-            d_models={layer: ps.d_model for layer, ps in self.probe_sets.items()},
-        )
         self._blocking = BlockingCalls(self.metrics, config.model_name or "", "llm-monitor-query")
         interceptors, credentials = server_security(
             config.auth, config.tls, self.metrics, config.model_name or ""
         )
-        self._grpc = GrpcServerThread(
+        self.receiver = Receiver(
             config.grpc_address,
-            IngestServicer(self.ingest),
-            max_receive_bytes=2 * config.ingest.max_batch_bytes,
+            self.pipeline,
+            self.metrics,
+            max_batch_bytes=config.ingest.max_batch_bytes,
+            expected_model=config.model_name,
+            d_models={layer: ps.d_model for layer, ps in self.probe_sets.items()},
             services=query_services(
                 self.trace_reader,
                 self.alert_hub,
@@ -188,6 +172,7 @@ class Sidecar:
             interceptors=interceptors,
             credentials=credentials,
         )
+        self.ingest = self.receiver.handler
         self._metrics_server: WSGIServer | None = None
         self._metrics_thread: threading.Thread | None = None
         self._started = False
@@ -195,12 +180,12 @@ class Sidecar:
     @property
     def grpc_port(self) -> int:
         """The bound gRPC port (after ``start``; meaningless for unix sockets)."""
-        return self._grpc.port
+        return self.receiver.port
 
     @property
     def grpc_target(self) -> str:
         """What a local client dials, e.g. ``127.0.0.1:50051`` or ``unix:/run/x.sock``."""
-        return self._grpc.target
+        return self.receiver.target
 
     @property
     def metrics_port(self) -> int:
@@ -219,7 +204,7 @@ class Sidecar:
         for warning in exposure_warnings(config.grpc_address, config.auth, config.tls):
             log.warning("%s", warning)
         try:
-            self._grpc.start()
+            self.receiver.start()
             host, port = parse_host_port(self.config.metrics_address)
             self._metrics_server, self._metrics_thread = start_http_server(
                 port, addr=host, registry=self.registry
@@ -238,11 +223,11 @@ class Sidecar:
     def stop(self, grace: float = 5.0) -> None:
         """Stop gRPC (``grace`` seconds for open streams), drain the queue, stop threads."""
         self.alert_hub.close()  # WatchAlerts streams end with OK before the server stops
-        self._grpc.stop(grace)
+        self.receiver.stop(grace)
         self._blocking.shutdown()
+        # scores what is queued, ends open requests, then shuts every sink down (the trace
+        # sink closes the trace store)
         self.pipeline.stop(self.config.ingest.drain_timeout_s)
-        if self.trace_store is not None:
-            self.trace_store.close(self.config.ingest.drain_timeout_s)
         if self._metrics_server is not None:
             self._metrics_server.shutdown()
             self._metrics_server.server_close()
@@ -293,50 +278,3 @@ class Sidecar:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-def run(config: SidecarConfig, grace: float = 5.0, config_path: Path | None = None) -> int:
-    """Run the sidecar until SIGINT or SIGTERM (SIGHUP reloads the rules from
-    ``config_path``); returns a process exit code."""
-    try:
-        sidecar = Sidecar(config, config_path=config_path)
-    except ProbeError as exc:
-        log.error("cannot load probes: %s", exc)
-        return EXIT_BAD_PROBES
-    except EncoderError as exc:
-        log.error("cannot load the concept encoder: %s", exc)
-        return EXIT_BAD_PROBES
-    except (ConfigError, RuleError, StoreError, TokenizerError) as exc:
-        log.error("invalid configuration: %s", exc)
-        return EXIT_BAD_CONFIG
-    stop = threading.Event()
-    reload = threading.Event()
-
-    def _on_hangup(signum: int, frame: types.FrameType | None) -> None:
-        reload.set()
-
-    def _on_signal(signum: int, frame: types.FrameType | None) -> None:
-        log.info("received %s, stopping", signal.Signals(signum).name)
-        stop.set()
-
-    previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, _on_hangup)
-    try:
-        try:
-            sidecar.start()
-        except (OSError, RuntimeError) as exc:
-            log.error("cannot start the sidecar: %s", exc)
-            return EXIT_START_FAILED
-        try:
-            while not stop.wait(0.2):
-                if reload.is_set():
-                    reload.clear()
-                    with contextlib.suppress(ConfigError, RuleError):  # logged and counted
-                        sidecar.reload_rules()
-        finally:
-            sidecar.stop(grace)
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    log.info("sidecar stopped")
-    return EXIT_OK

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -18,9 +19,12 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict, SettingsError
 
+from monitor.artifacts.aggregation import METHOD_ALIASES
 from monitor.artifacts.validation import format_errors
 from monitor.sidecar.security import AuthConfig, TlsConfig
 from monitor.sidecar.severity import Severity
+
+log = logging.getLogger(__name__)
 
 ENV_PREFIX = "LLM_MONITOR_"
 ENV_NESTED_DELIMITER = "__"
@@ -99,16 +103,34 @@ class EmaAggregation(_Section):
     alpha: float = Field(default=0.1, gt=0, le=1, description="Smoothing factor in (0, 1].")
 
 
-class RollingMeanMaxAggregation(_Section):
+class MaxRollingMeanAggregation(_Section):
     """The largest mean over ``window`` consecutive tokens (the mean so far before that)."""
 
-    method: Literal["rolling_mean_max"] = Field(description="Aggregation method tag.")
+    method: Literal["max_rolling_mean"] = Field(description="Aggregation method tag.")
     window: int = Field(default=16, gt=0, description="Window length in tokens.")
 
 
+def _canonical_method(value: object) -> object:
+    """Map an old method spelling (``rolling_mean_max``) to its canonical name, so existing
+    files keep loading; logs one deprecation line per section that uses it."""
+    if isinstance(value, dict):
+        method = value.get("method")
+        if isinstance(method, str) and method in METHOD_ALIASES:
+            canonical = METHOD_ALIASES[method]
+            log.warning(
+                "aggregation method %r is deprecated, write %r (same aggregation)",
+                method,
+                canonical,
+            )
+            return {**value, "method": canonical}
+    return value
+
+
+# Method tags are monitor.artifacts.aggregation's vocabulary (AGGREGATION_METHODS).
 RuleAggregation = Annotated[
-    MaxAggregation | MeanAggregation | EmaAggregation | RollingMeanMaxAggregation,
+    MaxAggregation | MeanAggregation | EmaAggregation | MaxRollingMeanAggregation,
     Field(discriminator="method"),
+    BeforeValidator(_canonical_method),
 ]
 
 CALIBRATED: Literal["calibrated"] = "calibrated"
@@ -144,7 +166,7 @@ class RuleConfig(_Section):
     )
     aggregation: RuleAggregation | None = Field(
         default=None,
-        description="How token scores combine (max, mean, ema, rolling_mean_max); None uses "
+        description="How token scores combine (max, mean, ema, max_rolling_mean); None uses "
         "the probe's own aggregation, the one its calibrated threshold was set for.",
     )
     min_tokens: int = Field(

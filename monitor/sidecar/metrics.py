@@ -8,10 +8,13 @@ and only calls ``.inc()`` / ``.set()`` / ``.observe()`` on them.
 from __future__ import annotations
 
 import threading
+from typing import Any, Generic, TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from monitor.sidecar.bulk_histogram import BulkHistogram, BulkHistogramChild
+
+C = TypeVar("C")
 
 SCORE_BUCKETS: tuple[float, ...] = (
     0.01,
@@ -156,99 +159,61 @@ class SidecarMetrics:
         return found
 
 
+class _Children(Generic[C]):
+    """One family's label children for one model, created on first use and cached.
+
+    ``children(*labels)`` is the child for ``(model_name, *labels)``; label values are
+    turned into strings once, when the child is created. Reads skip prometheus_client's
+    lock (``labels()`` caches too, but under a lock), which matters on the hot path.
+    """
+
+    __slots__ = ("_cache", "_family", "_model_name")
+
+    def __init__(self, family: Any, model_name: str) -> None:
+        self._family = family
+        self._model_name = model_name
+        self._cache: dict[tuple[object, ...], C] = {}
+
+    def __call__(self, *labels: object) -> C:
+        child = self._cache.get(labels)
+        if child is None:
+            child = self._cache[labels] = self._family.labels(
+                self._model_name, *(str(label) for label in labels)
+            )
+        return child
+
+
 class ModelMetrics:
     """Label children of one model; children with more labels are cached on first use."""
 
     def __init__(self, families: SidecarMetrics, model_name: str) -> None:
-        self._f = families
         self.model_name = model_name
         self.tokens_scored = families.tokens_scored.labels(model_name)
         self.batches_received = families.batches_received.labels(model_name)
         self.pipeline_errors = families.pipeline_errors.labels(model_name)
         self.queue_depth = families.queue_depth.labels(model_name)
         self.alerts_dropped = families.alerts_dropped.labels(model_name)
-        self._dropped: dict[str, Counter] = {}
-        self._rejected: dict[str, Counter] = {}
-        self._uncaptured: dict[str, Counter] = {}
-        self._probe_score: dict[str, BulkHistogramChild] = {}
-        self._request_score: dict[str, Histogram] = {}
-        self._capture_up: dict[int, Gauge] = {}
-        self._alerts: dict[tuple[str, str], Counter] = {}
-        self._auth_failures: dict[str, Counter] = {}
-        self._query_errors: dict[str, Counter] = {}
         self.trace_writes_dropped = families.trace_writes_dropped.labels(model_name)
         self.config_reload_errors = families.config_reload_errors.labels(model_name)
-        self._trace_errors: dict[str, Counter] = {}
-
-    def dropped(self, reason: str) -> Counter:
-        child = self._dropped.get(reason)
-        if child is None:
-            child = self._dropped[reason] = self._f.activations_dropped.labels(
-                self.model_name, reason
-            )
-        return child
-
-    def rejected(self, reason: str) -> Counter:
-        child = self._rejected.get(reason)
-        if child is None:
-            child = self._rejected[reason] = self._f.ingest_rejected.labels(self.model_name, reason)
-        return child
-
-    def uncaptured(self, reason: str) -> Counter:
-        child = self._uncaptured.get(reason)
-        if child is None:
-            child = self._uncaptured[reason] = self._f.tokens_uncaptured.labels(
-                self.model_name, reason
-            )
-        return child
-
-    def probe_score(self, concept: str) -> BulkHistogramChild:
-        child = self._probe_score.get(concept)
-        if child is None:
-            child = self._probe_score[concept] = self._f.probe_score.labels(
-                self.model_name, concept
-            )
-        return child
-
-    def request_score(self, concept: str) -> Histogram:
-        child = self._request_score.get(concept)
-        if child is None:
-            child = self._request_score[concept] = self._f.request_score.labels(
-                self.model_name, concept
-            )
-        return child
-
-    def capture_up(self, layer: int) -> Gauge:
-        child = self._capture_up.get(layer)
-        if child is None:
-            child = self._capture_up[layer] = self._f.capture_up.labels(self.model_name, str(layer))
-        return child
-
-    def auth_failures(self, service: str) -> Counter:
-        child = self._auth_failures.get(service)
-        if child is None:
-            child = self._auth_failures[service] = self._f.auth_failures.labels(
-                self.model_name, service
-            )
-        return child
-
-    def query_errors(self, method: str) -> Counter:
-        child = self._query_errors.get(method)
-        if child is None:
-            child = self._query_errors[method] = self._f.query_errors.labels(
-                self.model_name, method
-            )
-        return child
-
-    def trace_errors(self, stage: str) -> Counter:
-        child = self._trace_errors.get(stage)
-        if child is None:
-            child = self._trace_errors[stage] = self._f.trace_errors.labels(self.model_name, stage)
-        return child
-
-    def alerts(self, concept: str, severity: str) -> Counter:
-        key = (concept, severity)
-        child = self._alerts.get(key)
-        if child is None:
-            child = self._alerts[key] = self._f.alerts.labels(self.model_name, concept, severity)
-        return child
+        #: by reason
+        self.dropped: _Children[Counter] = _Children(families.activations_dropped, model_name)
+        #: by reason
+        self.rejected: _Children[Counter] = _Children(families.ingest_rejected, model_name)
+        #: by reason
+        self.uncaptured: _Children[Counter] = _Children(families.tokens_uncaptured, model_name)
+        #: by concept
+        self.probe_score: _Children[BulkHistogramChild] = _Children(
+            families.probe_score, model_name
+        )
+        #: by concept
+        self.request_score: _Children[Histogram] = _Children(families.request_score, model_name)
+        #: by layer
+        self.capture_up: _Children[Gauge] = _Children(families.capture_up, model_name)
+        #: by service
+        self.auth_failures: _Children[Counter] = _Children(families.auth_failures, model_name)
+        #: by method
+        self.query_errors: _Children[Counter] = _Children(families.query_errors, model_name)
+        #: by stage
+        self.trace_errors: _Children[Counter] = _Children(families.trace_errors, model_name)
+        #: by concept and severity
+        self.alerts: _Children[Counter] = _Children(families.alerts, model_name)

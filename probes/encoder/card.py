@@ -3,18 +3,20 @@ figure) and ``CARD.md`` (the same for people)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
+
+from monitor.artifacts import encoder_format
 
 GOALS = {"ce_loss_recovered": 0.90, "dead_fraction": 0.10}
 
 
 def write_card(directory: Path, card: dict[str, Any]) -> None:
-    """Write ``card.json`` and ``CARD.md`` into ``directory``."""
+    """Write ``card.json`` (through the directory format, which checks the fields the
+    sidecar reads) and ``CARD.md`` into ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / "card.json").write_text(json.dumps(card, indent=2) + "\n")
-    (directory / "CARD.md").write_text(markdown(card))
+    encoder_format.write_card(directory / encoder_format.CARD_FILE, card)
+    (directory / encoder_format.CARD_MARKDOWN_FILE).write_text(markdown(card))
 
 
 def _fmt(value: Any) -> str:

@@ -2,7 +2,8 @@
 
 The exported graph is the encoder half only, with the input scale and ``b_pre``
 folded into one affine map: ``pre = a @ W + c``, then TopK(k), ReLU on the values and
-int32 ids. Opset 18, through torch's ``torch.export``-based exporter (onnxscript).
+int32 ids. Opset 18, through torch's ``torch.export``-based exporter (onnxscript). The
+input and output names are the served format's (``monitor.artifacts.encoder_format``).
 """
 
 from __future__ import annotations
@@ -15,11 +16,10 @@ import numpy.typing as npt
 import torch
 from torch import Tensor, nn
 
+from monitor.artifacts.encoder_format import INPUT_NAME, OUTPUT_NAMES
 from probes.encoder.topk import TopKEncoder
 
 OPSET = 18
-INPUT_NAME = "activations"
-OUTPUT_NAMES = ("concept_ids", "concept_values")
 
 
 class _EncodeGraph(nn.Module):

@@ -12,12 +12,13 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from monitor.artifacts import encoder_format
 from probes.encoder.card import write_card
 from probes.encoder.dataset import (
     SINK_POSITIONS,
@@ -28,8 +29,9 @@ from probes.encoder.dataset import (
 from probes.encoder.evaluate import capture_agreement, ce_figures, encode_rows
 from probes.encoder.export import OPSET, check_parity, export_onnx
 from probes.encoder.labels import build_concepts, most_associated
+from probes.encoder.settings import EncoderTrainSettings
 from probes.encoder.topk import EncoderConfig, TopKEncoder
-from probes.encoder.train import TrainSettings, train_predictive, train_reconstruction
+from probes.encoder.train import train_predictive, train_reconstruction
 
 log = logging.getLogger("llm_monitor.encoder")
 
@@ -43,25 +45,7 @@ CHOICE = (
     "of m and k were not trained for comparison."
 )
 PARITY_ROWS = 4096
-DATA_DIR = Path(__file__).resolve().parents[1] / "data"  # the probe data sets
 AGREEMENT_SEQUENCES = 8
-
-
-@dataclass(frozen=True)
-class EncoderTrainSettings:
-    """Everything ``llm-monitor encoder train`` needs."""
-
-    model_dir: Path
-    model_name: str
-    out_dir: Path
-    cache_dir: Path
-    layer: int = 15
-    prompts: int = 2400
-    reply_tokens: int = 96
-    data_dir: Path | None = None
-    recollect: bool = False
-    ce_sequences: int = 240  # held-out corpus sequences for the CE figures
-    train: TrainSettings = field(default_factory=TrainSettings)
 
 
 def activations(settings: EncoderTrainSettings) -> ActivationSet:
@@ -225,13 +209,12 @@ def write_labels(
     concepts, correlations = build_concepts(tokenizer, data, all_ids, all_values, encoder.config.m)
     fired = np.zeros(encoder.config.m, bool)
     fired[all_ids[all_values > 0]] = True
-    document = {
-        "model_name": model_name,
-        "layer": encoder.config.layer,
-        "m": encoder.config.m,
-        "concepts": concepts,
-    }
-    (out / "concepts.json").write_text(json.dumps(document, indent=1) + "\n")
+    encoder_format.write_concepts(
+        out / encoder_format.CONCEPTS_FILE,
+        concepts,
+        model_name=model_name,
+        layer=encoder.config.layer,
+    )
     return most_associated(concepts, correlations), float(1.0 - fired.mean())
 
 
@@ -239,7 +222,7 @@ def relabel(directory: Path, model_dir: Path, cache_dir: Path) -> dict[str, Any]
     """Rewrite ``concepts.json`` and the card's probe-concept lists of a trained encoder."""
     encoder = TopKEncoder.load(directory)
     data = ActivationSet.load(cache_dir / f"activations-L{encoder.config.layer}.npz")
-    card = json.loads((directory / "card.json").read_text())
+    card = encoder_format.read_card_document(directory / encoder_format.CARD_FILE)
     card["probe_concepts"], _ = write_labels(
         encoder, data, _tokenizer(model_dir), directory, card["model_name"]
     )
@@ -266,17 +249,17 @@ def export(directory: Path, activations: np.ndarray | None = None) -> dict[str, 
         rng = np.random.default_rng(0)
         noise = rng.normal(size=(PARITY_ROWS, encoder.config.d_model)).astype(np.float32)
         activations = noise / float(encoder.scale) + encoder.b_pre.detach().numpy()
-    path = export_onnx(encoder, directory / "encoder.onnx")
+    path = export_onnx(encoder, directory / encoder_format.ONNX_FILE)
     parity = check_parity(encoder, path, activations.astype(np.float32))
-    card_path = directory / "card.json"
-    card = json.loads(card_path.read_text()) if card_path.is_file() else {}
+    card_path = directory / encoder_format.CARD_FILE
+    card = encoder_format.read_card_document(card_path) if card_path.is_file() else {}
     if card:
         card["onnx_opset"] = OPSET
         card["onnx_parity"] = asdict(parity)
         if "figures" in card:  # a full card from training: refresh CARD.md too
             write_card(directory, card)
         else:
-            card_path.write_text(json.dumps(card, indent=2) + "\n")
+            encoder_format.write_card(card_path, card)
     if not parity.ok():
         raise ValueError(f"ONNX parity failed: {parity}")
     return card

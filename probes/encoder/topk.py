@@ -8,29 +8,20 @@ The decoder maps concepts back: a_hat = (z W_dec) / s + b_pre.
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
 from torch import Tensor, nn
 
+from monitor.artifacts.encoder_format import (
+    CONFIG_FILE,
+    WEIGHTS_FILE,
+    EncoderConfig,
+    read_encoder_config,
+    write_encoder_config,
+)
 
-@dataclass(frozen=True)
-class EncoderConfig:
-    """Shape of the encoder and where it reads the model."""
-
-    d_model: int
-    m: int
-    k: int
-    layer: int
-    model_name: str
-
-    def __post_init__(self) -> None:
-        if not 0 < self.k <= self.m:
-            raise ValueError(f"need 0 < k <= m, got k={self.k}, m={self.m}")
-        if self.d_model <= 0:
-            raise ValueError(f"d_model must be positive, got {self.d_model}")
+__all__ = ["EncoderConfig", "TopKEncoder"]
 
 
 class TopKEncoder(nn.Module):
@@ -87,14 +78,15 @@ class TopKEncoder(nn.Module):
         self.b_enc.mul_(norms.squeeze(1))
 
     def save(self, directory: Path) -> None:
-        """``encoder.pt`` (state dict) and ``encoder-config.json`` in ``directory``."""
+        """The training checkpoint: ``encoder.pt`` (state dict) and ``encoder-config.json``
+        in ``directory`` (names and config format: ``monitor.artifacts.encoder_format``)."""
         directory.mkdir(parents=True, exist_ok=True)
-        torch.save(self.state_dict(), directory / "encoder.pt")
-        (directory / "encoder-config.json").write_text(json.dumps(asdict(self.config), indent=2))
+        torch.save(self.state_dict(), directory / WEIGHTS_FILE)
+        write_encoder_config(directory / CONFIG_FILE, self.config)
 
     @classmethod
     def load(cls, directory: Path) -> TopKEncoder:
-        config = EncoderConfig(**json.loads((directory / "encoder-config.json").read_text()))
-        encoder = cls(config)
-        encoder.load_state_dict(torch.load(directory / "encoder.pt", weights_only=True))
+        """The checkpoint ``save`` wrote, in eval mode."""
+        encoder = cls(read_encoder_config(directory / CONFIG_FILE))
+        encoder.load_state_dict(torch.load(directory / WEIGHTS_FILE, weights_only=True))
         return encoder.eval()

@@ -25,29 +25,10 @@ from torch import Tensor
 from probes.encoder.dataset import SINK_POSITIONS, ActivationSet
 from probes.encoder.losses import aux_k_loss, next_token_kl, normalized_mse
 from probes.encoder.patching import load_model, logits, pad_batch, patch_mask
+from probes.encoder.settings import TrainSettings
 from probes.encoder.topk import EncoderConfig, TopKEncoder
 
 log = logging.getLogger("llm_monitor.encoder")
-
-
-@dataclass(frozen=True)
-class TrainSettings:
-    """Hyper-parameters of both phases."""
-
-    m: int = 4096
-    k: int = 32
-    k_aux: int = 512
-    aux_coef: float = 1 / 32
-    dead_after_tokens: int = 100_000
-    batch_tokens: int = 2048
-    recon_epochs: float = 8.0
-    lr: float = 4e-4
-    kl_seconds: float = 900.0  # wall-clock budget of phase 2
-    kl_max_steps: int = 2000
-    kl_batch_sequences: int = 8
-    kl_lr: float = 1e-4
-    kl_mse_coef: float = 1.0
-    seed: int = 0
 
 
 @dataclass

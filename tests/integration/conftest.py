@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from monitor import model
-from monitor.bench import synthetic_probes
+from monitor.bench.overhead import synthetic_probes
 from tests.integration.stack import LAYER, SERVED_NAME, Stack, free_port
 
 D_MODEL = 576

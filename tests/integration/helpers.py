@@ -10,6 +10,7 @@ from openai import OpenAI
 
 from tests.integration.reference import Reference, cosine_rows
 from tests.integration.stack import (
+    LAYER,
     SERVED_NAME,
     ActivationRecorder,
     Stack,
@@ -74,7 +75,7 @@ def expected_rows(done: Completion) -> int:
 
 def wait_rows(recorder: ActivationRecorder, request_id: str, n: int, timeout: float = 30.0) -> None:
     """Wait until ``n`` rows of the request arrived (shipping is asynchronous)."""
-    wait_until(lambda: len(recorder.rows[request_id]) >= n, timeout)
+    wait_until(lambda: len(recorder.rows(request_id, LAYER)) >= n, timeout)
 
 
 def check_request(
@@ -89,7 +90,7 @@ def check_request(
     request_id = recorder.find(prompt_ids)
     cached = recorder.uncaptured[request_id].get("prefix_cache", 0)
     wait_rows(recorder, request_id, expected_rows(done) - cached)
-    rows = sorted(recorder.rows[request_id], key=lambda r: r[0])
+    rows = recorder.rows(request_id, LAYER)
     positions = [p for p, _, _ in rows]
     assert len(positions) == len(set(positions)), "a token's row arrived more than once"
     assert positions == list(range(cached, expected_rows(done))), (

@@ -16,11 +16,9 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -34,7 +32,7 @@ from monitor.launch import (
 )
 from monitor.sidecar.app import Sidecar
 from monitor.sidecar.config import SidecarConfig
-from monitor.sidecar.ingest.batches import DecodedBatch
+from monitor.sidecar.ingest.recorder import ActivationRecorder
 
 SERVED_NAME = "SmolLM2-135M-Instruct"
 LAYER = 15
@@ -53,54 +51,6 @@ def captured_layers() -> list[int]:
     probe_dir = shipped_probe_dir(SERVED_NAME)
     shipped = {p.layer for p in load_probe_dir(probe_dir)} if probe_dir is not None else set()
     return sorted({LAYER, *shipped})
-
-
-class ActivationRecorder:
-    """An ActivationSink keeping every row that arrived, per request."""
-
-    def __init__(self) -> None:
-        self.rows: dict[str, list[tuple[int, int, np.ndarray]]] = defaultdict(list)
-        self.uncaptured: dict[str, dict[str, int]] = defaultdict(dict)
-        self.finished: set[str] = set()
-        self.batches = 0
-
-    def on_batch(self, batch: DecodedBatch) -> None:
-        """Record one validated batch of layer ``LAYER`` (the others are counted only)."""
-        self.batches += 1
-        if batch.layer != LAYER:
-            return
-        for i in range(batch.rows):
-            request_id = batch.request_ids[int(batch.row_request[i])]
-            self.rows[request_id].append(
-                (int(batch.positions[i]), int(batch.token_ids[i]), batch.activations[i].copy())
-            )
-        for note in batch.uncaptured:
-            self.uncaptured[note.request_id][note.reason] = note.count
-        self.finished.update(batch.finished_request_ids)
-
-    def tokens(self, request_id: str) -> list[int]:
-        """Token ids of a request's captured rows, by position."""
-        return [t for _, t, _ in sorted(self.rows[request_id], key=lambda r: r[0])]
-
-    def matching(self, prompt_ids: list[int]) -> list[str]:
-        """Requests whose captured tokens (after any cached prefix) are ``prompt_ids``."""
-        matches = []
-        for request_id, rows in list(self.rows.items()):
-            by_pos = {p: t for p, t, _ in list(rows)}
-            if not by_pos or min(by_pos) >= len(prompt_ids):
-                continue
-            start = min(by_pos)
-            if all(by_pos.get(p) == prompt_ids[p] for p in range(start, len(prompt_ids))):
-                matches.append(request_id)
-        return matches
-
-    def find(self, prompt_ids: list[int], timeout: float = 30.0) -> str:
-        """The one request matching ``prompt_ids``, waiting for its rows to arrive."""
-        wait_until(lambda: len(self.matching(prompt_ids)) >= 1, timeout)
-        matches = self.matching(prompt_ids)
-        if len(matches) != 1:
-            raise AssertionError(f"{len(matches)} captured requests match the prompt")
-        return matches[0]
 
 
 @dataclass
@@ -159,7 +109,7 @@ class Stack:
     probe_dir: Path
     vllm: subprocess.Popen[bytes] | None = None
     sidecar: Sidecar | None = None
-    recorder: ActivationRecorder = field(default_factory=ActivationRecorder)
+    recorder: ActivationRecorder = field(default_factory=lambda: ActivationRecorder([LAYER]))
 
     @property
     def base_url(self) -> str:
@@ -178,8 +128,9 @@ class Stack:
         )
 
     def start_sidecar(self) -> Sidecar:
-        """Start an in-process sidecar recording every activation into a fresh recorder."""
-        self.recorder = ActivationRecorder()
+        """Start an in-process sidecar recording layer ``LAYER``'s activations into a fresh
+        recorder."""
+        self.recorder = ActivationRecorder([LAYER])
         self.sidecar = Sidecar(
             self.sidecar_config(),
             registry=CollectorRegistry(),

@@ -14,7 +14,7 @@ from tests.integration.helpers import (
     wait_connected,
 )
 from tests.integration.reference import Reference
-from tests.integration.stack import SERVED_NAME, Stack, metric, scrape, wait_until
+from tests.integration.stack import LAYER, SERVED_NAME, Stack, metric, scrape, wait_until
 
 TOPICS = [
     "the water cycle",
@@ -95,14 +95,14 @@ def test_prefix_cache_hits_are_reported_not_invented(live: Stack, reference: Ref
     )
     first = chat(live, prompt, max_tokens=8)
     first_id, _ = check_request(live.recorder, reference, first)
-    live.recorder.rows.pop(first_id)
+    live.recorder.pop(first_id)
     second = chat(live, prompt, max_tokens=8)
     prompt_ids = reference.prompt_ids(prompt)
     second_id, cos = check_request(live.recorder, reference, second)
     cached = live.recorder.uncaptured[second_id].get("prefix_cache", 0)
     assert cached >= 16, "the second request should hit the prefix cache"
     assert cached < len(prompt_ids)
-    rows = live.recorder.rows[second_id]
+    rows = live.recorder.rows(second_id, LAYER)
     assert min(p for p, _, _ in rows) == cached
     assert len(rows) + cached == expected_rows(second)
     assert cos.min() >= 0.99

@@ -10,14 +10,14 @@ from prometheus_client import CollectorRegistry
 
 from monitor.launch import shipped_encoder_dir
 from monitor.sidecar.app import Sidecar
-from monitor.sidecar.scoring.sinks import RequestResult, RequestTokens
+from monitor.sidecar.scoring.sinks import BaseScoreSink, RequestResult, RequestTokens
 from tests.integration.helpers import chat, wait_connected
-from tests.integration.stack import SERVED_NAME, ActivationRecorder, Stack, wait_until
+from tests.integration.stack import LAYER, SERVED_NAME, ActivationRecorder, Stack, wait_until
 
 PROMPT = "Explain in three sentences how a rainbow forms, and why it is curved."
 
 
-class TokenSink:
+class TokenSink(BaseScoreSink):
     """Keeps every ``RequestTokens`` the pipeline emits."""
 
     def __init__(self) -> None:
@@ -47,7 +47,7 @@ def encoded(stack: Stack) -> Iterator[tuple[Stack, Sidecar, TokenSink]]:
     encoder_dir = shipped_encoder_dir(SERVED_NAME)
     assert encoder_dir is not None, "no shipped encoder for the default model"
     sink = TokenSink()
-    stack.recorder = ActivationRecorder()
+    stack.recorder = ActivationRecorder([LAYER])
     config = stack.sidecar_config().model_copy(update={"encoder_dir": encoder_dir})
     sidecar = Sidecar(
         config, registry=CollectorRegistry(), sinks=[sink], activation_sinks=[stack.recorder]
@@ -60,7 +60,7 @@ def encoded(stack: Stack) -> Iterator[tuple[Stack, Sidecar, TokenSink]]:
 
 
 def _run(stack: Stack, sink: TokenSink, prompt_ids: list[int]) -> tuple[str, dict[int, tuple]]:
-    before = set(stack.recorder.rows)
+    before = set(stack.recorder.requests())
     done = chat(stack, PROMPT, max_tokens=24)
     n = done.prompt_tokens + done.completion_tokens - 1  # the last token is never computed
     new: list[str] = []
@@ -98,7 +98,7 @@ def test_identical_requests_get_identical_concepts(
         assert len(ids) == encoder.k and all(0 <= i < encoder.m for i in ids)
         assert values == sorted(values, reverse=True) and values[0] > 0
     # the concepts are the encoder's on the activations the sidecar received
-    rows = sorted(stack.recorder.rows[first_id], key=lambda r: r[0])
+    rows = stack.recorder.rows(first_id, LAYER)
     acts = np.stack([a for _, _, a in rows]).astype(np.float32)
     direct_ids, _ = encoder.encode(acts)
     for (pos, _, _), ids in zip(rows, direct_ids.tolist(), strict=True):

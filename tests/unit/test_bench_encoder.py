@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from monitor.bench_encoder import EncoderBenchSettings, run_encoder_bench
+from monitor.bench.encoder import EncoderBenchSettings, run_encoder_bench
 from monitor.cli import main
 from tests.unit.sidecar.test_encoder import write_encoder
 

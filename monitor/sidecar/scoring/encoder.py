@@ -1,99 +1,38 @@
 """The shipped concept encoder, run with onnxruntime (implements ``ConceptEncoder``).
 
-An encoder directory holds ``encoder.onnx`` (input ``activations [rows, d_model]``
-float32; outputs ``concept_ids [rows, k]`` int32 and ``concept_values [rows, k]``
-float32, largest first), ``card.json`` (model, layer, d_model, m, k and the
-faithfulness figures) and ``concepts.json`` (one label per concept). Everything is
-checked at load; a mismatch raises ``EncoderError`` naming the file and the field.
+The directory format (file names, the graph's input and output names, ``card.json`` and
+``concepts.json``) is :mod:`monitor.artifacts.encoder_format`, which the trainer writes
+with. Everything is checked at load: the card and labels by that module, the graph here
+against the card; a mismatch raises ``EncoderError`` naming the file and the field.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-ONNX_FILE = "encoder.onnx"
-CARD_FILE = "card.json"
-CONCEPTS_FILE = "concepts.json"
-INPUT_NAME = "activations"
-OUTPUT_NAMES = ("concept_ids", "concept_values")
+from monitor.artifacts.encoder_format import (
+    CARD_FILE,
+    CONCEPTS_FILE,
+    INPUT_NAME,
+    ONNX_FILE,
+    OUTPUT_NAMES,
+    EncoderCard,
+    EncoderError,
+    read_card,
+    read_labels,
+)
 
-
-class EncoderError(Exception):
-    """The encoder directory is missing a file or does not match its card or the model."""
-
-
-@dataclass(frozen=True)
-class EncoderCard:
-    """What the sidecar needs from ``card.json``."""
-
-    model_name: str
-    layer: int
-    d_model: int
-    m: int
-    k: int
-    figures: dict[str, Any]
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise EncoderError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    except json.JSONDecodeError as exc:
-        raise EncoderError(f"{path}: invalid JSON: {exc}") from exc
-    if not isinstance(data, dict):
-        raise EncoderError(f"{path}: expected a JSON object")
-    return data
-
-
-def _int_field(path: Path, data: dict[str, Any], name: str) -> int:
-    value = data.get(name)
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        raise EncoderError(f"{path}: field {name!r} must be a positive integer, got {value!r}")
-    return value
-
-
-def read_card(path: Path) -> EncoderCard:
-    """Parse and check ``card.json``."""
-    data = _read_json(path)
-    name = data.get("model_name")
-    if not isinstance(name, str) or not name:
-        raise EncoderError(f"{path}: field 'model_name' must be a non-empty string")
-    layer = data.get("layer")
-    if not isinstance(layer, int) or isinstance(layer, bool) or layer < 0:
-        raise EncoderError(f"{path}: field 'layer' must be a non-negative integer")
-    card = EncoderCard(
-        model_name=name,
-        layer=layer,
-        d_model=_int_field(path, data, "d_model"),
-        m=_int_field(path, data, "m"),
-        k=_int_field(path, data, "k"),
-        figures=dict(data.get("figures") or {}),
-    )
-    if card.k > card.m:
-        raise EncoderError(f"{path}: k ({card.k}) is larger than m ({card.m})")
-    return card
-
-
-def read_labels(path: Path, m: int) -> list[str]:
-    """The ``m`` concept labels of ``concepts.json`` (by id)."""
-    data = _read_json(path)
-    concepts = data.get("concepts")
-    if not isinstance(concepts, list) or len(concepts) != m:
-        got = len(concepts) if isinstance(concepts, list) else type(concepts).__name__
-        raise EncoderError(f"{path}: field 'concepts' must list {m} concepts, got {got}")
-    labels = [""] * m
-    for i, concept in enumerate(concepts):
-        if not isinstance(concept, dict) or concept.get("id") != i:
-            raise EncoderError(f"{path}: concepts[{i}] must be an object with 'id': {i}")
-        labels[i] = str(concept.get("label", ""))
-    return labels
+__all__ = [
+    "CARD_FILE",
+    "EncoderCard",
+    "EncoderError",
+    "OnnxConceptEncoder",
+    "load_concept_encoders",
+    "read_card",
+]
 
 
 class OnnxConceptEncoder:

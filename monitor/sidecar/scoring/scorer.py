@@ -24,6 +24,7 @@ from monitor.artifacts.segments import Segment, SegmentArray, Segmenter
 from monitor.logutil import RateLimitedLog
 from monitor.sidecar.ingest.batches import DecodedBatch
 from monitor.sidecar.metrics import SidecarMetrics
+from monitor.sidecar.records import RequestKey
 from monitor.sidecar.scoring.concepts import ConceptEncoder
 from monitor.sidecar.scoring.probe_set import ProbeSet
 from monitor.sidecar.scoring.reading import ProbeReader, ReadPlan
@@ -39,8 +40,6 @@ log = logging.getLogger(__name__)
 
 EXPIRE_INTERVAL_S = 1.0
 MAX_TOMBSTONES = 65536
-
-RequestKey = tuple[str, str]  # (model_name, request_id)
 
 
 @dataclass
@@ -104,7 +103,7 @@ class Pipeline:
         self._probe_sets = dict(probe_sets)
         self._sinks = list(sinks)
         # Sinks that want per-request token scores (the metrics sink observes per batch).
-        self._token_sinks = [sink for sink in self._sinks if getattr(sink, "wants_tokens", True)]
+        self._token_sinks = [sink for sink in self._sinks if sink.wants_tokens]
         self._activation_sinks = list(activation_sinks)
         self._encoders = dict(concept_encoders or {})
         self._segmenter = segmenter or Segmenter(markup=None)
@@ -169,7 +168,8 @@ class Pipeline:
 
     def stop(self, drain_timeout_s: float) -> None:
         """Score what is queued until ``drain_timeout_s``, then stop; the rest is counted
-        as dropped (reason ``shutdown``) and open requests go to the sinks as ``shutdown``."""
+        as dropped (reason ``shutdown``), open requests go to the sinks as ``shutdown`` and
+        then every sink is shut down (``drain_timeout_s`` each)."""
         self._deadline = time.monotonic() + drain_timeout_s
         self._stop.set()
         thread = self._thread
@@ -190,6 +190,20 @@ class Pipeline:
             keys = list(self._requests)
             for key in keys:
                 self._finish(key, "shutdown")
+        for sink in self._sinks:
+            try:
+                if not sink.shutdown(drain_timeout_s):
+                    log.error("sink %s did not shut down in time", type(sink).__name__)
+            except Exception as exc:
+                self._error("", f"shutting down sink {type(sink).__name__}", exc)
+
+    def force_flush(self, timeout: float) -> bool:
+        """Wait until the queue is processed and every sink flushed; False on timeout."""
+        deadline = time.monotonic() + timeout
+        done = self.wait_idle(timeout)
+        for sink in self._sinks:
+            done = sink.force_flush(max(0.0, deadline - time.monotonic())) and done
+        return done
 
     def wait_idle(self, timeout: float) -> bool:
         """Wait until every queued batch has been processed; False on timeout."""
@@ -268,7 +282,7 @@ class Pipeline:
                 if scores is None or probe_set is None:
                     continue
                 request_scores = scores[rows]
-                late = state is None  # rows of a finished request: scored, not aggregated
+                late = state is None  # rows of a finished request: observed, not emitted
                 state = state or RequestState(last_seen=now)
                 segments = state.segments(positions)
                 done = state.prompt_done(positions)
@@ -286,7 +300,7 @@ class Pipeline:
                     running[probe.concept], counts[probe.concept] = reader.update(
                         request_scores[:, columns], segments, ends, done
                     )
-                if not self._token_sinks:
+                if late or not self._token_sinks:
                     continue
                 self._emit_tokens(
                     RequestTokens(

@@ -61,18 +61,54 @@ class RequestResult:
 
 
 class ScoreSink(Protocol):
-    """Receives scores from the pipeline worker thread; must not block for long.
+    """Receives scores from the scoring worker thread.
 
-    A sink may set ``wants_tokens = False`` to receive only finished requests.
+    Thread contract: every method is called on the worker thread, must not block for long
+    and should not raise (an exception is counted and logged, never propagated).
+    Lifecycle: the worker owns the per-request table; every request a sink saw tokens of
+    ends with exactly one ``on_request_finished`` (finished, expired or shutdown), after
+    which no more tokens of it arrive. ``shutdown`` is called once, after the last request
+    ended, when the sidecar stops.
     """
 
+    #: False: the sink receives only finished requests (no ``on_tokens`` calls).
+    wants_tokens: bool
+
     def on_tokens(self, tokens: RequestTokens) -> None:
-        """New scored tokens of one request."""
+        """New scored tokens of one in-flight request."""
         ...
 
     def on_request_finished(self, result: RequestResult) -> None:
         """A request's per-request state is final."""
         ...
+
+    def force_flush(self, timeout: float) -> bool:
+        """Wait until what the sink handed on so far is durable; False on timeout."""
+        ...
+
+    def shutdown(self, timeout: float) -> bool:
+        """Flush and release resources; False when that did not finish within ``timeout``."""
+        ...
+
+
+class BaseScoreSink:
+    """Defaults for a ``ScoreSink``: wants tokens, ignores everything, buffers nothing."""
+
+    wants_tokens = True
+
+    def on_tokens(self, tokens: RequestTokens) -> None:
+        """Ignore the tokens."""
+
+    def on_request_finished(self, result: RequestResult) -> None:
+        """Ignore the result."""
+
+    def force_flush(self, timeout: float) -> bool:
+        """Nothing is buffered."""
+        return True
+
+    def shutdown(self, timeout: float) -> bool:
+        """Nothing to release."""
+        return True
 
 
 class ActivationSink(Protocol):
@@ -87,7 +123,7 @@ class ActivationSink(Protocol):
         ...
 
 
-class MetricsSink:
+class MetricsSink(BaseScoreSink):
     """Observes finished requests' aggregated scores into a histogram.
 
     Per-token scores are observed by the pipeline once per batch (cheaper than once per

@@ -10,6 +10,7 @@ from monitor.sidecar.config import StorageConfig
 from monitor.sidecar.metrics import SidecarMetrics
 from monitor.sidecar.scoring.concepts import ConceptEncoder
 from monitor.sidecar.traces.sqlite import SqliteTraceStore
+from monitor.sidecar.traces.store import TraceStore
 from monitor.sidecar.traces.token_text import tokenizer_decoder
 from monitor.sidecar.traces.writer import TraceUpdate
 
@@ -21,7 +22,7 @@ def build_trace_store(
     metrics: SidecarMetrics,
     model_name: str = "",
     concept_label: Callable[[int], str] | None = None,
-) -> SqliteTraceStore | None:
+) -> TraceStore | None:
     """The SQLite store (not started), or None when ``storage.path`` is unset.
 
     Raises ``StoreError`` / ``TokenizerError`` naming the path when it cannot be opened.

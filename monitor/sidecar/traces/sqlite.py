@@ -1,23 +1,20 @@
-"""The trace store in SQLite (WAL mode): flagged requests, their tokens and alerts.
+"""The trace store's SQLite backend (WAL mode): flagged requests, their tokens and alerts.
 
-Writes go through a bounded queue to one writer thread that commits them in batches
-(``synchronous=FULL``, so a commit that returned survives a crash of the process or
-the machine); ``submit`` never blocks and drops (and reports) when the queue is full.
-Reads open their own connection per call, so queries never wait for the writer.
+``SqliteTraceRepository`` stores and reads; ``SqliteTraceStore`` puts the store's writer
+thread in front of it (:class:`~monitor.sidecar.traces.store.TraceStore`). Each batch of
+updates is one transaction committed with ``synchronous=FULL``, so a commit that returned
+survives a crash of the process or the machine. Reads open their own connection per call,
+so queries never wait for the writer.
 
 Traces are ordered newest first by the time of their first alert; page cursors are the
-(first alert time, row id) of the last trace returned, so pages stay stable while new
-traces arrive. Traces whose last token is older than the retention are pruned.
+(first alert time, row id) of the last trace returned (:mod:`monitor.sidecar.traces.cursor`),
+so pages stay stable while new traces arrive. Traces whose last token is older than the
+retention are pruned.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import logging
-import math
-import queue
 import sqlite3
 import threading
 import time
@@ -25,89 +22,25 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from monitor.sidecar.protos import concept_activations
+from monitor.sidecar.protos import alert_message, concept_activations
+from monitor.sidecar.records import Firing
 from monitor.sidecar.scoring.sinks import RequestTokens
 from monitor.sidecar.severity import SEVERITIES, severity_rank
-from monitor.sidecar.traces.reader import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, TraceFilter
+from monitor.sidecar.traces.cursor import decode_cursor, encode_cursor, page_limit
+from monitor.sidecar.traces.reader import TraceFilter
+from monitor.sidecar.traces.sqlite_schema import StoreError as StoreError
+from monitor.sidecar.traces.sqlite_schema import connect, create_database, filter_sql
+from monitor.sidecar.traces.store import ErrorCallback, TraceStore
 from monitor.sidecar.traces.writer import TokenDecoder, TraceUpdate
 from monitor.v1 import query_pb2
 
 log = logging.getLogger(__name__)
 
-PRUNE_CHUNK = 1000
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS traces (
-    id INTEGER PRIMARY KEY,
-    model_name TEXT NOT NULL,
-    request_id TEXT NOT NULL,
-    first_seen REAL NOT NULL,
-    last_seen REAL NOT NULL,
-    first_alert REAL NOT NULL,
-    severity INTEGER NOT NULL,
-    max_score REAL NOT NULL,
-    UNIQUE (model_name, request_id)
-);
-CREATE INDEX IF NOT EXISTS traces_newest ON traces (first_alert DESC, id DESC);
-CREATE INDEX IF NOT EXISTS traces_last_seen ON traces (last_seen);
-CREATE TABLE IF NOT EXISTS trace_scores (
-    trace_id INTEGER NOT NULL REFERENCES traces (id) ON DELETE CASCADE,
-    concept TEXT NOT NULL,
-    max_score REAL NOT NULL,
-    PRIMARY KEY (trace_id, concept)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS alerts (
-    alert_id TEXT PRIMARY KEY,
-    trace_id INTEGER NOT NULL REFERENCES traces (id) ON DELETE CASCADE,
-    concept TEXT NOT NULL,
-    fired_at REAL NOT NULL,
-    data BLOB NOT NULL
-);
-CREATE INDEX IF NOT EXISTS alerts_trace ON alerts (trace_id, concept);
-CREATE TABLE IF NOT EXISTS tokens (
-    trace_id INTEGER NOT NULL REFERENCES traces (id) ON DELETE CASCADE,
-    position INTEGER NOT NULL,
-    layer INTEGER NOT NULL,
-    data BLOB NOT NULL,
-    PRIMARY KEY (trace_id, position, layer)
-) WITHOUT ROWID;
-"""
-
-
-class StoreError(Exception):
-    """The store file cannot be opened or initialised; the message names the path."""
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(str(path), isolation_level=None, timeout=30.0, check_same_thread=False)
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA synchronous = FULL")
-    return conn
+PRUNE_CHUNK = 1000  # traces deleted per pruning transaction
 
 
 def _alert_time(alert: query_pb2.Alert) -> float:
     return alert.fired_at.ToNanoseconds() / 1e9
-
-
-def encode_cursor(first_alert: float, row_id: int) -> str:
-    """Opaque page token for the position after (first_alert, row_id)."""
-    raw = json.dumps([first_alert, row_id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[float, int]:
-    """The (first_alert, row_id) of a page token; ValueError when malformed."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        first_alert, row_id = json.loads(raw)
-        if isinstance(row_id, bool) or not isinstance(row_id, int) or not 0 <= row_id < 2**63:
-            raise TypeError("row id")
-        value = float(first_alert)
-        if not math.isfinite(value):
-            raise ValueError("time")
-        return value, row_id
-    except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError):
-        raise ValueError(f"malformed page token {cursor[:40]!r}") from None
 
 
 def _merge_layers(into: query_pb2.TraceToken, other: query_pb2.TraceToken) -> None:
@@ -119,180 +52,100 @@ def _merge_layers(into: query_pb2.TraceToken, other: query_pb2.TraceToken) -> No
         into.text = other.text
 
 
-class SqliteTraceStore:
-    """Trace store: ``TraceWriter`` (queue + writer thread) and ``TraceReader``."""
+class SqliteTraceRepository:
+    """The SQLite backend of the trace store: ``TraceRepository`` (and so ``TraceReader``).
+
+    Writes (``apply``, ``prune``) share one connection, serialised by a lock; reads open
+    their own connection per call. ``decode`` (token ids -> text) and ``concept_label``
+    fill in the text of tokens and the labels of concepts; a decoder failure keeps the
+    trace without text and goes to ``on_error("decode", exc)``.
+    """
 
     def __init__(
         self,
         path: Path,
         *,
         retention_s: float,
-        prune_interval_s: float = 300.0,
-        queue_size: int = 10000,
-        max_batch: int = 512,
         decode: TokenDecoder | None = None,
         concept_label: Callable[[int], str] | None = None,
-        clock: Callable[[], float] = time.time,
         on_error: Callable[[str, BaseException], None] | None = None,
-        on_drop: Callable[[TraceUpdate], None] | None = None,
     ) -> None:
         self.path = path
         self._retention_s = retention_s
-        self._prune_interval_s = prune_interval_s
-        self._max_batch = max_batch
         self._decode = decode
         self._label = concept_label
-        self._clock = clock
         self._on_error = on_error
-        self._on_drop = on_drop
-        self._queue: queue.Queue[tuple[int, TraceUpdate | None]] = queue.Queue(queue_size)
-        self._submitted = 0
-        self._done = 0
-        self._cond = threading.Condition()
-        self._closed = False
-        self._thread: threading.Thread | None = None
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            conn = _connect(path)
-            try:
-                mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-                if str(mode).lower() != "wal":
-                    raise StoreError(f"{path}: cannot switch to WAL mode (got {mode})")
-                conn.executescript(SCHEMA)
-            finally:
-                conn.close()
-        except (OSError, sqlite3.Error) as exc:
-            raise StoreError(f"{path}: cannot open the trace store: {exc}") from None
+        self._write_lock = threading.Lock()
+        self._conn: sqlite3.Connection | None = None  # the write side's, opened on first use
+        create_database(path)  # raises StoreError naming the path
 
-    # -- writer side -------------------------------------------------------------------
+    # -- write side --------------------------------------------------------------------
 
-    def start(self) -> None:
-        """Start the writer thread."""
-        if self._thread is not None:
-            raise RuntimeError("trace store already started")
-        self._thread = threading.Thread(
-            target=self._run, name="llm-monitor-trace-writer", daemon=True
-        )
-        self._thread.start()
-
-    def submit(self, update: TraceUpdate) -> bool:
-        with self._cond:
-            if self._closed:
-                accepted = False
-            else:
-                try:
-                    self._queue.put_nowait((self._submitted + 1, update))
-                    self._submitted += 1
-                    accepted = True
-                except queue.Full:
-                    accepted = False
-        if not accepted and self._on_drop is not None:
-            self._on_drop(update)
-        return accepted
-
-    def flush(self, timeout: float) -> bool:
-        with self._cond:
-            target = self._submitted
-            return self._cond.wait_for(lambda: self._done >= target, timeout)
-
-    def close(self, timeout: float = 5.0) -> None:
-        """Write what is queued (within ``timeout``) and stop the writer thread."""
-        with self._cond:
-            if self._closed:
-                return
-            self._closed = True
-        thread = self._thread
-        if thread is None:
-            return
-        try:
-            self._queue.put((0, None), timeout=timeout)
-        except queue.Full:
-            log.error("trace store queue still full at shutdown; unwritten traces are lost")
-            return
-        thread.join(timeout)
-        if thread.is_alive():
-            log.error("trace writer did not stop within %.1f s", timeout)
-
-    def _run(self) -> None:
-        conn = _connect(self.path)
-        next_prune = self._clock()
-        try:
-            while True:
-                wait = max(0.0, min(1.0, next_prune - self._clock()))
-                try:
-                    first = self._queue.get(timeout=wait)
-                except queue.Empty:
-                    first = None
-                stop = False
-                batch: list[TraceUpdate] = []
-                last_seq = 0
-                item = first
-                while item is not None:
-                    seq, update = item
-                    if update is None:
-                        stop = True
-                        break
-                    batch.append(update)
-                    last_seq = seq
-                    if len(batch) >= self._max_batch:
-                        break
-                    try:
-                        item = self._queue.get_nowait()
-                    except queue.Empty:
-                        item = None
-                if batch:
-                    self._write_batch(conn, batch)
-                    with self._cond:
-                        self._done = max(self._done, last_seq)
-                        self._cond.notify_all()
-                if self._clock() >= next_prune:
-                    next_prune = self._clock() + self._prune_interval_s
-                    try:
-                        self._prune(conn, self._clock())
-                    except Exception as exc:
-                        self._error("prune", exc)
-                if stop:
-                    return
-        finally:
-            conn.close()
-
-    def _error(self, stage: str, exc: BaseException) -> None:
-        """Report an error of one stage: write, decode or prune."""
-        if self._on_error is not None:
-            self._on_error(stage, exc)
-        else:
-            log.error("trace store: %s error: %r", stage, exc)
-
-    def _write_batch(self, conn: sqlite3.Connection, batch: Sequence[TraceUpdate]) -> None:
-        try:
+    def apply(self, updates: Sequence[TraceUpdate]) -> None:
+        """Write a batch of updates in one transaction (``synchronous=FULL``: once this
+        returns, the batch survives a crash); raises, with nothing written, on failure."""
+        with self._write_lock:
+            conn = self._writer()
             conn.execute("BEGIN IMMEDIATE")
             try:
-                for update in batch:
+                for update in updates:
                     self._apply(conn, update)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-        except Exception as exc:
-            self._error("write", exc)
 
-    def write_now(self, updates: Iterable[TraceUpdate]) -> None:
-        """Apply updates synchronously on the calling thread (tools and tests)."""
-        conn = _connect(self.path)
-        try:
-            self._write_batch(conn, list(updates))
-        finally:
-            conn.close()
+    def prune(self, now: float) -> int:
+        """Delete traces whose last token is older than the retention at ``now``, in
+        chunks of ``PRUNE_CHUNK`` (one transaction each); how many."""
+        cutoff = now - self._retention_s
+        removed = 0
+        with self._write_lock:
+            conn = self._writer()
+            while True:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    cursor = conn.execute(
+                        "DELETE FROM traces WHERE id IN"
+                        " (SELECT id FROM traces WHERE last_seen < ? LIMIT ?)",
+                        (cutoff, PRUNE_CHUNK),
+                    )
+                    conn.execute("COMMIT")
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                removed += cursor.rowcount
+                if cursor.rowcount < PRUNE_CHUNK:
+                    return removed
+
+    def close(self) -> None:
+        """Close the write connection (a later write opens a new one); reads keep working."""
+        with self._write_lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def _writer(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self._conn = connect(self.path)
+        return self._conn
+
+    def _error(self, stage: str, exc: BaseException) -> None:
+        if self._on_error is not None:
+            self._on_error(stage, exc)
+        else:
+            log.error("trace store: %s error: %r", stage, exc)
 
     def _apply(self, conn: sqlite3.Connection, update: TraceUpdate) -> None:
+        alerts = [self._alert(firing) for firing in update.alerts]
         row = conn.execute(
             "SELECT id FROM traces WHERE model_name = ? AND request_id = ?",
             (update.model_name, update.request_id),
         ).fetchone()
         if row is None:
-            if not update.alerts:
+            if not alerts:
                 return  # the request's first (flagging) write was lost: nothing to attach to
-            first_alert = min(_alert_time(alert) for alert in update.alerts)
+            first_alert = min(_alert_time(alert) for alert in alerts)
             cursor = conn.execute(
                 "INSERT INTO traces (model_name, request_id, first_seen, last_seen, first_alert,"
                 " severity, max_score) VALUES (?, ?, ?, ?, ?, 0, 0.0)",
@@ -323,7 +176,7 @@ class SqliteTraceStore:
                 "UPDATE traces SET max_score = max(max_score, ?) WHERE id = ?",
                 (max(float(v) for v in update.max_scores.values()), trace_id),
             )
-        for alert in update.alerts:
+        for alert in alerts:
             conn.execute(
                 "INSERT OR IGNORE INTO alerts (alert_id, trace_id, concept, fired_at, data)"
                 " VALUES (?, ?, ?, ?, ?)",
@@ -345,6 +198,10 @@ class SqliteTraceStore:
                 " VALUES (?, ?, ?, ?)",
                 ((trace_id, *row) for row in self._token_rows(update.tokens)),
             )
+
+    def _alert(self, firing: Firing) -> query_pb2.Alert:
+        """The stored (and returned) ``Alert`` of a firing, its top concepts labelled."""
+        return alert_message(firing, self._label)
 
     def _token_rows(self, chunks: Sequence[RequestTokens]) -> Iterable[tuple[int, int, bytes]]:
         for chunk in chunks:
@@ -379,81 +236,23 @@ class SqliteTraceStore:
             self._error("decode", exc)
             return None
 
-    def prune(self, now: float | None = None) -> int:
-        """Delete traces whose last token is older than the retention; how many."""
-        conn = _connect(self.path)
-        try:
-            return self._prune(conn, self._clock() if now is None else now)
-        finally:
-            conn.close()
-
-    def _prune(self, conn: sqlite3.Connection, now: float) -> int:
-        cutoff = now - self._retention_s
-        removed = 0
-        while True:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                cursor = conn.execute(
-                    "DELETE FROM traces WHERE id IN"
-                    " (SELECT id FROM traces WHERE last_seen < ? LIMIT ?)",
-                    (cutoff, PRUNE_CHUNK),
-                )
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            removed += cursor.rowcount
-            if cursor.rowcount < PRUNE_CHUNK:
-                return removed
-
     # -- reader side -------------------------------------------------------------------
 
     def _reader(self) -> sqlite3.Connection:
-        conn = _connect(self.path)
+        conn = connect(self.path)
         conn.execute("PRAGMA query_only = ON")
         return conn
 
     def query_traces(
         self, query: TraceFilter, page_size: int, cursor: str
     ) -> tuple[list[query_pb2.TraceSummary], str]:
-        limit = DEFAULT_PAGE_SIZE if page_size <= 0 else min(page_size, MAX_PAGE_SIZE)
-        where: list[str] = []
-        args: list[object] = []
-        if cursor:
-            after_time, after_id = decode_cursor(cursor)
-            where.append("(t.first_alert < ? OR (t.first_alert = ? AND t.id < ?))")
-            args += [after_time, after_time, after_id]
-        if query.start is not None:
-            where.append("t.first_alert >= ?")
-            args.append(query.start.timestamp())
-        if query.end is not None:
-            where.append("t.first_alert < ?")
-            args.append(query.end.timestamp())
-        if query.model_name:
-            where.append("t.model_name = ?")
-            args.append(query.model_name)
-        if query.min_severity:
-            where.append("t.severity >= ?")
-            args.append(severity_rank(query.min_severity))
-        if query.concept:
-            where.append(
-                "EXISTS (SELECT 1 FROM alerts a WHERE a.trace_id = t.id AND a.concept = ?)"
-            )
-            args.append(query.concept)
-        if query.min_score is not None:
-            if query.concept:
-                where.append(
-                    "EXISTS (SELECT 1 FROM trace_scores s WHERE s.trace_id = t.id"
-                    " AND s.concept = ? AND s.max_score >= ?)"
-                )
-                args += [query.concept, query.min_score]
-            else:
-                where.append("t.max_score >= ?")
-                args.append(query.min_score)
+        limit = page_limit(page_size)
+        after = decode_cursor(cursor) if cursor else None
+        where, args = filter_sql(query, after)
         sql = (
             "SELECT t.id, t.model_name, t.request_id, t.first_seen, t.last_seen,"
             " t.first_alert, t.severity FROM traces t"
-            + (" WHERE " + " AND ".join(where) if where else "")
+            + (" WHERE " + where if where else "")
             + " ORDER BY t.first_alert DESC, t.id DESC LIMIT ?"
         )
         conn = self._reader()
@@ -541,3 +340,40 @@ class SqliteTraceStore:
             summary.last_seen.FromNanoseconds(round(float(last_seen) * 1e9))
             out.append(summary)
         return out
+
+
+class SqliteTraceStore(TraceStore):
+    """The trace store over SQLite: a ``TraceStore`` in front of a ``SqliteTraceRepository``
+    at ``path`` (created if missing; ``StoreError`` naming it when it cannot be opened)."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        retention_s: float,
+        prune_interval_s: float = 300.0,
+        queue_size: int = 10000,
+        max_batch: int = 512,
+        decode: TokenDecoder | None = None,
+        concept_label: Callable[[int], str] | None = None,
+        clock: Callable[[], float] = time.time,
+        on_error: ErrorCallback | None = None,
+        on_drop: Callable[[TraceUpdate], None] | None = None,
+    ) -> None:
+        self.path = path
+        repository = SqliteTraceRepository(
+            path,
+            retention_s=retention_s,
+            decode=decode,
+            concept_label=concept_label,
+            on_error=on_error,
+        )
+        super().__init__(
+            repository,
+            prune_interval_s=prune_interval_s,
+            queue_size=queue_size,
+            max_batch=max_batch,
+            clock=clock,
+            on_error=on_error,
+            on_drop=on_drop,
+        )

@@ -18,7 +18,7 @@ from monitor.v1 import ingest_pb2
 
 from ..sidecar.recording import RecordingSink
 from .rigs import (
-    ActivationRecorder,
+    BatchRecorder,
     RunningSidecar,
     ShipperFactory,
     ShipperRig,
@@ -39,7 +39,7 @@ def sidecar_factory() -> Iterator[SidecarFactory]:
 
     def make(grpc_address: str = "127.0.0.1:0", probe_dir: Path | None = None) -> RunningSidecar:
         registry = CollectorRegistry()
-        activations = ActivationRecorder()
+        activations = BatchRecorder()
         scores = RecordingSink()
         config = SidecarConfig(
             grpc_address=grpc_address, metrics_address="127.0.0.1:0", probe_dir=probe_dir

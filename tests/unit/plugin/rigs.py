@@ -20,8 +20,9 @@ from monitor.v1 import ingest_pb2
 from ..sidecar.recording import RecordingSink
 
 
-class ActivationRecorder:
-    """An ActivationSink that keeps every decoded batch."""
+class BatchRecorder:
+    """An ActivationSink that keeps every decoded batch whole (rows by request: the
+    shared ``monitor.sidecar.ingest.recorder.ActivationRecorder``)."""
 
     def __init__(self) -> None:
         self.batches: list[DecodedBatch] = []
@@ -43,7 +44,7 @@ class ActivationRecorder:
 class RunningSidecar:
     app: Sidecar
     registry: CollectorRegistry
-    activations: ActivationRecorder
+    activations: BatchRecorder
     scores: RecordingSink
 
     @property

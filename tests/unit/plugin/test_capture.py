@@ -8,12 +8,8 @@ import torch
 from torch import nn
 
 from monitor.plugin import ops
-from monitor.plugin.capture import (
-    UNWRITTEN,
-    LayerCapture,
-    find_decoder_layers,
-    find_token_embedding,
-)
+from monitor.plugin.capture import UNWRITTEN, LayerCapture
+from monitor.plugin.vllm_compat import find_decoder_layers, find_token_embedding
 
 from .tiny import D_MODEL, N_LAYERS, TinyLlama, make_model, reference_residual
 

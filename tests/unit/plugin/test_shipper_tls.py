@@ -20,7 +20,7 @@ from monitor.sidecar.security import AuthConfig, TlsConfig
 from monitor.v1 import ingest_pb2
 
 from ..certs import Pki, make_pki
-from .rigs import ActivationRecorder, wait_for
+from .rigs import BatchRecorder, wait_for
 from .test_shipper import make_batch
 
 TOKEN = "ingest-secret"
@@ -32,9 +32,9 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
 
 
 @pytest.fixture
-def secure_sidecar(pki: Pki) -> Iterator[tuple[Sidecar, ActivationRecorder, CollectorRegistry]]:
+def secure_sidecar(pki: Pki) -> Iterator[tuple[Sidecar, BatchRecorder, CollectorRegistry]]:
     registry = CollectorRegistry()
-    activations = ActivationRecorder()
+    activations = BatchRecorder()
     config = SidecarConfig(
         grpc_address="localhost:0",
         metrics_address="127.0.0.1:0",
@@ -74,7 +74,7 @@ def _shipper(
 
 
 def test_shipper_with_client_certificate_and_token_delivers(
-    pki: Pki, secure_sidecar: tuple[Sidecar, ActivationRecorder, CollectorRegistry]
+    pki: Pki, secure_sidecar: tuple[Sidecar, BatchRecorder, CollectorRegistry]
 ) -> None:
     app, activations, _ = secure_sidecar
     shipper, ring = _shipper(
@@ -93,7 +93,7 @@ def test_shipper_with_client_certificate_and_token_delivers(
 
 
 def test_shipper_without_client_certificate_never_connects(
-    pki: Pki, secure_sidecar: tuple[Sidecar, ActivationRecorder, CollectorRegistry]
+    pki: Pki, secure_sidecar: tuple[Sidecar, BatchRecorder, CollectorRegistry]
 ) -> None:
     app, activations, _ = secure_sidecar
     for tls in (ChannelTls(ca=pki.ca), None):
@@ -108,7 +108,7 @@ def test_shipper_without_client_certificate_never_connects(
 
 
 def test_shipper_without_token_is_refused(
-    pki: Pki, secure_sidecar: tuple[Sidecar, ActivationRecorder, CollectorRegistry]
+    pki: Pki, secure_sidecar: tuple[Sidecar, BatchRecorder, CollectorRegistry]
 ) -> None:
     app, activations, registry = secure_sidecar
     shipper, _ = _shipper(

@@ -15,13 +15,12 @@ from monitor.plugin.ring import (
     REASON_PLUGIN_ERROR,
 )
 from monitor.plugin.settings import PluginSettings
+from monitor.plugin.vllm_compat import batch_order, computed_before, served_model_name
 from monitor.plugin.worker import (
     REASON_PREFIX_CACHE,
     WorkerMonitor,
-    batch_order,
-    computed_before,
     patch_worker_class,
-    served_model_name,
+    report_capture_down,
     wrap_step,
 )
 
@@ -381,6 +380,83 @@ def test_patch_worker_class_monitors_every_instance(fake_shipper: type[FakeShipp
     assert w.execute_model(scheduler_output({"a": 2}, new=[("a", 0)])) == "output-1"
     (batch,) = ring_items(mon)
     assert row_labels(batch) == expected_labels([("a", 0, 2)])
+
+
+def _worker_class() -> type:
+    class Worker:
+        def __init__(self) -> None:
+            self.fake = FakeWorker(make_model(), max_num_tokens=32)
+            self.vllm_config = self.fake.vllm_config
+            self.model_runner = self.fake.model_runner
+
+        def load_model(self) -> str:
+            return "loaded"
+
+        def compile_or_warm_up_model(self) -> str:
+            return "warm"
+
+        def execute_model(self, out: Any) -> str:
+            return self.fake.execute_model(out)
+
+    return Worker
+
+
+REASON_DOWN = "vLLM 0.40.1 is outside the supported range >=0.32,<0.33; capture not installed"
+
+
+def test_report_capture_down_installs_nothing_and_reports_the_reason(
+    fake_shipper: type[FakeShipper],
+) -> None:
+    Worker = _worker_class()
+    report_capture_down(Worker, settings(), REASON_DOWN)
+    w = Worker()
+    assert w.load_model() == "loaded"
+    mon = worker_mod.monitors_of({"w": w})["w"]
+    assert mon.capture is None
+    assert "execute_model" not in vars(w) and "compile_or_warm_up_model" not in vars(w)
+    assert w.compile_or_warm_up_model() == "warm"
+    assert w.fake.model_runner.dummy_runs == []  # no self-test
+    (shipper,) = fake_shipper.instances
+    assert shipper.started
+    hello = mon.hello()
+    assert not hello.capture_ok
+    assert hello.capture_error == REASON_DOWN
+    assert hello.model_name == "tiny-llama"
+    assert list(hello.layers) == [2]  # the layer it would have captured
+    assert w.fake.vllm_config.additional_config == {}  # the compile cache is untouched
+
+
+def test_report_down_survives_an_unreadable_config(fake_shipper: type[FakeShipper]) -> None:
+    mon = WorkerMonitor(settings(layers=[1]))
+    mon.report_down(object(), REASON_DOWN)  # type: ignore[arg-type]
+    assert mon.model_name == "unknown" and mon.layers == [1]
+    assert fake_shipper.instances[0].started
+    assert mon.hello().capture_error == REASON_DOWN
+
+
+def test_capture_down_reaches_the_sidecar_as_capture_up_0(
+    sidecar_factory: SidecarFactory,
+) -> None:
+    sidecar = sidecar_factory()
+    Worker = _worker_class()
+    report_capture_down(
+        Worker,
+        settings(sidecar_address=sidecar.target, layers=[1], reconnect_initial_s=0.05),
+        REASON_DOWN,
+    )
+    w = Worker()
+    w.load_model()
+    mon = worker_mod.monitors_of({"w": w})["w"]
+    try:
+        assert mon.shipper is not None and mon.shipper.connected.wait(10)
+        assert wait_for(
+            lambda: (
+                sidecar.metric("llm_monitor_capture_up", model_name="tiny-llama", layer="1") == 0
+            )
+        )
+    finally:
+        if mon.shipper is not None:
+            mon.shipper.stop(timeout=5)
 
 
 def test_end_to_end_to_a_real_sidecar(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from probes.comparison import benign_control_records, control_for
 from probes.data.generate import build_all
-from probes.pipeline import benign_control_records, control_for
 
 
 def test_control_sets_are_ordinary_and_never_the_probes_own_training_data() -> None:

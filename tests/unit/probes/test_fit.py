@@ -21,12 +21,12 @@ from probes.fit import (
     FitReport,
     calibrate_probe,
     fit_probe,
-    layer_sweep,
     probe_from_sklearn,
     score_examples,
     token_scores,
 )
 from probes.metrics import auroc
+from probes.sweep import layer_sweep
 
 D = 16
 C_GRID = (0.01, 0.1, 1.0)

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from monitor.artifacts.segment_names import Segment
+from probes.collection import Collection, check_on_policy, read_example, served_example
 from probes.data._pools_deception import Fact
 from probes.data.generate import build_all, reply_check
 from probes.data.records import Message, Record, ReplyCheck
-from probes.pipeline import Collection, check_on_policy, read_example, served_example
 from probes.reads import Read
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import threading
 
-from monitor.sidecar.scoring.sinks import RequestResult, RequestTokens
+from monitor.sidecar.scoring.sinks import BaseScoreSink, RequestResult, RequestTokens
 
 
-class RecordingSink:
+class RecordingSink(BaseScoreSink):
     def __init__(self) -> None:
         self.tokens: list[RequestTokens] = []
         self.finished: list[RequestResult] = []

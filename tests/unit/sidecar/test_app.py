@@ -11,14 +11,16 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from monitor.artifacts.probe_format import ProbeError
-from monitor.sidecar.app import EXIT_BAD_PROBES, EXIT_OK, Sidecar, run
+from monitor.cli.commands.serve_up import run_sidecar as run
+from monitor.cli.exit_codes import ExitCode
+from monitor.sidecar.app import Sidecar
 from monitor.sidecar.config import SidecarConfig
 
 from .helpers import make_probe, write_probe_dir
 
 RUN_SCRIPT = """
 import logging, sys
-from monitor.sidecar.app import run
+from monitor.cli.commands.serve_up import run_sidecar as run
 from monitor.sidecar.config import SidecarConfig
 logging.basicConfig(level=logging.INFO, stream=sys.stdout)
 sys.exit(run(SidecarConfig(grpc_address="127.0.0.1:0", metrics_address="127.0.0.1:0")))
@@ -45,14 +47,14 @@ def test_run_stops_cleanly_on_sigterm() -> None:
     assert any("sidecar started" in line for line in lines), "".join(lines)
     proc.send_signal(signal.SIGTERM)
     out, _ = proc.communicate(timeout=15)
-    assert proc.returncode == EXIT_OK, out
+    assert proc.returncode == ExitCode.OK, out
     assert "sidecar stopped" in out
 
 
 def test_run_reports_bad_probes(tmp_path: Path) -> None:
     (tmp_path / "broken.probe.json").write_text("{}")
     config = SidecarConfig(probe_dir=tmp_path)
-    assert run(config) == EXIT_BAD_PROBES
+    assert run(config) == ExitCode.ARTIFACTS
     with pytest.raises(ProbeError, match=r"broken\.probe\.json: format"):
         Sidecar(config, registry=CollectorRegistry())
 

@@ -12,8 +12,10 @@ import numpy as np
 import pytest
 from prometheus_client import CollectorRegistry
 
+from monitor.cli.commands.serve_up import run_sidecar as run
+from monitor.cli.exit_codes import ExitCode
 from monitor.sidecar.alerts.rules import RuleError
-from monitor.sidecar.app import EXIT_BAD_CONFIG, Sidecar, run
+from monitor.sidecar.app import Sidecar
 from monitor.sidecar.config import ConfigError, load_config
 from monitor.sidecar.ingest.batches import decode_batch
 from monitor.sidecar.traces.reader import TraceFilter
@@ -115,7 +117,7 @@ def test_rule_for_a_missing_probe_stops_start_up(tmp_path: Path, probe_dir: Path
     path = write_config(tmp_path / "monitor.yaml", probe_dir, [("typo", "decepton", 0.5)])
     with pytest.raises(RuleError, match=r"rules\.0 \('typo'\): concept 'decepton'"):
         sidecar_from(path)
-    assert run(load_config(path), config_path=path) == EXIT_BAD_CONFIG
+    assert run(load_config(path), config_path=path) == ExitCode.CONFIG
 
 
 def test_uncaptured_probe_layer_stops_start_up(tmp_path: Path, probe_dir: Path) -> None:
@@ -162,7 +164,7 @@ def test_flagged_requests_are_stored_alerted_and_counted(
 RUN_SCRIPT = """
 import logging, sys
 from pathlib import Path
-from monitor.sidecar.app import run
+from monitor.cli.commands.serve_up import run_sidecar as run
 from monitor.sidecar.config import load_config
 logging.basicConfig(level=logging.INFO, stream=sys.stdout)
 path = Path(sys.argv[1])

@@ -122,8 +122,8 @@ def test_every_rule_and_storage_field_is_documented() -> None:
     from monitor.sidecar.config import (
         EmaAggregation,
         MaxAggregation,
+        MaxRollingMeanAggregation,
         MeanAggregation,
-        RollingMeanMaxAggregation,
         RuleConfig,
         StorageConfig,
     )
@@ -134,7 +134,7 @@ def test_every_rule_and_storage_field_is_documented() -> None:
         MaxAggregation,
         MeanAggregation,
         EmaAggregation,
-        RollingMeanMaxAggregation,
+        MaxRollingMeanAggregation,
     ):
         for name, info in model.model_fields.items():
             assert info.description, f"{model.__name__}.{name}"
@@ -153,7 +153,7 @@ def test_rules_storage_and_layers_from_yaml(tmp_path: Path) -> None:
         "  - name: deception-high\n"
         "    concept: deception\n"
         "    threshold: 0.8\n"
-        "    aggregation: {method: rolling_mean_max, window: 8}\n"
+        "    aggregation: {method: max_rolling_mean, window: 8}\n"
         "    min_tokens: 4\n"
         "    severity: critical\n"
         "    cooldown_s: 30\n"
@@ -179,7 +179,7 @@ def test_rules_storage_and_layers_from_yaml(tmp_path: Path) -> None:
         "critical",
         30.0,
     )
-    assert high.aggregation is not None and high.aggregation.method == "rolling_mean_max"
+    assert high.aggregation is not None and high.aggregation.method == "max_rolling_mean"
     assert high.aggregation.window == 8
     assert (misuse.threshold, misuse.aggregation, misuse.severity) == (
         "calibrated",
@@ -191,6 +191,39 @@ def test_rules_storage_and_layers_from_yaml(tmp_path: Path) -> None:
     assert config.storage.path == tmp_path / "traces.sqlite"
     assert config.storage.retention_hours == 2
     assert config.storage.keep_token_text
+
+
+def test_rule_methods_are_the_artifact_vocabulary() -> None:
+    from typing import get_args
+
+    from monitor.artifacts.aggregation import AGGREGATION_METHODS, AggregationMethod
+    from monitor.sidecar.config import (
+        EmaAggregation,
+        MaxAggregation,
+        MaxRollingMeanAggregation,
+        MeanAggregation,
+    )
+
+    sections = (MaxAggregation, MeanAggregation, EmaAggregation, MaxRollingMeanAggregation)
+    tags = {get_args(s.model_fields["method"].annotation)[0] for s in sections}
+    assert tags == set(AGGREGATION_METHODS) == set(get_args(AggregationMethod))
+
+
+def test_old_rolling_mean_max_spelling_is_read_as_max_rolling_mean(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "monitor.yaml"
+    path.write_text(
+        "rules:\n"
+        "  - name: r\n"
+        "    concept: deception\n"
+        "    aggregation: {method: rolling_mean_max, window: 8}\n"
+    )
+    with caplog.at_level("WARNING", logger="monitor.sidecar.config"):
+        (rule,) = load_config(path).rules
+    assert rule.aggregation is not None and rule.aggregation.method == "max_rolling_mean"
+    assert rule.aggregation.window == 8
+    assert "'rolling_mean_max' is deprecated, write 'max_rolling_mean'" in caplog.text
 
 
 def test_rule_and_storage_defaults() -> None:
@@ -224,8 +257,8 @@ def test_rule_and_storage_defaults() -> None:
             "rules.0.aggregation.ema.alpha: Input should be greater than 0",
         ),
         (
-            "rules: [{name: a, concept: x, aggregation: {method: rolling_mean_max, window: 0}}]\n",
-            "rules.0.aggregation.rolling_mean_max.window: Input should be greater than 0",
+            "rules: [{name: a, concept: x, aggregation: {method: max_rolling_mean, window: 0}}]\n",
+            "rules.0.aggregation.max_rolling_mean.window: Input should be greater than 0",
         ),
         (
             "rules: [{name: a, concept: x, aggregation: {method: max, window: 3}}]\n",
@@ -234,7 +267,7 @@ def test_rule_and_storage_defaults() -> None:
         (
             "rules: [{name: a, concept: x, aggregation: {method: median}}]\n",
             "rules.0.aggregation: Input tag 'median' found using 'method' does not match any "
-            "of the expected tags: 'max', 'mean', 'ema', 'rolling_mean_max'",
+            "of the expected tags: 'max', 'mean', 'ema', 'max_rolling_mean'",
         ),
         (
             "rules: [{name: a, concept: x}, {name: a, concept: y}]\n",

@@ -11,6 +11,7 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 from prometheus_client import CollectorRegistry
 
+from monitor.artifacts.encoder_format import CARD_FILE, CONCEPTS_FILE, ONNX_FILE
 from monitor.sidecar.app import Sidecar
 from monitor.sidecar.config import SidecarConfig
 from monitor.sidecar.metrics import SidecarMetrics
@@ -57,15 +58,15 @@ def write_encoder(
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)], ir_version=10)
     directory.mkdir(parents=True, exist_ok=True)
-    onnx.save(model, str(directory / "encoder.onnx"))
-    (directory / "card.json").write_text(
+    onnx.save(model, str(directory / ONNX_FILE))
+    (directory / CARD_FILE).write_text(
         json.dumps(
             card
             or {"model_name": MODEL, "layer": LAYER, "d_model": d, "m": m, "k": k, "figures": {}}
         )
     )
     names = labels if labels is not None else [f"concept {i}" for i in range(m)]
-    (directory / "concepts.json").write_text(
+    (directory / CONCEPTS_FILE).write_text(
         json.dumps({"concepts": [{"id": i, "label": n} for i, n in enumerate(names)]})
     )
     return directory
@@ -145,11 +146,11 @@ def test_missing_files_and_wrong_label_count(
     with pytest.raises(EncoderError, match=r"concepts\.json.*must list 32 concepts, got 31"):
         OnnxConceptEncoder(tmp_path / "a")
     write_encoder(tmp_path / "b", *weights)
-    (tmp_path / "b" / "encoder.onnx").unlink()
+    (tmp_path / "b" / ONNX_FILE).unlink()
     with pytest.raises(EncoderError, match=r"missing .*encoder\.onnx"):
         OnnxConceptEncoder(tmp_path / "b")
     write_encoder(tmp_path / "c", *weights)
-    (tmp_path / "c" / "encoder.onnx").write_bytes(b"not onnx")
+    (tmp_path / "c" / ONNX_FILE).write_bytes(b"not onnx")
     with pytest.raises(EncoderError, match="cannot load"):
         OnnxConceptEncoder(tmp_path / "c")
 
@@ -213,7 +214,8 @@ def test_sidecar_loads_the_configured_encoder(
 
 
 def test_run_exits_on_a_bad_encoder(tmp_path: Path, rng: np.random.Generator) -> None:
-    from monitor.sidecar.app import EXIT_BAD_PROBES, run
+    from monitor.cli.commands.serve_up import run_sidecar as run
+    from monitor.cli.exit_codes import ExitCode
 
     probes = write_probe_dir(tmp_path / "probes", [make_probe(rng)])
     (tmp_path / "enc").mkdir()
@@ -224,4 +226,4 @@ def test_run_exits_on_a_bad_encoder(tmp_path: Path, rng: np.random.Generator) ->
         grpc_address="127.0.0.1:0",
         metrics_address="127.0.0.1:0",
     )
-    assert run(config) == EXIT_BAD_PROBES
+    assert run(config) == ExitCode.ARTIFACTS

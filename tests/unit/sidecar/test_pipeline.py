@@ -13,7 +13,7 @@ from monitor.sidecar.ingest.batches import DecodedBatch, decode_batch
 from monitor.sidecar.metrics import SidecarMetrics
 from monitor.sidecar.scoring.probe_set import build_probe_sets
 from monitor.sidecar.scoring.scorer import Pipeline
-from monitor.sidecar.scoring.sinks import RequestResult, RequestTokens
+from monitor.sidecar.scoring.sinks import BaseScoreSink, RequestResult, RequestTokens
 
 from .helpers import D_MODEL, LAYER, MODEL, make_batch, make_probe, reference_scores
 from .recording import RecordingSink
@@ -111,10 +111,11 @@ def test_late_rows_of_finished_request_are_not_aggregated(
     pipeline, sink = _pipeline(registry, [make_probe(rng)])
     acts = rng.normal(size=(2, D_MODEL)).astype(np.float32)
     pipeline.process(_decoded(acts, finished=["req-0"]))
+    emitted = len(sink.tokens)
     pipeline.process(_decoded(acts, positions=[2, 3], layer=LAYER))
     assert len(sink.finished) == 1
     assert pipeline.active_requests == 0
-    assert sink.tokens[-1].aggregates == {}
+    assert len(sink.tokens) == emitted  # a request's tokens never reach sinks after its end
     assert _value(registry, "llm_monitor_probe_score_count", concept="deception") == 4
 
 
@@ -155,7 +156,7 @@ def test_ttl_expires_idle_requests(registry: CollectorRegistry, rng: np.random.G
     assert _value(registry, "llm_monitor_request_score_count", concept="deception") == 0
 
 
-class ExplodingSink:
+class ExplodingSink(BaseScoreSink):
     def on_tokens(self, tokens: RequestTokens) -> None:
         raise RuntimeError("boom")
 

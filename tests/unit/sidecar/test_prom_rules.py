@@ -7,6 +7,7 @@ import pytest
 import yaml
 
 from monitor.cli import main
+from monitor.cli.exit_codes import ExitCode
 from monitor.sidecar.alerts.prom_rules import alert_name, prometheus_rules, render
 from monitor.sidecar.config import RuleConfig
 
@@ -82,10 +83,10 @@ def test_cli_rejects_bad_config_and_unknown_concepts(
 ) -> None:
     config = tmp_path / "monitor.yaml"
     config.write_text("rules: [{name: d, concept: deception, severity: loud}]\n")
-    assert main(["rules", "--config", str(config)]) == 2
+    assert main(["rules", "--config", str(config)]) == ExitCode.CONFIG
     assert "rules.0.severity" in capsys.readouterr().err
     probes = write_probe_dir(tmp_path / "probes", [make_probe(rng, "misuse")])
     config.write_text(f"probe_dir: {probes}\nrules: [{{name: d, concept: deception}}]\n")
-    assert main(["rules", "--config", str(config)]) == 2
+    assert main(["rules", "--config", str(config)]) == ExitCode.CONFIG
     assert "rules.0 ('d'): concept 'deception' has no loaded probe" in capsys.readouterr().err
-    assert main(["rules", "--config", str(config), "--window", "soon"]) == 2
+    assert main(["rules", "--config", str(config), "--window", "soon"]) == ExitCode.USAGE

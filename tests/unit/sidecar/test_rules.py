@@ -13,7 +13,7 @@ from monitor.sidecar.alerts.rules import (
     compile_rules,
 )
 from monitor.sidecar.config import RuleConfig
-from monitor.sidecar.protos import concept_activations
+from monitor.sidecar.protos import alert_message, concept_activations
 
 from .helpers import MODEL, make_probe
 from .tokens import request_tokens
@@ -46,7 +46,7 @@ def rule(
 
 def fire_positions(engine: RuleEngine, scores: list[float], **kw: Any) -> list[int]:
     firings = engine.evaluate(request_tokens({"deception": scores}, **kw), T0)
-    return [int(f.alert.position) for f in firings]
+    return [int(f.position) for f in firings]
 
 
 @pytest.mark.parametrize(
@@ -65,8 +65,8 @@ def test_each_aggregation_fires_at_the_first_crossing(
     engine = RuleEngine([Rule(**{**spec.__dict__, "threshold": threshold})])
     firings = engine.evaluate(request_tokens({"deception": scores}), T0)
     assert len(firings) == 1
-    assert firings[0].alert.position == position
-    assert firings[0].alert.score == pytest.approx(value, abs=1e-6)
+    assert firings[0].position == position
+    assert firings[0].score == pytest.approx(value, abs=1e-6)
 
 
 def test_rolling_mean_max_without_min_tokens_uses_the_mean_so_far() -> None:
@@ -89,8 +89,8 @@ def test_just_below_the_threshold_does_not_fire() -> None:
 def test_min_tokens_delays_firing() -> None:
     engine = RuleEngine([rule("max", 0.5, min_tokens=3)])
     firings = engine.evaluate(request_tokens({"deception": [0.9, 0.1, 0.1, 0.1]}), T0)
-    assert [f.alert.position for f in firings] == [2]
-    assert firings[0].alert.score == pytest.approx(0.9)
+    assert [f.position for f in firings] == [2]
+    assert firings[0].score == pytest.approx(0.9)
     short = RuleEngine([rule("max", 0.5, min_tokens=5)])
     assert fire_positions(short, [0.9, 0.9, 0.9, 0.9]) == []
 
@@ -105,7 +105,7 @@ def test_state_streams_across_batches_and_positions_are_reported() -> None:
 def test_at_most_one_alert_per_request_and_rule() -> None:
     engine = RuleEngine([rule("max", 0.5), rule("max", 0.8, name="high")])
     firings = engine.evaluate(request_tokens({"deception": [0.6, 0.9, 0.9]}), T0)
-    assert sorted((f.rule.name, f.alert.position) for f in firings) == [("high", 1), ("r", 0)]
+    assert sorted((f.rule, f.position) for f in firings) == [("high", 1), ("r", 0)]
     assert engine.evaluate(request_tokens({"deception": [1.0, 1.0]}, start=3), T0) == []
     other = engine.evaluate(request_tokens({"deception": [1.0]}, request_id="req-2"), T0)
     assert len(other) == 2
@@ -114,7 +114,6 @@ def test_at_most_one_alert_per_request_and_rule() -> None:
 def test_alert_carries_everything() -> None:
     engine = RuleEngine(
         [rule("max", 0.5, severity="critical")],
-        concept_label=lambda i: f"concept-{i}",
         alert_id=lambda: "alert-1",
     )
     tokens = request_tokens(
@@ -125,7 +124,7 @@ def test_alert_carries_everything() -> None:
         concept_values=[[0.5, 0.4], [2.5, 0.0]],
     )
     (firing,) = engine.evaluate(tokens, T0 + 0.25)
-    alert = firing.alert
+    alert = alert_message(firing, lambda i: f"concept-{i}")
     assert alert.alert_id == "alert-1"
     assert (alert.request_id, alert.model_name, alert.concept, alert.rule) == (
         "abc",
@@ -145,7 +144,7 @@ def test_alert_carries_everything() -> None:
 def test_alert_ids_are_unique_by_default() -> None:
     engine = RuleEngine([rule("max", 0.5)])
     ids = {
-        f.alert.alert_id
+        f.alert_id
         for i in range(20)
         for f in engine.evaluate(request_tokens({"deception": [1.0]}, request_id=str(i)), T0)
     }
@@ -170,7 +169,7 @@ def test_cooldown_per_model_and_rule_suppresses_but_still_reports() -> None:
 
     def fire(request_id: str, now: float, model: str = MODEL) -> dict[str, bool]:
         tokens = request_tokens({"deception": [0.9]}, request_id=request_id, model_name=model)
-        return {f.rule.name: f.suppressed for f in engine.evaluate(tokens, now)}
+        return {f.rule: f.suppressed for f in engine.evaluate(tokens, now)}
 
     assert fire("a", T0) == {"r": False, "b": False}
     assert fire("b", T0 + 59.9) == {"r": True, "b": False}  # "b" has no cooldown
@@ -281,7 +280,7 @@ def test_own_reading_fires_on_the_pipelines_request_score() -> None:
         counts={"deception": np.array([1, 1, 1, 2])},
     )
     (firing,) = engine.evaluate(tokens, T0)
-    assert firing.alert.position == 3 and firing.alert.score == pytest.approx(0.7)
+    assert firing.position == 3 and firing.score == pytest.approx(0.7)
 
 
 def test_rule_aggregation_reads_only_the_probes_segments(rng: np.random.Generator) -> None:
@@ -302,4 +301,4 @@ def test_rule_aggregation_reads_only_the_probes_segments(rng: np.random.Generato
     )
     (firing,) = engine.evaluate(tokens, T0)
     # the system token's 0.9 is not read; the user max 0.6 counts at the prompt's end
-    assert firing.alert.position == 3 and firing.alert.score == pytest.approx(0.6)
+    assert firing.position == 3 and firing.score == pytest.approx(0.6)

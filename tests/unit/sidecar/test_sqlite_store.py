@@ -12,9 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from monitor.sidecar.records import Firing
 from monitor.sidecar.scoring.sinks import RequestTokens
+from monitor.sidecar.severity import Severity
+from monitor.sidecar.traces.cursor import decode_cursor
 from monitor.sidecar.traces.reader import TraceFilter
-from monitor.sidecar.traces.sqlite import SqliteTraceStore, StoreError, decode_cursor
+from monitor.sidecar.traces.sqlite import SqliteTraceStore, StoreError
 from monitor.sidecar.traces.writer import TraceUpdate
 from monitor.v1 import query_pb2
 
@@ -23,19 +26,20 @@ from .tokens import request_tokens
 
 T0 = 1_700_000_000.0
 HOUR = 3600.0
+LABELS = {4: "x"}  # the concept encoder's labels
 
 
 def make_alert(
     request_id: str,
     *,
     concept: str = "deception",
-    severity: str = "warning",
+    severity: Severity = "warning",
     fired_at: float = T0,
     model_name: str = MODEL,
     rule: str = "r",
     score: float = 0.9,
-) -> query_pb2.Alert:
-    alert = query_pb2.Alert(
+) -> Firing:
+    return Firing(
         alert_id=f"{model_name}/{request_id}/{rule}",
         request_id=request_id,
         model_name=model_name,
@@ -45,10 +49,10 @@ def make_alert(
         score=score,
         threshold=0.5,
         position=1,
-        top_concepts=[query_pb2.ConceptActivation(id=4, value=1.5, label="x")],
+        fired_at=fired_at,
+        top_concept_ids=(4,),
+        top_concept_values=(1.5,),
     )
-    alert.fired_at.FromNanoseconds(int(fired_at * 1e9))
-    return alert
 
 
 def flagged(
@@ -57,7 +61,7 @@ def flagged(
     at: float = T0,
     model_name: str = MODEL,
     tokens: Sequence[RequestTokens] = (),
-    alerts: Sequence[query_pb2.Alert] | None = None,
+    alerts: Sequence[Firing] | None = None,
     max_scores: dict[str, float] | None = None,
     **alert_kw: object,
 ) -> TraceUpdate:
@@ -78,7 +82,12 @@ def flagged(
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[SqliteTraceStore]:
-    s = SqliteTraceStore(tmp_path / "traces.sqlite", retention_s=24 * HOUR, clock=lambda: T0)
+    s = SqliteTraceStore(
+        tmp_path / "traces.sqlite",
+        retention_s=24 * HOUR,
+        clock=lambda: T0,
+        concept_label=LABELS.__getitem__,
+    )
     s.start()
     yield s
     s.close()
@@ -361,17 +370,17 @@ KILL_SCRIPT = textwrap.dedent(
     import sys, time
     from pathlib import Path
     import numpy as np
+    from monitor.sidecar.records import Firing
     from monitor.sidecar.scoring.sinks import RequestTokens
     from monitor.sidecar.traces.sqlite import SqliteTraceStore
     from monitor.sidecar.traces.writer import TraceUpdate
-    from monitor.v1 import query_pb2
 
     store = SqliteTraceStore(Path(sys.argv[1]), retention_s=3600.0)
     store.start()
     for i in range(200):
-        alert = query_pb2.Alert(alert_id=f"a{i}", request_id=f"r{i}", model_name="m",
-                                  concept="deception", rule="r", severity="warning")
-        alert.fired_at.FromNanoseconds(int((time.time() + i) * 1e9))
+        alert = Firing(alert_id=f"a{i}", request_id=f"r{i}", model_name="m",
+                       concept="deception", rule="r", severity="warning", score=0.0,
+                       threshold=0.0, position=0, fired_at=time.time() + i)
         tokens = RequestTokens(
             model_name="m", request_id=f"r{i}", layer=0,
             positions=np.arange(8, dtype=np.int64), token_ids=np.arange(8, dtype=np.int64),

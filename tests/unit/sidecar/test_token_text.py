@@ -41,10 +41,10 @@ def test_trace_store_keeps_text_when_configured(tokenizer_dir: Path, tmp_path: P
 
     from monitor.sidecar.config import StorageConfig
     from monitor.sidecar.metrics import SidecarMetrics
+    from monitor.sidecar.records import Firing
     from monitor.sidecar.scoring.sinks import RequestTokens
     from monitor.sidecar.traces.factory import build_trace_store
     from monitor.sidecar.traces.writer import TraceUpdate
-    from monitor.v1 import query_pb2
 
     registry = CollectorRegistry()
     storage = StorageConfig(
@@ -65,7 +65,18 @@ def test_trace_store_keeps_text_when_configured(tokenizer_dir: Path, tmp_path: P
         aggregates={},
         thresholds={},
     )
-    alert = query_pb2.Alert(alert_id="a", concept="deception", severity="info")
+    alert = Firing(
+        alert_id="a",
+        request_id="",
+        model_name="",
+        concept="deception",
+        rule="",
+        severity="info",
+        score=0.0,
+        threshold=0.0,
+        position=0,
+        fired_at=0.0,
+    )
     update = TraceUpdate("m", "r", 0.0, 0.0, tokens=[tokens], alerts=[alert])
     store.write_now([update])
     trace = store.get_trace("r")

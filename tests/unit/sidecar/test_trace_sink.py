@@ -253,18 +253,29 @@ def test_through_the_pipeline_into_sqlite(
     assert sink.active_requests == 0
 
 
-def test_idle_requests_are_forgotten(registry: CollectorRegistry) -> None:
-    """Tokens that arrive after their request finished cannot hold memory forever."""
+def test_requests_are_forgotten_when_the_pipeline_expires_them(
+    registry: CollectorRegistry, rng: np.random.Generator
+) -> None:
+    """The pipeline owns the request table: an idle request it expires leaves the sink
+    and the rule engine too, and its later rows reach no sink."""
     now = [T0]
-    sink = TraceSink(
-        RuleEngine([max_rule()]), SidecarMetrics(registry), idle_ttl_s=10.0, clock=lambda: now[0]
+    sink = TraceSink(RuleEngine([max_rule(threshold=2.0)]), SidecarMetrics(registry))
+    pipeline = Pipeline(
+        SidecarMetrics(CollectorRegistry()),
+        build_probe_sets([make_probe(rng, "deception")]),
+        [sink],
+        queue_size=4,
+        request_ttl_s=10.0,
+        clock=lambda: now[0],
     )
-    sink.on_tokens(request_tokens({"deception": [0.1]}, request_id="late"))
+    acts = rng.normal(size=(1, D_MODEL)).astype(np.float32)
+    pipeline.process(decoded(make_batch(acts, request_ids=["late"], positions=[0])))
     now[0] += 5
-    sink.on_tokens(request_tokens({"deception": [0.1]}, request_id="busy"))
+    pipeline.process(decoded(make_batch(acts, request_ids=["busy"], positions=[0])))
     now[0] += 6
-    sink.on_tokens(request_tokens({"deception": [0.1]}, request_id="busy", start=1))
-    assert sink.active_requests == 1  # "late" idle for 11 s
+    pipeline.process(decoded(make_batch(acts, request_ids=["busy"], positions=[1])))
+    assert pipeline.expire() == 1  # "late" idle for 11 s
+    assert sink.active_requests == 1
     assert sink.engine.active_requests == 1
 
 

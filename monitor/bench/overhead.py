@@ -8,7 +8,6 @@ both alike. Must run under ``if __name__ == "__main__"`` (vLLM spawns processes)
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
@@ -24,7 +23,8 @@ from typing import Any
 import numpy as np
 import psutil
 
-MODEL_NAME = "SmolLM2-135M-Instruct"
+from monitor.bench.settings import OverheadBenchSettings
+from monitor.model.settings import DEFAULT_MODEL_NAME
 
 
 def _free_port() -> int:
@@ -47,7 +47,7 @@ def _scrape(port: int) -> dict[str, float]:
 
 
 def synthetic_probes(
-    directory: Path, layer: int, d_model: int, model_name: str = MODEL_NAME, seed: int = 0
+    directory: Path, layer: int, d_model: int, model_name: str = DEFAULT_MODEL_NAME, seed: int = 0
 ) -> None:
     """Probes with random directions, one per concept: the same scoring cost as trained
     ones (for benchmarks and tests of the scoring path)."""
@@ -114,7 +114,7 @@ def _start_sidecar(
 
 
 def _engine(
-    model_dir: Path, monitored: bool, grpc_port: int, eager: bool, layers: list[int]
+    settings: OverheadBenchSettings, monitored: bool, grpc_port: int, layers: list[int]
 ) -> Any:
     """A vLLM engine; the plugin is on in its processes iff ``monitored``."""
     from vllm import LLM
@@ -124,11 +124,11 @@ def _engine(
     os.environ["LLM_MONITOR_PLUGIN_LAYERS"] = json.dumps(layers)
     try:
         return LLM(
-            model=str(model_dir),
-            served_model_name=MODEL_NAME,
+            model=str(settings.model_dir),
+            served_model_name=settings.model_name,
             max_model_len=2048,
             kv_cache_memory_bytes=1 << 30,
-            enforce_eager=eager,
+            enforce_eager=settings.enforce_eager,
             seed=0,
         )
     finally:
@@ -154,23 +154,26 @@ def _round(llm: Any, requests: int, tokens: int) -> tuple[int, float]:
     return sum(len(o.outputs[0].token_ids) for o in outs), elapsed
 
 
-def run_overhead(args: argparse.Namespace) -> dict[str, Any]:
+def run_overhead(settings: OverheadBenchSettings) -> dict[str, Any]:
     """Run the interleaved benchmark; return the JSON-ready result."""
-    from monitor import model
+    from monitor.artifacts.encoder_format import CARD_FILE, read_card
     from monitor.artifacts.probe_format import load_probe_dir
-    from monitor.launch import shipped_encoder_dir, shipped_probe_dir
-    from monitor.sidecar.scoring.encoder import CARD_FILE, read_card
+    from monitor.artifacts.shipped import shipped_encoder_dir, shipped_probe_dir
 
-    model_dir = args.model or model.prepare(model.ModelSettings(), check=False)
+    model_dir = settings.model_dir
     workdir = Path(tempfile.mkdtemp(prefix="llm-monitor-bench-"))
-    probe_dir = args.probe_dir or shipped_probe_dir(MODEL_NAME)
+    probe_dir = settings.probe_dir or shipped_probe_dir(settings.model_name)
     synthetic = probe_dir is None
     if probe_dir is None:
         probe_dir = workdir / "probes"
         probe_dir.mkdir()
-        synthetic_probes(probe_dir, layer=15, d_model=576)
+        synthetic_probes(probe_dir, layer=15, d_model=576, model_name=settings.model_name)
     probes = load_probe_dir(probe_dir)
-    encoder_dir = None if args.no_encoder else args.encoder_dir or shipped_encoder_dir(MODEL_NAME)
+    encoder_dir = (
+        settings.encoder_dir or shipped_encoder_dir(settings.model_name)
+        if settings.encoder
+        else None
+    )
     layers = sorted({p.layer for p in probes})
     if encoder_dir is not None:  # up captures the encoder's layer too
         layers = sorted({*layers, read_card(encoder_dir / CARD_FILE).layer})
@@ -179,8 +182,8 @@ def run_overhead(args: argparse.Namespace) -> dict[str, Any]:
     )
     try:
         engines = {
-            "unmonitored": _engine(model_dir, False, grpc_port, args.enforce_eager, layers),
-            "monitored": _engine(model_dir, True, grpc_port, args.enforce_eager, layers),
+            "unmonitored": _engine(settings, False, grpc_port, layers),
+            "monitored": _engine(settings, True, grpc_port, layers),
         }
         for llm in engines.values():
             _round(llm, 8, 16)  # warm-up, not measured
@@ -190,9 +193,9 @@ def run_overhead(args: argparse.Namespace) -> dict[str, Any]:
         wall_start = time.perf_counter()
         rounds: dict[str, list[dict[str, float]]] = {k: [] for k in engines}
         order = list(engines)
-        for r in range(args.rounds):
+        for r in range(settings.rounds):
             for name in order if r % 2 == 0 else order[::-1]:
-                generated, elapsed = _round(engines[name], args.requests, args.tokens)
+                generated, elapsed = _round(engines[name], settings.requests, settings.tokens)
                 rounds[name].append(
                     {"tokens": generated, "seconds": elapsed, "tokens_per_s": generated / elapsed}
                 )
@@ -227,13 +230,13 @@ def run_overhead(args: argparse.Namespace) -> dict[str, Any]:
         "median_paired_ratio": round(float(np.median(paired)), 4),
         "rounds": rounds,
         "workload": {
-            "concurrent_requests": args.requests,
-            "generated_tokens_per_request": args.tokens,
-            "rounds_per_engine": args.rounds,
+            "concurrent_requests": settings.requests,
+            "generated_tokens_per_request": settings.tokens,
+            "rounds_per_engine": settings.rounds,
         },
         "monitoring": {
             "layers": layers,
-            "compiled": not args.enforce_eager,
+            "compiled": not settings.enforce_eager,
             "probes": str(probe_dir),
             "synthetic_probes": synthetic,
             "concept_encoder": str(encoder_dir) if encoder_dir is not None else None,

@@ -1,12 +1,25 @@
+"""The probe artifact format: save/load round trip, the version tag, clear errors."""
+
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from monitor.artifacts.aggregation import AGGREGATION_METHODS
 from monitor.artifacts.probe_format import (
+    PROBE_FORMAT,
+    PROBE_SUFFIX,
+    PROBE_VERSION,
+    Aggregation,
+    AggregationMethod,
+    Head,
+    Normalization,
+    Probe,
     ProbeError,
     check_probes,
     load_probe,
@@ -14,25 +27,88 @@ from monitor.artifacts.probe_format import (
     parse_probe,
     save_probe,
 )
-from monitor.sidecar.scoring.probe_set import ProbeSet, build_probe_sets
 
-from .helpers import D_MODEL, MODEL, make_probe, reference_scores, write_probe_dir
+MODEL = "test-model"
+D_MODEL = 8
 
 
-def test_save_load_round_trip(tmp_path: Path, rng: np.random.Generator) -> None:
-    probe = make_probe(rng, method="ema")
+def make_probe(
+    rng: np.random.Generator,
+    concept: str = "deception",
+    *,
+    layer: int = 3,
+    d_model: int = D_MODEL,
+    method: AggregationMethod = "mean",
+) -> Probe:
+    return Probe(
+        concept=concept,
+        model_name=MODEL,
+        layer=layer,
+        d_model=d_model,
+        normalization=Normalization(
+            mean=rng.normal(size=d_model).tolist(),
+            scale=rng.uniform(0.5, 2.0, size=d_model).tolist(),
+        ),
+        weights=rng.normal(size=d_model).tolist(),
+        bias=float(rng.normal()),
+        threshold=0.5,
+        aggregation=Aggregation(method=method),
+        training={"seed": 0},
+    )
+
+
+def _doc(rng: np.random.Generator) -> dict[str, object]:
+    return make_probe(rng).model_dump(mode="json")
+
+
+def _write_dir(directory: Path, probes: list[Probe]) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    for probe in probes:
+        save_probe(directory / f"{probe.concept}{PROBE_SUFFIX}", probe)
+    return directory
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(0)
+
+
+@pytest.mark.parametrize("method", AGGREGATION_METHODS)
+def test_save_load_round_trip(tmp_path: Path, rng: np.random.Generator, method: str) -> None:
+    probe = make_probe(rng, method=method)  # type: ignore[arg-type]
     path = tmp_path / "deception.probe.json"
     save_probe(path, probe)
     data = json.loads(path.read_text())
-    assert data["format"] == "llm-monitor-probe"
-    assert data["version"] == 2
+    assert data["format"] == PROBE_FORMAT == "llm-monitor-probe"
+    assert data["version"] == PROBE_VERSION == 2
     assert load_probe(path) == probe
 
 
-def test_schema_module_is_light() -> None:
-    import subprocess
-    import sys
+def test_round_trip_with_heads_and_reads(tmp_path: Path, rng: np.random.Generator) -> None:
+    probe = make_probe(rng, method="max_rolling_mean")
+    extra = Head(
+        name="reply",
+        normalization=probe.normalization,
+        weights=rng.normal(size=D_MODEL).tolist(),
+        bias=0.25,
+        scope=["reply"],
+        positions="sentence_end",
+        aggregation=Aggregation(method="ema", alpha=0.3),
+    )
+    probe = probe.model_copy(update={"heads": [extra], "combine": "max", "scope": ["user"]})
+    save_probe(tmp_path / "p.probe.json", probe)
+    assert load_probe(tmp_path / "p.probe.json") == probe
 
+
+def test_version_1_files_keep_their_shape(tmp_path: Path, rng: np.random.Generator) -> None:
+    probe = make_probe(rng).model_copy(update={"version": 1})
+    save_probe(tmp_path / "v1.probe.json", probe)
+    data = json.loads((tmp_path / "v1.probe.json").read_text())
+    assert data["version"] == 1 and not {"scope", "positions", "heads", "combine"} & set(data)
+    assert load_probe(tmp_path / "v1.probe.json") == probe
+
+
+def test_schema_module_is_light() -> None:
     code = (
         "import sys, monitor.artifacts.probe_format;"
         "bad = [m for m in ('numpy', 'grpc', 'torch', 'prometheus_client') if m in sys.modules];"
@@ -40,10 +116,6 @@ def test_schema_module_is_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
-
-
-def _doc(rng: np.random.Generator) -> dict[str, object]:
-    return make_probe(rng).model_dump(mode="json")
 
 
 def test_wrong_length_names_field(rng: np.random.Generator) -> None:
@@ -91,7 +163,7 @@ def test_invalid_json_names_file(tmp_path: Path) -> None:
 
 def test_load_dir_checks_consistency(tmp_path: Path, rng: np.random.Generator) -> None:
     probes = [make_probe(rng, "deception"), make_probe(rng, "misuse", layer=5)]
-    write_probe_dir(tmp_path, probes)
+    _write_dir(tmp_path, probes)
     (tmp_path / "notes.json").write_text("{}")  # ignored: not *.probe.json
     assert [p.concept for p in load_probe_dir(tmp_path, MODEL)] == ["deception", "misuse"]
     with pytest.raises(ProbeError, match="expects 'other'"):
@@ -100,37 +172,3 @@ def test_load_dir_checks_consistency(tmp_path: Path, rng: np.random.Generator) -
         check_probes([probes[0], probes[0]])
     with pytest.raises(ProbeError, match="disagree on d_model"):
         check_probes([make_probe(rng, "a"), make_probe(rng, "b", d_model=4)])
-
-
-def test_probe_set_matches_reference(rng: np.random.Generator) -> None:
-    probes = [make_probe(rng, c) for c in ("deception", "misuse", "eval_awareness")]
-    probe_set = ProbeSet(probes)
-    acts = rng.normal(size=(50, D_MODEL)).astype(np.float32) * 3
-    scores = probe_set.score(acts)
-    assert scores.shape == (50, 3)
-    assert scores.dtype == np.float32
-    for j, probe in enumerate(probes):
-        np.testing.assert_allclose(
-            scores[:, j], reference_scores(probe, acts), rtol=1e-4, atol=1e-6
-        )
-
-
-def test_probe_set_extremes_and_shape(rng: np.random.Generator) -> None:
-    probe_set = ProbeSet([make_probe(rng)])
-    acts = np.full((2, D_MODEL), 1e6, dtype=np.float32)
-    acts[1] *= -1
-    scores = probe_set.score(acts)
-    assert np.all((scores >= 0) & (scores <= 1))
-    with pytest.raises(ValueError, match="expected"):
-        probe_set.score(np.zeros((2, D_MODEL + 1), dtype=np.float32))
-
-
-def test_build_probe_sets_groups_by_layer(rng: np.random.Generator) -> None:
-    sets = build_probe_sets(
-        [
-            make_probe(rng, "a", layer=1),
-            make_probe(rng, "b", layer=2),
-            make_probe(rng, "c", layer=1),
-        ]
-    )
-    assert {layer: ps.concepts for layer, ps in sets.items()} == {1: ("a", "c"), 2: ("b",)}

@@ -12,25 +12,14 @@ from __future__ import annotations
 import os
 import platform
 import time
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from monitor.bench.settings import EncoderBenchSettings
 from monitor.sidecar.scoring.encoder import OnnxConceptEncoder
 
-
-@dataclass(frozen=True)
-class EncoderBenchSettings:
-    """What to measure."""
-
-    encoder_dir: Path
-    batch_rows: int = 256
-    seconds: float = 10.0
-    threads: int = 1
-    warmup_batches: int = 20
-    seed: int = 0
+__all__ = ["EncoderBenchSettings", "run_encoder_bench"]
 
 
 def run_encoder_bench(settings: EncoderBenchSettings) -> dict[str, Any]:

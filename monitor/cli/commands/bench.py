@@ -1,0 +1,158 @@
+"""``llm-monitor bench overhead | encoder``: benchmarks that print (and write) JSON.
+
+Flags fill the benchmarks' frozen settings (:mod:`monitor.bench.settings`), whose
+defaults they show; the benchmarks are imported when they run.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from monitor.bench.settings import EncoderBenchSettings, OverheadBenchSettings
+from monitor.cli.exit_codes import CommandError, ExitCode, epilog
+from monitor.cli.flags import default_of, positive_float, positive_int, print_json
+from monitor.model.settings import DEFAULT_MODEL_NAME
+
+
+def cmd_overhead(args: argparse.Namespace) -> int:
+    """Throughput of vLLM with vs without monitoring."""
+    from monitor import model
+    from monitor.bench.overhead import run_overhead
+
+    try:
+        model_dir = args.model or model.prepare(model.ModelSettings(), check=False)
+    except model.ModelError as exc:
+        raise CommandError(f"cannot prepare the default model: {exc}") from None
+    settings = OverheadBenchSettings(
+        model_dir=model_dir,
+        probe_dir=args.probe_dir,
+        encoder_dir=args.encoder_dir,
+        encoder=not args.no_encoder,
+        requests=args.requests,
+        tokens=args.tokens,
+        rounds=args.rounds,
+        enforce_eager=args.enforce_eager,
+    )
+    print_json(run_overhead(settings), args.json)
+    return ExitCode.OK
+
+
+def cmd_encoder(args: argparse.Namespace) -> int:
+    """Concept-encoder throughput through onnxruntime."""
+    from monitor.artifacts.encoder_format import EncoderError
+    from monitor.artifacts.shipped import shipped_encoder_dir
+    from monitor.bench.encoder import run_encoder_bench
+
+    directory = args.encoder_dir or shipped_encoder_dir(args.model_name)
+    if directory is None:
+        raise CommandError(
+            f"no encoder shipped for {args.model_name}; pass --encoder-dir", ExitCode.ARTIFACTS
+        )
+    settings = EncoderBenchSettings(
+        encoder_dir=directory,
+        batch_rows=args.batch_rows,
+        seconds=args.seconds,
+        threads=args.threads,
+    )
+    try:
+        result = run_encoder_bench(settings)
+    except EncoderError as exc:
+        raise CommandError(str(exc), ExitCode.ARTIFACTS) from None
+    print_json(result, args.json)
+    return ExitCode.OK
+
+
+def _register_overhead(bench_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    def default(name: str) -> object:
+        return default_of(OverheadBenchSettings, name)
+
+    overhead = bench_sub.add_parser(
+        "overhead",
+        help="throughput of vLLM with vs without monitoring, interleaved in one run",
+        description="Start two vLLM engines on the same model, one with the plugin (and a "
+        "sidecar scoring with probes) and one without, and alternate the same workload "
+        "between them. Prints tokens/s of each and their ratio.",
+        epilog=epilog(),
+    )
+    overhead.add_argument("--json", type=Path, help="also write the result to this file")
+    overhead.add_argument("--model", type=Path, help="model directory (default: prepared default)")
+    overhead.add_argument("--probe-dir", type=Path, help="probes to score with (default: shipped)")
+    overhead.add_argument(
+        "--requests",
+        type=positive_int,
+        default=default("requests"),
+        help="concurrent requests per round (default %(default)s)",
+    )
+    overhead.add_argument(
+        "--tokens",
+        type=positive_int,
+        default=default("tokens"),
+        help="generated tokens per request (default %(default)s)",
+    )
+    overhead.add_argument(
+        "--rounds",
+        type=positive_int,
+        default=default("rounds"),
+        help="rounds per engine, alternating order (default %(default)s)",
+    )
+    overhead.add_argument(
+        "--enforce-eager",
+        action="store_true",
+        default=default("enforce_eager"),
+        help="eager mode, no compile",
+    )
+    overhead.add_argument(
+        "--encoder-dir", type=Path, help="concept encoder to run (default: the shipped one)"
+    )
+    overhead.add_argument(
+        "--no-encoder",
+        action="store_true",
+        default=not default("encoder"),
+        help="score with the probes only, no concept encoder",
+    )
+    overhead.set_defaults(func=cmd_overhead)
+
+
+def _register_encoder(bench_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    def default(name: str) -> object:
+        return default_of(EncoderBenchSettings, name)
+
+    encoder = bench_sub.add_parser(
+        "encoder",
+        help="concept-encoder tokens/s through onnxruntime",
+        description="Encode batches of activations with the concept encoder (onnxruntime) "
+        "for a fixed time; print tokens/s and the encoder card's CE loss recovered and dead "
+        "fraction.",
+        epilog=epilog(ExitCode.ARTIFACTS),
+    )
+    encoder.add_argument("--json", type=Path, help="also write the result to this file")
+    encoder.add_argument("--encoder-dir", type=Path, help="encoder directory (default: shipped)")
+    encoder.add_argument("--model-name", default=DEFAULT_MODEL_NAME, help="served model name")
+    encoder.add_argument(
+        "--batch-rows",
+        type=positive_int,
+        default=default("batch_rows"),
+        help="rows per call (default %(default)s)",
+    )
+    encoder.add_argument(
+        "--seconds",
+        type=positive_float,
+        default=default("seconds"),
+        help="measuring time (default %(default)s)",
+    )
+    encoder.add_argument(
+        "--threads",
+        type=positive_int,
+        default=default("threads"),
+        help="onnxruntime intra-op threads (default %(default)s)",
+    )
+    encoder.set_defaults(func=cmd_encoder)
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``bench overhead`` and ``bench encoder``."""
+    bench = sub.add_parser("bench", help="benchmarks, printing JSON")
+    bench_sub = bench.add_subparsers(dest="bench", metavar="BENCH", required=True)
+    _register_overhead(bench_sub)
+    _register_encoder(bench_sub)

