@@ -37,6 +37,7 @@ from monitor.sidecar.traces.reader import TraceReader
 
 log = logging.getLogger(__name__)
 
+
 def default_registry() -> CollectorRegistry:
     """A fresh registry with process and GC collectors (never the global one)."""
     registry = CollectorRegistry()
