@@ -73,7 +73,7 @@ def _signal_events() -> Iterator[tuple[threading.Event, threading.Event]]:
 
 def _reload(service: Service) -> None:
     """Re-read the rules; a refused file is logged and counted by the sidecar itself."""
-    from monitor.sidecar.alerts.rules import RuleError
+    from monitor.sidecar.alerts.compile import RuleError
     from monitor.sidecar.config import ConfigError
 
     with contextlib.suppress(ConfigError, RuleError):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from monitor.artifacts.probe_format import ProbeError
 from monitor.cli.exit_codes import CommandError, ExitCode
-from monitor.sidecar.alerts.rules import RuleError
+from monitor.sidecar.alerts.compile import RuleError
 from monitor.sidecar.app import Sidecar
 from monitor.sidecar.config import ConfigError, SidecarConfig, load_config
 from monitor.sidecar.scoring.encoder import EncoderError

@@ -12,9 +12,10 @@ from prometheus_client import CollectorRegistry, GCCollector, ProcessCollector, 
 
 from monitor.artifacts.probe_format import Probe, load_probe_dir
 from monitor.artifacts.segments import Segmenter, load_segmenter
+from monitor.sidecar.alerts.compile import RuleError, compile_rules
 from monitor.sidecar.alerts.flagging import TraceSink
 from monitor.sidecar.alerts.hub import AlertHub
-from monitor.sidecar.alerts.rules import RuleEngine, RuleError, compile_rules
+from monitor.sidecar.alerts.rules import RuleEngine
 from monitor.sidecar.config import (
     ConfigError,
     RuleConfig,

@@ -12,8 +12,8 @@ from monitor.cli.exit_codes import ExitCode, epilog
 def cmd_rules(args: argparse.Namespace) -> int:
     """Check the rules (against the probes when monitor.yaml names them) and print them."""
     from monitor.artifacts.probe_format import ProbeError, load_probe_dir
+    from monitor.sidecar.alerts.compile import RuleError, compile_rules
     from monitor.sidecar.alerts.prom_rules import DURATION, render
-    from monitor.sidecar.alerts.rules import RuleError, compile_rules
     from monitor.sidecar.config import ConfigError, load_config
 
     if not DURATION.match(args.window):

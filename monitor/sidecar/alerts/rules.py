@@ -32,18 +32,13 @@ import numpy as np
 import numpy.typing as npt
 
 from monitor.artifacts.aggregation import AggregationMethod
-from monitor.artifacts.probe_format import Aggregation, Probe
-from monitor.sidecar.config import CALIBRATED, RuleAggregation, RuleConfig
+from monitor.artifacts.probe_format import Aggregation
 from monitor.sidecar.records import Firing, RequestKey
 from monitor.sidecar.scoring.reading import ProbeReader, ReadPlan
 from monitor.sidecar.scoring.sinks import RequestTokens
 from monitor.sidecar.severity import Severity
 
 StateKey = tuple[str, str, "AggregationSpec", bool]
-
-
-class RuleError(ValueError):
-    """The rules do not fit the loaded probes; the message names the rule."""
 
 
 @dataclass(frozen=True)
@@ -57,14 +52,6 @@ class AggregationSpec:
     @classmethod
     def of_probe(cls, aggregation: Aggregation) -> AggregationSpec:
         return cls(aggregation.method, aggregation.alpha, aggregation.window)
-
-    @classmethod
-    def of_rule(cls, aggregation: RuleAggregation) -> AggregationSpec:
-        return cls(
-            aggregation.method,
-            alpha=getattr(aggregation, "alpha", 0.1),
-            window=getattr(aggregation, "window", 16),
-        )
 
     def as_probe(self) -> Aggregation:
         """The same setting in the probe artifact's terms."""
@@ -91,52 +78,6 @@ class Rule:
     def state_key(self) -> StateKey:
         """What must stay equal for in-flight state to survive a reload."""
         return (self.name, self.concept, self.aggregation, self.own)
-
-
-def compile_rules(
-    configs: Sequence[RuleConfig], probes: Sequence[Probe], source: str = "config"
-) -> tuple[Rule, ...]:
-    """Resolve rules against the loaded probes; ``RuleError`` names ``source`` and every
-    bad rule."""
-    by_concept = {probe.concept: probe for probe in probes}
-    loaded = ", ".join(sorted(by_concept)) or "none"
-    rules: list[Rule] = []
-    errors: list[str] = []
-    names: set[str] = set()
-    for i, config in enumerate(configs):
-        where = f"{source}: rules.{i} ({config.name!r})"
-        if config.name in names:
-            errors.append(f"{where}: duplicate rule name")
-            continue
-        names.add(config.name)
-        probe = by_concept.get(config.concept)
-        if probe is None:
-            errors.append(
-                f"{where}: concept {config.concept!r} has no loaded probe (loaded: {loaded})"
-            )
-            continue
-        threshold = probe.threshold if config.threshold == CALIBRATED else config.threshold
-        aggregation = (
-            AggregationSpec.of_probe(probe.aggregation)
-            if config.aggregation is None
-            else AggregationSpec.of_rule(config.aggregation)
-        )
-        rules.append(
-            Rule(
-                name=config.name,
-                concept=config.concept,
-                threshold=float(threshold),
-                aggregation=aggregation,
-                min_tokens=config.min_tokens,
-                severity=config.severity,
-                cooldown_s=config.cooldown_s,
-                own=config.aggregation is None,
-                plan=ReadPlan.of(probe, aggregation.as_probe()),
-            )
-        )
-    if errors:
-        raise RuleError("\n".join(errors))
-    return tuple(rules)
 
 
 class _RuleState:

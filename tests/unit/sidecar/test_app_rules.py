@@ -14,7 +14,7 @@ from prometheus_client import CollectorRegistry
 
 from monitor.cli.commands.serve_up import run_sidecar as run
 from monitor.cli.exit_codes import ExitCode
-from monitor.sidecar.alerts.rules import RuleError
+from monitor.sidecar.alerts.compile import RuleError
 from monitor.sidecar.app import Sidecar
 from monitor.sidecar.config import ConfigError, load_config
 from monitor.sidecar.ingest.batches import decode_batch

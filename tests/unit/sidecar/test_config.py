@@ -356,7 +356,7 @@ def test_kubernetes_config_is_valid_against_the_shipped_probes() -> None:
     import yaml
 
     from monitor.artifacts.probe_format import load_probe_dir
-    from monitor.sidecar.alerts.rules import compile_rules
+    from monitor.sidecar.alerts.compile import compile_rules
 
     root = Path(__file__).resolve().parents[3]
     data = yaml.safe_load((root / "deploy" / "kubernetes" / "monitor.yaml").read_text())

@@ -5,12 +5,11 @@ from typing import Any
 import numpy as np
 import pytest
 
+from monitor.sidecar.alerts.compile import RuleError, compile_rules
 from monitor.sidecar.alerts.rules import (
     AggregationSpec,
     Rule,
     RuleEngine,
-    RuleError,
-    compile_rules,
 )
 from monitor.sidecar.config import RuleConfig
 from monitor.sidecar.protos import alert_message, concept_activations
