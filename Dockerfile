@@ -6,6 +6,9 @@
 #                        plugin enabled, serving the default model baked into the image
 #   llm-monitor serve    the sidecar alone: gRPC ingest/query on 50051, Prometheus on 9400
 #                        docker run IMAGE llm-monitor serve --config /etc/llm-monitor/monitor.yaml
+#                        (the shipped monitor.yaml binds loopback; to reach it from other
+#                        containers set LLM_MONITOR_GRPC_ADDRESS=0.0.0.0:50051 with tokens, or
+#                        LLM_MONITOR_ALLOW_INSECURE=true on a private network: see compose.yaml)
 #
 # Build (CPU, the default; x86-64):
 #   docker build -t llm-monitor:0.1.0 .
@@ -210,7 +213,7 @@ RUN python -c 'import monitor.v1.ingest_pb2_grpc, monitor.v1.query_pb2_grpc, mon
 
 # 8000: vLLM's OpenAI-compatible API (and vLLM's own /metrics)
 # 50051: sidecar gRPC (ingest, QueryTraces, WatchAlerts, grpc.health.v1); keep it private
-# 9400: sidecar Prometheus /metrics
+# 9400: sidecar Prometheus /metrics, /healthz, /readyz
 EXPOSE 8000 50051 9400
 
 # One command for both roles: it checks vLLM's /health, or, when the container runs

@@ -42,6 +42,7 @@ serve: install
 
 test: install
 	$(BIN)/python -m pytest tests/unit -q
+	$(BIN)/python -m pytest tests/fuzz -q
 	$(BIN)/python -m pytest tests/integration -q -x
 
 test-unit: install

@@ -108,6 +108,7 @@ class ActivationCollector:
         os.environ["LLM_MONITOR_PLUGIN_LAYERS"] = str(list(self.layers))
         # Collection must not lose rows: a large buffer, and back-pressure is fine here.
         os.environ.setdefault("LLM_MONITOR_PLUGIN_BUFFER_BATCHES", "100000")
+        os.environ.setdefault("LLM_MONITOR_PLUGIN_HOST_POOL_BYTES", str(1 << 30))
         from vllm import LLM
 
         self._llm = LLM(

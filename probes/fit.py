@@ -1,4 +1,4 @@
-"""Fitting linear probes on token activations, and calibrating them.
+"""Fitting linear probes on token activations (calibration: :mod:`probes.calibration`).
 
 A probe head is token-level logistic regression: every token an example contributes is
 labelled with the example's label, features are standardised (the mean and scale go
@@ -42,7 +42,8 @@ from probes.aggregation import (
     choose_aggregation_by,
     describe,
 )
-from probes.metrics import ONE_PERCENT, alert_rate, auroc, calibrate_threshold
+from probes.calibration import calibrate_probe as calibrate_probe
+from probes.metrics import auroc, calibrate_threshold
 
 #: Threshold written into a freshly fitted probe; :func:`calibrate_probe` replaces it.
 PLACEHOLDER_THRESHOLD = 0.5
@@ -401,37 +402,6 @@ def fit_probe(
         families=families,
     )
     return probe, report
-
-
-# --------------------------------------------------------------------------- calibration
-
-
-def calibrate_probe(
-    probe: Probe,
-    benign_scores: npt.ArrayLike,
-    target_fpr: float = ONE_PERCENT,
-) -> Probe:
-    """A copy of ``probe`` with ``threshold`` set by :func:`calibrate_threshold`.
-
-    ``benign_scores`` are request scores of benign control traffic computed with this
-    probe (:func:`score_examples`); alerts fire on ``score > threshold``. The calibration
-    (target rate, set size, observed rate) is recorded in ``training["calibration"]``.
-    """
-    # The calibrated threshold is a benign score, and rules fire when the score reaches
-    # the threshold: the next float above it keeps that benign request quiet too.
-    threshold = float(np.nextafter(calibrate_threshold(benign_scores, target_fpr), np.inf))
-    if not 0.0 <= threshold <= 1.0:
-        raise ValueError(f"calibrated threshold {threshold} is not a probability")
-    training = dict(probe.training)
-    training["calibrated"] = True
-    training["calibration"] = {
-        "target_fpr": target_fpr,
-        "n_benign": int(np.asarray(benign_scores).size),
-        "observed_fpr": alert_rate(benign_scores, threshold),
-        "rule": "alert when score > threshold",
-        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-    }
-    return probe.model_copy(update={"threshold": threshold, "training": training})
 
 
 __all__ = [

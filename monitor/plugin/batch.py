@@ -1,20 +1,30 @@
 """What the hot path hands to the shipper, and its encoding into gRPC messages.
 
+The ring between them holds :class:`Outgoing` items: a step staged in host buffers
+(:mod:`monitor.plugin.staged`) or a ready :class:`CapturedBatch`. The shipper asks each
+for its batches (which may wait for a copy and check labels, off the step path), encodes
+them, then releases the item's buffers.
+
 The encoding itself is :mod:`monitor.artifacts.wire` (shared with the sidecar's decoder);
-this module only moves a batch's tensor to host memory and hands the wire encoder a
-numpy view of it, on the shipper thread.
+this module only hands the wire encoder a numpy view of a batch's host rows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 import torch
 
 from monitor.artifacts.wire import WireBatch, encode_batch
 from monitor.v1 import ingest_pb2
+
+#: Most finished request ids a step adds to one batch, and most carried from dropped
+#: steps: together well below the sidecar's per-message limit (ingest.max_request_list,
+#: 16384 by default); the rest wait for the next batch.
+FINISHED_PER_BATCH = 4096
 
 # torch dtype -> (the same-size dtype its host copy is viewed as for numpy, wire dtype).
 # numpy has no bfloat16: its 16-bit patterns travel as they are.
@@ -46,6 +56,49 @@ class CapturedBatch:
     def rows(self) -> int:
         """Number of captured rows."""
         return int(self.activations.shape[0])
+
+    def batches(self) -> list[CapturedBatch]:
+        """Already labelled: itself."""
+        return [self]
+
+    def release(self) -> None:
+        """Holds no pooled buffer."""
+
+
+class Unshippable(Exception):
+    """An item's rows cannot be sent; ``reason`` is the drop counter they count under."""
+
+    def __init__(self, reason: str, rows: int, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.rows = rows
+
+
+class Outgoing(Protocol):
+    """What the ring carries from the step thread to the shipper."""
+
+    @property
+    def rows(self) -> int:
+        """Activation rows it stands for (all layers), counted when it is dropped."""
+        ...
+
+    @property
+    def finished_request_ids(self) -> list[str]:
+        """Requests that finished by this step; delivered even if the rows are dropped."""
+        ...
+
+    @property
+    def started(self) -> list[tuple[str, list[int]]]:
+        """Prompts of requests that started; delivered even if the rows are dropped."""
+        ...
+
+    def batches(self) -> list[CapturedBatch]:
+        """The labelled batches to send (may wait for a copy); raises Unshippable."""
+        ...
+
+    def release(self) -> None:
+        """Return its host buffers (idempotent); called once it is encoded or dropped."""
+        ...
 
 
 def host_activations(activations: torch.Tensor) -> tuple[np.ndarray, ingest_pb2.DType]:

@@ -5,6 +5,12 @@ compiler traces them into the graph. Before each step the caller ``arm``s the si
 (positions set to -1); after it, rows whose positions were written are fresh. A step
 whose positions stay -1 means the capture did not fire, which is detected, not
 silently mislabelled.
+
+After a step, ``stage`` copies the rows into host buffers of a
+:class:`~monitor.plugin.host_pool.HostBufferPool` without a host-device sync: the step
+thread never reads a captured value, and no device memory outlives the step. The
+checks that need the values (did the capture fire, do the positions match the
+scheduler) run where the copy is awaited, on the shipper thread.
 """
 
 from __future__ import annotations
@@ -12,23 +18,34 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 from torch import nn
 
 from monitor.plugin import ops
+from monitor.plugin.host_pool import Lease, align
 from monitor.plugin.vllm_compat import find_decoder_layers, find_token_embedding
 
 UNWRITTEN = -1
 
 
 @dataclass
-class StepRows:
-    """What one step captured at one layer: fresh copies, detached from the sinks."""
+class StagedRows:
+    """One step's rows copied out of the sinks into host buffers, possibly still in flight.
 
-    layer: int
-    activations: torch.Tensor  # [n, d_model], model dtype
-    positions: np.ndarray  # [n] int64; -1 where the capture did not write
+    Read nothing before ``wait()``: on CUDA the copies are asynchronous and ``event``
+    marks their completion; elsewhere they were done when ``stage`` returned.
+    """
+
+    layers: list[int]
+    activations: list[torch.Tensor]  # per layer: [n, d_model], model dtype, host
+    positions: list[torch.Tensor]  # per layer: [n] int64, host; -1 where not written
+    token_ids: torch.Tensor  # [n] int64, host; -1 where not written
+    event: torch.cuda.Event | None = None
+
+    def wait(self) -> None:
+        """Block until the copies have landed (call off the step path)."""
+        if self.event is not None:
+            self.event.synchronize()
 
 
 class LayerCapture:
@@ -45,6 +62,8 @@ class LayerCapture:
     ) -> None:
         self.layers = list(layers)
         self.max_rows = max_rows
+        self.dtype = dtype
+        self.device = torch.device(device)
         decoder_layers = find_decoder_layers(model)
         for layer in self.layers:
             if not 0 <= layer < len(decoder_layers):
@@ -114,19 +133,41 @@ class LayerCapture:
         written = (positions != UNWRITTEN).nonzero()
         return 0 if written.numel() == 0 else int(written.max().item()) + 1
 
-    def collect(self, n: int) -> tuple[list[StepRows], np.ndarray]:
-        """Copy out the first n rows of every layer's sinks and the token ids."""
+    def staged_bytes(self, n: int) -> int:
+        """Host bytes ``stage(n, ...)`` needs: every layer's rows and positions, the ids."""
         n = min(n, self.max_rows)
-        rows = [
-            StepRows(
-                layer=layer,
-                activations=self.act_sinks[layer][:n].clone(),
-                positions=self.pos_sinks[layer][:n].cpu().numpy().copy(),
-            )
-            for layer in self.layers
-        ]
-        token_ids = self.token_sink[:n].cpu().numpy().copy()
-        return rows, token_ids
+        d_model = self.act_sinks[self.layers[0]].shape[1]
+        per_layer = align(n * d_model * self.dtype.itemsize) + align(n * 8)
+        return len(self.layers) * per_layer + align(n * 8)
+
+    def stage(self, n: int, lease: Lease) -> StagedRows:
+        """Copy the first n rows of every sink into ``lease`` without waiting for them.
+
+        On CUDA the copies are queued on the current stream, after the step's forward
+        pass and before the next step's writes to the sinks, and an event is recorded
+        after them; nothing here makes the host wait for the device. The lease must hold
+        ``staged_bytes(n)`` bytes and must not be reused before ``wait()`` returns.
+        """
+        n = min(n, self.max_rows)
+        d_model = self.act_sinks[self.layers[0]].shape[1]
+        asynchronous = self.device.type == "cuda" and lease.pool.pinned
+        activations = []
+        positions = []
+        for layer in self.layers:
+            rows = lease.take((n, d_model), self.dtype)
+            rows.copy_(self.act_sinks[layer][:n], non_blocking=asynchronous)
+            activations.append(rows)
+        for layer in self.layers:
+            pos = lease.take((n,), torch.int64)
+            pos.copy_(self.pos_sinks[layer][:n], non_blocking=asynchronous)
+            positions.append(pos)
+        token_ids = lease.take((n,), torch.int64)
+        token_ids.copy_(self.token_sink[:n], non_blocking=asynchronous)
+        event = None
+        if self.device.type == "cuda":
+            event = torch.cuda.Event(blocking=True)
+            event.record()
+        return StagedRows(list(self.layers), activations, positions, token_ids, event)
 
 
 def _residual_hook(written: torch.Tensor, slot: int):  # type: ignore[no-untyped-def]

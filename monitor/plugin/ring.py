@@ -1,8 +1,8 @@
 """A bounded hand-off between the forward pass and the shipper thread.
 
-``put`` never blocks: when the buffer is full the new item is dropped and its rows
-are counted. Drop counters are cumulative per reason and travel to the sidecar with
-every batch.
+``put`` never blocks: when the buffer is full (by item count or by bytes) the new item
+is dropped and its rows are counted. Drop counters are cumulative per reason and travel
+to the sidecar with every batch.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Generic, TypeVar
 T = TypeVar("T")
 
 REASON_RING_FULL = "ring_buffer_full"
+REASON_HOST_POOL_FULL = "host_pool_full"
 REASON_SIDECAR_UNAVAILABLE = "sidecar_unavailable"
 REASON_LABEL_MISMATCH = "label_mismatch"
 REASON_CAPTURE_MISSED = "capture_missed"
@@ -39,21 +40,51 @@ class DropCounters:
 
 
 class RingBuffer(Generic[T]):
-    """A bounded FIFO: non-blocking put, blocking get with timeout."""
+    """A bounded FIFO: non-blocking put, blocking get with timeout.
 
-    def __init__(self, capacity: int, drops: DropCounters) -> None:
-        self._items: deque[tuple[T, int]] = deque()
+    Bounded by ``capacity`` items and, when ``max_bytes`` is set, by the bytes the
+    producer declares for its items.
+    """
+
+    def __init__(self, capacity: int, drops: DropCounters, max_bytes: int | None = None) -> None:
+        self._items: deque[tuple[T, int, int]] = deque()
         self._capacity = capacity
+        self._max_bytes = max_bytes
+        self._bytes = 0
         self._drops = drops
         self._cond = threading.Condition()
 
-    def put(self, item: T, rows: int) -> bool:
-        """Add an item of ``rows`` rows; drop and count it if full. Never blocks long."""
+    def set_max_bytes(self, max_bytes: int | None) -> None:
+        """Change the byte bound (items already queued stay)."""
         with self._cond:
-            if len(self._items) >= self._capacity:
+            self._max_bytes = max_bytes
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes declared by the queued items."""
+        return self._bytes
+
+    def has_room(self, nbytes: int = 0) -> bool:
+        """Whether an item of ``nbytes`` would be accepted now (only gets can change that)."""
+        with self._cond:
+            return self._fits(nbytes)
+
+    def _fits(self, nbytes: int) -> bool:
+        if len(self._items) >= self._capacity:
+            return False
+        return self._max_bytes is None or self._bytes + nbytes <= self._max_bytes
+
+    def put(self, item: T, rows: int, nbytes: int = 0) -> bool:
+        """Add an item of ``rows`` rows and ``nbytes`` bytes; drop and count it if full.
+
+        Never blocks long. A dropped item is not released here: its owner still has it.
+        """
+        with self._cond:
+            if not self._fits(nbytes):
                 self._drops.add(REASON_RING_FULL, rows)
                 return False
-            self._items.append((item, rows))
+            self._items.append((item, rows, nbytes))
+            self._bytes += nbytes
             self._cond.notify()
             return True
 
@@ -62,16 +93,21 @@ class RingBuffer(Generic[T]):
         with self._cond:
             if not self._items and not self._cond.wait_for(lambda: bool(self._items), timeout):
                 return None
-            return self._items.popleft()[0]
+            item, _, nbytes = self._items.popleft()
+            self._bytes -= nbytes
+            return item
 
-    def drain(self, reason: str) -> int:
-        """Drop everything queued, counting the rows under ``reason``; return rows dropped."""
+    def drain(self, reason: str) -> list[T]:
+        """Drop everything queued, counting the rows under ``reason``; return the items
+        (so their owner can release their buffers and keep what must not be lost)."""
         with self._cond:
-            rows = sum(r for _, r in self._items)
+            items = list(self._items)
             self._items.clear()
+            self._bytes = 0
+        rows = sum(r for _, r, _ in items)
         if rows:
             self._drops.add(reason, rows)
-        return rows
+        return [item for item, _, _ in items]
 
     def __len__(self) -> int:
         return len(self._items)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -25,9 +25,10 @@ class PluginSettings(BaseSettings):
         default=None,
         description="Decoder layers to capture, e.g. '[15]'. Default: the middle layer.",
     )
-    ingest_token: str | None = Field(
+    ingest_token: SecretStr | None = Field(
         default=None,
-        description="Bearer token sent with the ingest stream, when the sidecar asks for one.",
+        description="Bearer token sent with the ingest stream, when the sidecar asks for one "
+        "(kept out of reprs and logs).",
     )
     tls_ca: Path | None = Field(
         default=None,
@@ -44,7 +45,16 @@ class PluginSettings(BaseSettings):
     buffer_batches: int = Field(
         default=512,
         gt=0,
-        description="Ring buffer capacity in step-batches; new ones are dropped beyond it.",
+        description="Ring buffer capacity in steps; new steps are dropped beyond it.",
+    )
+    host_pool_bytes: int | None = Field(
+        default=None,
+        ge=1 << 20,
+        le=1 << 38,
+        description="Host memory (pinned on CUDA) that captured rows are copied into "
+        "until they are sent; a step that does not fit is dropped (host_pool_full). "
+        "Default: room for 4 full steps (max_num_batched_tokens x d_model x dtype size x "
+        "layers, x4), at least 64 MiB, rounded up to a power of two.",
     )
     max_message_bytes: int = Field(
         default=8 * 1024 * 1024,

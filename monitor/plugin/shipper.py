@@ -1,9 +1,9 @@
 """A background thread that streams captured batches to the sidecar over gRPC.
 
-It owns all the slow work: moving activations to host memory, serialising, sending,
-reconnecting with exponential backoff. While the sidecar is unreachable everything
-queued is dropped and counted, so memory stays bounded and the forward pass never
-waits.
+It owns all the slow work: waiting for each step's device-to-host copy, checking and
+labelling its rows, serialising, sending, reconnecting with exponential backoff. While
+the sidecar is unreachable everything queued is dropped and counted, so memory stays
+bounded and the forward pass never waits.
 """
 
 from __future__ import annotations
@@ -16,11 +16,22 @@ from pathlib import Path
 
 import grpc
 
-from monitor.plugin.batch import CapturedBatch, encode
+from monitor.plugin.batch import Outgoing, encode
+from monitor.plugin.outbox import Outbox
 from monitor.plugin.ring import REASON_SIDECAR_UNAVAILABLE, DropCounters, RingBuffer
 from monitor.v1 import ingest_pb2, ingest_pb2_grpc
 
 log = logging.getLogger("vllm.llm_monitor")
+
+# A half-open connection (the sidecar's host gone without a reset) is noticed within
+# about 50 s instead of the TCP timeout (~15 min), so the ring does not drop meanwhile.
+# 30 s is above the sidecar's min_ping_interval_s (10 s by default), so it is not refused.
+KEEPALIVE_OPTIONS: tuple[tuple[str, int], ...] = (
+    ("grpc.keepalive_time_ms", 30_000),
+    ("grpc.keepalive_timeout_ms", 20_000),
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.http2.max_pings_without_data", 0),
+)
 
 
 @dataclass(frozen=True)
@@ -45,7 +56,7 @@ class Shipper:
 
     def __init__(
         self,
-        ring: RingBuffer[CapturedBatch],
+        ring: RingBuffer[Outgoing],
         drops: DropCounters,
         address: str,
         producer_id: str,
@@ -58,6 +69,7 @@ class Shipper:
     ) -> None:
         self._ring = ring
         self._drops = drops
+        self._outbox = Outbox(drops)
         self._address = address
         self._hello = hello
         self.producer_id = producer_id
@@ -85,29 +97,45 @@ class Shipper:
         """The request stream of one connection; ends when ``done`` is set.
 
         gRPC may keep pulling from a stream it has already failed; a batch taken after
-        that is counted as dropped rather than lost silently.
+        that is counted as dropped rather than lost silently. An item's host buffers are
+        released once its messages are built, or when it is dropped.
         """
         yield ingest_pb2.IngestMessage(hello=self._hello())
         self.connected.set()
         while not done.is_set():
-            batch = self._ring.get(timeout=0.2)
-            if batch is None:
+            item = self._ring.get(timeout=0.2)
+            if item is None:
                 if self._stop.is_set():
                     return
                 continue
-            if done.is_set():
-                self._drops.add(REASON_SIDECAR_UNAVAILABLE, batch.rows)
-                return
-            dropped = self._drops.snapshot()
-            for message in encode(
-                batch, self.producer_id, self._sequence, dropped, self._max_message_bytes
-            ):
-                self._sequence += 1
-                yield message
-            self.batches_sent += 1
+            batches = None
+            complete = False
+            try:
+                if done.is_set():
+                    self._drops.add(REASON_SIDECAR_UNAVAILABLE, item.rows)
+                    return
+                batches = self._outbox.unpack(item)
+                dropped = self._drops.snapshot()
+                for batch in batches:
+                    for message in encode(
+                        batch, self.producer_id, self._sequence, dropped, self._max_message_bytes
+                    ):
+                        self._sequence += 1
+                        yield message
+                    self.batches_sent += 1
+                complete = True
+            finally:
+                if batches is None:
+                    self._outbox.keep(item)
+                elif not complete:  # its finishes may not have left: send them again later
+                    self._outbox.keep_unsent(batches)
+                item.release()
 
     def _open_channel(self) -> grpc.Channel:
-        options = [("grpc.max_send_message_length", 2 * self._max_message_bytes + (1 << 20))]
+        options = [
+            ("grpc.max_send_message_length", 2 * self._max_message_bytes + (1 << 20)),
+            *KEEPALIVE_OPTIONS,
+        ]
         if self._tls is None:
             return grpc.insecure_channel(self._address, options=options)
         return grpc.secure_channel(self._address, self._tls.credentials(), options=options)
@@ -120,7 +148,7 @@ class Shipper:
                 channel = self._open_channel()
             except OSError as exc:  # unreadable TLS files: keep dropping, retry later
                 log.error("llm-monitor: cannot read the TLS files for the sidecar: %s", exc)
-                self._ring.drain(REASON_SIDECAR_UNAVAILABLE)
+                self._outbox.discard(self._ring.drain(REASON_SIDECAR_UNAVAILABLE))
                 if self._stop.wait(self._backoff_max):
                     return
                 continue
@@ -157,8 +185,8 @@ class Shipper:
                     self._address,
                 )
                 logged_down = True
-            self._ring.drain(REASON_SIDECAR_UNAVAILABLE)
+            self._outbox.discard(self._ring.drain(REASON_SIDECAR_UNAVAILABLE))
             if self._stop.wait(delay):
                 return
-            self._ring.drain(REASON_SIDECAR_UNAVAILABLE)
+            self._outbox.discard(self._ring.drain(REASON_SIDECAR_UNAVAILABLE))
             delay = min(self._backoff_max, delay * 2)

@@ -4,6 +4,13 @@ Everything here is fail-open: an error in the monitor is logged (rate-limited),
 counted, and the step's rows are dropped; the worker's own result is always returned
 untouched and its exceptions propagate unchanged. vLLM's objects are read and patched
 only through :mod:`monitor.plugin.vllm_compat`.
+
+The step path never makes the host wait for the device and never holds device memory:
+each step's rows are copied asynchronously into a preallocated host pool and the
+checks that need their values run on the shipper thread (:mod:`monitor.plugin.staged`).
+When the ring or the pool is full the step's rows are dropped and counted
+(``ring_buffer_full``, ``host_pool_full``); the ids of requests that finished stay
+pending until a step carrying them is queued.
 """
 
 from __future__ import annotations
@@ -15,23 +22,22 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
-
 from monitor import __version__
 from monitor.logutil import RateLimitedLog
 from monitor.plugin import vllm_compat
-from monitor.plugin.batch import CapturedBatch
-from monitor.plugin.capture import UNWRITTEN, LayerCapture
-from monitor.plugin.labels import LabelMismatch, label_rows
+from monitor.plugin.batch import FINISHED_PER_BATCH, Outgoing
+from monitor.plugin.capture import LayerCapture
+from monitor.plugin.host_pool import HostBufferPool
 from monitor.plugin.ring import (
-    REASON_CAPTURE_MISSED,
-    REASON_LABEL_MISMATCH,
+    REASON_HOST_POOL_FULL,
     REASON_PLUGIN_ERROR,
+    REASON_RING_FULL,
     DropCounters,
     RingBuffer,
 )
 from monitor.plugin.settings import PluginSettings
 from monitor.plugin.shipper import ChannelTls, Shipper
+from monitor.plugin.staged import StagedStep
 from monitor.plugin.vllm_compat import (
     PatchableWorkerLike,
     SchedulerOutputLike,
@@ -45,8 +51,21 @@ log = logging.getLogger("vllm.llm_monitor")
 REASON_PREFIX_CACHE = "prefix_cache"
 #: Prompts of started requests kept while no batch can be queued (oldest dropped first).
 MAX_PENDING_STARTED = 1024
+#: Finished request ids kept while no batch can be queued (oldest dropped first).
+MAX_PENDING_FINISHED = 65536
+#: Default host pool: this many full steps, at least ``MIN_POOL_BYTES``.
+POOL_STEPS = 4
+MIN_POOL_BYTES = 64 << 20
+#: Ring byte bound beyond the pool, for labels and prompts of the queued steps.
+RING_LABEL_BYTES = 64 << 20
 #: The attribute of a worker instance that holds its monitor.
 MONITOR_ATTR = "_llm_monitor"
+
+
+def default_pool_bytes(full_step: int) -> int:
+    """Room for ``POOL_STEPS`` steps of ``full_step`` bytes, at least ``MIN_POOL_BYTES``,
+    rounded up to a power of two (what CUDA's pinned allocator reserves anyway)."""
+    return 1 << (max(MIN_POOL_BYTES, POOL_STEPS * full_step) - 1).bit_length()
 
 
 class WorkerMonitor:
@@ -55,8 +74,9 @@ class WorkerMonitor:
     def __init__(self, settings: PluginSettings) -> None:
         self.settings = settings
         self.drops = DropCounters()
-        self.ring: RingBuffer[CapturedBatch] = RingBuffer(settings.buffer_batches, self.drops)
+        self.ring: RingBuffer[Outgoing] = RingBuffer(settings.buffer_batches, self.drops)
         self.capture: LayerCapture | None = None
+        self.pool: HostBufferPool | None = None
         self.capture_ok = False
         self.capture_error = ""
         self.model_name = settings.model_name or "unknown"
@@ -99,6 +119,8 @@ class WorkerMonitor:
                 dtype=shape.dtype,
                 device=shape.device,
             )
+            self.pool = self._make_pool(self.capture, pin=shape.device.type == "cuda")
+            self.ring.set_max_bytes(self.pool.capacity + RING_LABEL_BYTES)
             self.capture.install()
             self.capture.arm_all()
             self._separate_compile_cache(worker)
@@ -112,6 +134,26 @@ class WorkerMonitor:
             self.capture_error = f"capture could not be installed: {exc!r}"
             log.exception("llm-monitor: %s; vLLM keeps serving unmonitored", self.capture_error)
             self._start_shipper()  # to report the failure; otherwise after the self-test
+
+    def _make_pool(self, capture: LayerCapture, pin: bool) -> HostBufferPool:
+        """The host pool: the configured size, or room for a few full steps."""
+        full_step = capture.staged_bytes(capture.max_rows)
+        size = self.settings.host_pool_bytes
+        pool = HostBufferPool(default_pool_bytes(full_step) if size is None else size, pin=pin)
+        if pool.capacity < full_step:
+            log.warning(
+                "llm-monitor: the host pool (%d bytes) is smaller than a full step (%d "
+                "bytes); the largest steps will always be dropped as host_pool_full",
+                pool.capacity,
+                full_step,
+            )
+        log.info(
+            "llm-monitor: host pool of %d bytes (%s), %d full steps",
+            pool.capacity,
+            "pinned" if pool.pinned else "pageable",
+            pool.capacity // max(full_step, 1),
+        )
+        return pool
 
     def report_down(self, worker: WorkerLike, reason: str) -> None:
         """Install nothing and tell the sidecar capture is down, with ``reason``.
@@ -189,7 +231,11 @@ class WorkerMonitor:
             max_message_bytes=self.settings.max_message_bytes,
             reconnect_initial_s=self.settings.reconnect_initial_s,
             reconnect_max_s=self.settings.reconnect_max_s,
-            token=self.settings.ingest_token,
+            token=(
+                self.settings.ingest_token.get_secret_value()
+                if self.settings.ingest_token is not None
+                else None
+            ),
             tls=ChannelTls(settings.tls_ca, settings.tls_cert, settings.tls_key)
             if settings.tls_ca is not None or settings.tls_cert is not None
             else None,
@@ -204,21 +250,26 @@ class WorkerMonitor:
         if self.capture is None or not self.capture_ok or n == 0:
             if self.capture_ok:
                 self._pending_finished.extend(vllm_compat.finished_ids(scheduler_output))
+                del self._pending_finished[:-MAX_PENDING_FINISHED]
             return 0
         self.capture.arm(n)
         return n
 
     def after_step(self, worker: WorkerLike, scheduler_output: SchedulerOutputLike, n: int) -> None:
-        """Label the captured rows of the step and hand them to the shipper."""
-        assert self.capture is not None
+        """Queue the step's rows for copying to host memory and hand them to the shipper.
+
+        Reads no captured value (so the host never waits for the device here); the
+        shipper checks and labels the rows once their copy has landed.
+        """
+        assert self.capture is not None and self.pool is not None
         self.steps += 1
-        # Finished ids stay pending until a batch carrying them is queued; so do the
+        # Finished ids stay pending until a step carrying them is queued; so do the
         # prompts of started requests (the sidecar needs them to tell the chat's segments
         # apart), within a bound.
         self._pending_finished.extend(vllm_compat.finished_ids(scheduler_output))
+        del self._pending_finished[:-MAX_PENDING_FINISHED]
         self._pending_started.extend(vllm_compat.prompts_of(scheduler_output))
         del self._pending_started[:-MAX_PENDING_STARTED]
-        finished = list(self._pending_finished)
         if n > self.capture.max_rows:
             self._drop(
                 REASON_PLUGIN_ERROR,
@@ -228,54 +279,50 @@ class WorkerMonitor:
                 self.capture.max_rows,
             )
             return
-        rows, token_ids = self.capture.collect(n)
-        if (rows[0].positions == UNWRITTEN).any():
-            self._drop(REASON_CAPTURE_MISSED, n, "capture did not fire for a %d-token step", n)
+        nbytes = self.capture.staged_bytes(n)
+        if not self.ring.has_room(nbytes):
+            self._drop(REASON_RING_FULL, n, "ring buffer full: a %d-token step dropped", n)
             return
+        # host-side facts first: nothing below may fail while a lease is held
+        order = vllm_compat.batch_order(worker.model_runner)
+        num_scheduled = dict(vllm_compat.tokens_per_request(scheduler_output))
         num_computed = vllm_compat.computed_before(scheduler_output)
-        try:
-            labels = label_rows(
-                vllm_compat.batch_order(worker.model_runner),
-                vllm_compat.tokens_per_request(scheduler_output),
-                num_computed,
-                rows[0].positions,
-            )
-        except LabelMismatch as exc:
-            self._drop(REASON_LABEL_MISMATCH, n, "rows of a %d-token step dropped: %s", n, exc)
-            return
         uncaptured = [
             (req_id, cached, REASON_PREFIX_CACHE)
             for req_id, cached in vllm_compat.prefix_cache_hits(scheduler_output)
         ]
-        started = self._pending_started
-        token_ids = np.where(token_ids == UNWRITTEN, -1, token_ids).astype(np.int32)
+        lease = self.pool.acquire(nbytes)
+        if lease is None:
+            self._drop(REASON_HOST_POOL_FULL, n, "host pool full: a %d-token step dropped", n)
+            return
         queued = False
-        for i, step_rows in enumerate(rows):
-            last = i == len(rows) - 1
-            queued |= self.ring.put(
-                CapturedBatch(
-                    model_name=self.model_name,
-                    layer=step_rows.layer,
-                    activations=step_rows.activations,
-                    row_offset=self.row_offset,
-                    request_ids=labels.request_ids,
-                    row_request=labels.row_request,
-                    positions=labels.positions,
-                    token_ids=token_ids,
-                    finished_request_ids=finished if last else [],
-                    uncaptured=uncaptured if last else [],
-                    started=started,  # with every layer: any one that arrives will do
-                ),
-                rows=n,
+        try:
+            step = StagedStep(
+                model_name=self.model_name,
+                row_offset=self.row_offset,
+                staged=self.capture.stage(n, lease),
+                lease=lease,
+                order=order,
+                num_scheduled=num_scheduled,
+                num_computed=num_computed,
+                uncaptured=uncaptured,
+                finished_request_ids=self._pending_finished[:FINISHED_PER_BATCH],
+                started=list(self._pending_started),
             )
-            self.row_offset += n
-        self._pending_finished = []
+            self.row_offset += step.rows
+            queued = self.ring.put(step, rows=step.rows, nbytes=step.nbytes)
+        finally:
+            if not queued:
+                lease.release()
         if queued:
+            del self._pending_finished[:FINISHED_PER_BATCH]
             self._pending_started = []
 
-    def _drop(self, reason: str, rows: int, msg: str, *args: object) -> None:
+    def _drop(self, reason: str, tokens: int, msg: str, *args: object) -> None:
+        """Count a step's rows (``tokens`` per layer) as dropped and skip their offsets."""
+        rows = tokens * max(1, len(self.layers))
         self.drops.add(reason, rows)
-        self.row_offset += rows * len(self.layers)
+        self.row_offset += rows
         limited = self._logs.get(reason)
         if limited is None:
             limited = self._logs[reason] = RateLimitedLog(log, interval_s=30.0)

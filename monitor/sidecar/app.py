@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Sequence
 from pathlib import Path
-from wsgiref.simple_server import WSGIServer
 
-from prometheus_client import CollectorRegistry, GCCollector, ProcessCollector, start_http_server
+from prometheus_client import CollectorRegistry, GCCollector, ProcessCollector
 
 from monitor.artifacts.probe_format import Probe, load_probe_dir
 from monitor.artifacts.segments import Segmenter, load_segmenter
 from monitor.sidecar.alerts.compile import RuleError, compile_rules
 from monitor.sidecar.alerts.flagging import TraceSink
-from monitor.sidecar.alerts.hub import AlertHub
+from monitor.sidecar.alerts.hub import AlertHub, WatchLimits
 from monitor.sidecar.alerts.rules import RuleEngine
 from monitor.sidecar.config import (
     ConfigError,
@@ -24,6 +22,9 @@ from monitor.sidecar.config import (
     load_config,
     parse_host_port,
 )
+from monitor.sidecar.health import Watchdog
+from monitor.sidecar.http_server import HealthHttpServer
+from monitor.sidecar.ingest.limits import IngestLimits
 from monitor.sidecar.metrics import SidecarMetrics
 from monitor.sidecar.query import BlockingCalls, query_services
 from monitor.sidecar.receiver import Receiver
@@ -33,6 +34,7 @@ from monitor.sidecar.scoring.scorer import Pipeline
 from monitor.sidecar.scoring.sinks import ActivationSink, MetricsSink, ScoreSink
 from monitor.sidecar.security import server_security
 from monitor.sidecar.server import exposure_warnings
+from monitor.sidecar.service_metrics import ServiceMetrics
 from monitor.sidecar.traces.factory import build_trace_store, concept_labeller
 from monitor.sidecar.traces.reader import TraceReader
 
@@ -123,7 +125,17 @@ class Sidecar:
                 )
         self.registry = registry if registry is not None else default_registry()
         self.metrics = SidecarMetrics(self.registry)
-        self.alert_hub = AlertHub(self.metrics)  # the rule engine publishes alerts here
+        watch = config.watch
+        self.alert_hub = AlertHub(  # the rule engine publishes alerts here
+            self.metrics,
+            limits=WatchLimits(
+                queue_size=watch.queue_size,
+                max_subscribers=watch.max_subscribers,
+                max_per_peer=watch.max_subscribers_per_peer,
+                max_consecutive_drops=watch.max_consecutive_drops,
+            ),
+            model_name=config.model_name or "",
+        )
         source = str(config_path) if config_path is not None else "config"
         check_layers(config.layers, self.probe_sets, source)
         label = concept_labeller(self.concept_encoders)
@@ -139,6 +151,8 @@ class Sidecar:
             store=self.trace_store,
             publisher=self.alert_hub,
             max_buffered_tokens=config.storage.max_buffered_tokens_per_request,
+            max_buffered_bytes=config.storage.max_buffered_bytes,
+            max_tokens_per_trace=config.storage.max_tokens_per_trace,
             concept_label=label,
         )
         # None: QueryTraces / GetTrace answer UNAVAILABLE
@@ -154,7 +168,12 @@ class Sidecar:
             concept_encoders=self.concept_encoders,
             segmenter=build_segmenter(config.tokenizer_path, self.probes),
         )
-        self._blocking = BlockingCalls(self.metrics, config.model_name or "", "llm-monitor-query")
+        self._blocking = BlockingCalls(
+            self.metrics,
+            config.model_name or "",
+            "llm-monitor-query",
+            max_pending=config.server.query_queue_size,
+        )
         interceptors, credentials = server_security(
             config.auth, config.tls, self.metrics, config.model_name or ""
         )
@@ -165,6 +184,8 @@ class Sidecar:
             max_batch_bytes=config.ingest.max_batch_bytes,
             expected_model=config.model_name,
             d_models={layer: ps.d_model for layer, ps in self.probe_sets.items()},
+            layers=config.layers,
+            limits=IngestLimits.of(config.ingest),
             services=query_services(
                 self.trace_reader,
                 self.alert_hub,
@@ -173,10 +194,21 @@ class Sidecar:
             ),
             interceptors=interceptors,
             credentials=credentials,
+            options=config.server.grpc_options(),
+            maximum_concurrent_rpcs=config.server.max_concurrent_rpcs,
+            reflection=config.reflection,
         )
         self.ingest = self.receiver.handler
-        self._metrics_server: WSGIServer | None = None
-        self._metrics_thread: threading.Thread | None = None
+        self.watchdog = Watchdog(
+            config.health,
+            self.pipeline,
+            self.receiver.server,
+            trace_writer=self.trace_store,
+            metrics=ServiceMetrics.of(self.registry),
+            model_name=config.model_name or "",
+            on_change=self.receiver.server.set_serving,
+        )
+        self._metrics_server: HealthHttpServer | None = None
         self._started = False
 
     @property
@@ -192,7 +224,7 @@ class Sidecar:
     @property
     def metrics_port(self) -> int:
         """The bound port of the /metrics HTTP server (after ``start``)."""
-        return self._metrics_server.server_port if self._metrics_server is not None else 0
+        return self._metrics_server.port if self._metrics_server is not None else 0
 
     def start(self) -> None:
         """Start the pipeline worker, the gRPC server and the metrics server."""
@@ -207,10 +239,8 @@ class Sidecar:
             log.warning("%s", warning)
         try:
             self.receiver.start()
-            host, port = parse_host_port(self.config.metrics_address)
-            self._metrics_server, self._metrics_thread = start_http_server(
-                port, addr=host, registry=self.registry
-            )
+            self._metrics_server = self._start_http()
+            self.watchdog.start()
         except BaseException:
             self.stop(grace=0)
             raise
@@ -224,6 +254,7 @@ class Sidecar:
 
     def stop(self, grace: float = 5.0) -> None:
         """Stop gRPC (``grace`` seconds for open streams), drain the queue, stop threads."""
+        self.watchdog.stop()
         self.alert_hub.close()  # WatchAlerts streams end with OK before the server stops
         self.receiver.stop(grace)
         self._blocking.shutdown()
@@ -231,12 +262,27 @@ class Sidecar:
         # sink closes the trace store)
         self.pipeline.stop(self.config.ingest.drain_timeout_s)
         if self._metrics_server is not None:
-            self._metrics_server.shutdown()
-            self._metrics_server.server_close()
+            self._metrics_server.close()
             self._metrics_server = None
-        if self._metrics_thread is not None:
-            self._metrics_thread.join(5.0)
-            self._metrics_thread = None
+
+    def _start_http(self) -> HealthHttpServer:
+        """/metrics, /healthz and /readyz on ``metrics_address``; raises ``OSError`` naming
+        the address when it cannot be bound."""
+        address = self.config.metrics_address
+        host, port = parse_host_port(address)
+        try:
+            server = HealthHttpServer(
+                (host.strip("[]"), port),
+                self.registry,
+                live=lambda: (self.watchdog.report().live, self.watchdog.report().describe()),
+                ready=lambda: (self.watchdog.report().ready, self.watchdog.report().describe()),
+                timeout_s=self.config.server.http_timeout_s,
+                max_connections=self.config.server.http_max_connections,
+            )
+        except OSError as exc:
+            raise OSError(f"cannot bind metrics_address {address}: {exc.strerror or exc}") from None
+        server.serve_in_thread()
+        return server
 
     def reload_rules(self, path: Path | None = None) -> int:
         """Re-read the rules of monitor.yaml (``path``, default the start-up file), check

@@ -11,8 +11,18 @@ full, or the writer is closed, the item is dropped and reported to ``on_drop(ite
 reason)`` (reason ``"full"`` or ``"closed"``), which is where the caller keeps its drop
 counter.
 
-Errors: an exception from ``export`` (or from ``housekeeping``) goes to ``on_error(exc)``
-(logged when there is none); the failed batch counts as processed and the worker goes on.
+Errors and retries: an exception from ``export`` goes to ``on_error(exc)`` (logged when
+there is none) and the batch is tried again after ``retry_backoff_s`` (doubled each time, at
+most ``MAX_BACKOFF_S``), up to ``max_attempts`` attempts; newer items wait in the queue
+meanwhile (and are dropped as ``"full"`` when it fills up). After the last attempt the batch
+goes to ``on_failed(batch, exc)`` and counts as processed; the worker goes on with the next
+batch, so it recovers by itself once the cause is gone. A batch that was exported goes to
+``on_done(batch)``. While closing, a failed batch is not retried. Both callbacks run on the
+worker thread.
+
+Supervision: an unexpected exception in the worker's loop is reported to ``on_error`` and the
+loop restarts (never a silently dead thread). ``alive()``, ``last_error_age()`` and
+``failing_for()`` let a health check see a stopped worker or a failing export.
 
 Flush / shutdown: ``flush(timeout)`` waits until everything submitted before the call was
 processed; ``close(timeout)`` stops taking items, exports what is queued, stops the worker
@@ -36,6 +46,8 @@ DROP_FULL = "full"
 DROP_CLOSED = "closed"
 
 MAX_WAIT_S = 1.0  # the worker looks at the housekeeping schedule at least this often
+MAX_BACKOFF_S = 5.0  # longest wait between two attempts of one batch
+RESTART_DELAY_S = 0.1  # pause before the worker loop restarts after an unexpected error
 
 
 class BatchWriter(Generic[T]):
@@ -62,6 +74,10 @@ class BatchWriter(Generic[T]):
         shutdown: Callable[[], None] | None = None,
         on_drop: Callable[[T, str], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
+        on_done: Callable[[list[T]], None] | None = None,
+        on_failed: Callable[[list[T], BaseException], None] | None = None,
+        max_attempts: int = 1,
+        retry_backoff_s: float = 0.2,
         housekeeping: Callable[[], None] | None = None,
         housekeeping_interval_s: float = 300.0,
         clock: Callable[[], float] = time.time,
@@ -71,6 +87,16 @@ class BatchWriter(Generic[T]):
             raise ValueError(f"max_queue must be > 0, got {max_queue}")
         if max_batch <= 0:
             raise ValueError(f"max_batch must be > 0, got {max_batch}")
+        if max_attempts <= 0:
+            raise ValueError(f"max_attempts must be > 0, got {max_attempts}")
+        self._on_done = on_done
+        self._on_failed = on_failed
+        self._max_attempts = max_attempts
+        self._retry_backoff_s = retry_backoff_s
+        self._closing = threading.Event()  # cuts a retry wait short
+        self._last_error_at: float | None = None  # time.monotonic() of the last failure
+        self._failing_since: float | None = None  # first failure since the last success
+        self.restarts = 0  # worker loop restarts after unexpected errors
         self._export = export
         self._max_batch = max_batch
         self._shutdown = shutdown
@@ -98,6 +124,20 @@ class BatchWriter(Generic[T]):
             raise RuntimeError(f"{self._name} is closed")
         self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
         self._thread.start()
+
+    def alive(self) -> bool:
+        """True while the worker thread runs (started and not stopped)."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def last_error_age(self) -> float | None:
+        """Seconds since the last failed export or housekeeping; None if there was none."""
+        at = self._last_error_at
+        return None if at is None else time.monotonic() - at
+
+    def failing_for(self) -> float:
+        """Seconds since exports started failing (0.0 while the last export succeeded)."""
+        since = self._failing_since
+        return 0.0 if since is None else time.monotonic() - since
 
     def submit(self, item: T) -> bool:
         """Queue an item without blocking; False (and ``on_drop``) when the queue is full or
@@ -131,6 +171,7 @@ class BatchWriter(Generic[T]):
         exports nothing: what it queued is lost.
         """
         deadline = time.monotonic() + timeout
+        self._closing.set()
         with self._cond:
             self._closed = True
             send_stop = not self._stop_sent
@@ -164,12 +205,24 @@ class BatchWriter(Generic[T]):
                 self._error(exc)
 
     def _run(self) -> None:
-        next_housekeeping = self._clock()
+        """The worker: ``_loop`` until it stops, restarted after an unexpected error."""
+        next_housekeeping = [self._clock()]
+        while True:
+            try:
+                self._loop(next_housekeeping)
+                return
+            except Exception as exc:
+                self.restarts += 1
+                self._last_error_at = time.monotonic()
+                self._error(exc)
+                time.sleep(RESTART_DELAY_S)
+
+    def _loop(self, next_housekeeping: list[float]) -> None:
         while True:
             if self._housekeeping is None:
                 wait: float | None = None
             else:
-                wait = max(0.0, min(MAX_WAIT_S, next_housekeeping - self._clock()))
+                wait = max(0.0, min(MAX_WAIT_S, next_housekeeping[0] - self._clock()))
             try:
                 item: tuple[int, T | None] | None = self._queue.get(timeout=wait)
             except queue.Empty:
@@ -192,20 +245,51 @@ class BatchWriter(Generic[T]):
                     item = None
             if batch:
                 try:
-                    self._export(batch)
-                except Exception as exc:
-                    self._error(exc)
-                with self._cond:
-                    self._done = max(self._done, last_seq)
-                    self._cond.notify_all()
-            if self._housekeeping is not None and self._clock() >= next_housekeeping:
-                next_housekeeping = self._clock() + self._housekeeping_interval_s
+                    self._export_with_retries(batch)
+                finally:
+                    with self._cond:
+                        self._done = max(self._done, last_seq)
+                        self._cond.notify_all()
+            if self._housekeeping is not None and self._clock() >= next_housekeeping[0]:
+                next_housekeeping[0] = self._clock() + self._housekeeping_interval_s
                 try:
                     self._housekeeping()
                 except Exception as exc:
+                    self._last_error_at = time.monotonic()
                     self._error(exc)
             if stop:
                 return
+
+    def _export_with_retries(self, batch: list[T]) -> None:
+        delay = self._retry_backoff_s
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                self._export(batch)
+            except Exception as exc:
+                now = time.monotonic()
+                self._last_error_at = now
+                if self._failing_since is None:
+                    self._failing_since = now
+                self._error(exc)
+                if attempt >= self._max_attempts or self._closing.is_set():
+                    self._callback(self._on_failed, batch, exc)
+                    return
+                self._closing.wait(delay)
+                delay = min(delay * 2, MAX_BACKOFF_S)
+            else:
+                self._failing_since = None
+                self._callback(self._on_done, batch)
+                return
+
+    def _callback(self, fn: Callable[..., None] | None, *args: object) -> None:
+        if fn is None:
+            return
+        try:
+            fn(*args)
+        except Exception as exc:  # a broken callback must not stop the worker
+            self._error(exc)
 
     def _error(self, exc: BaseException) -> None:
         if self._on_error is None:

@@ -3,6 +3,10 @@
 Per-token scores arrive thousands at a time; ``Histogram.observe`` per value would
 cost more than the scoring itself. This collector bins an array with numpy and
 exposes the usual ``_bucket`` / ``_count`` / ``_sum`` series.
+
+NaN and infinite values are never observed: one of them would turn ``_sum`` into NaN
+for the life of the process. They are left out and returned as a count, for the caller
+to report.
 """
 
 from __future__ import annotations
@@ -26,19 +30,25 @@ class BulkHistogramChild:
         self._sum = 0.0
         self._lock = threading.Lock()
 
-    def observe_many(self, values: npt.ArrayLike) -> None:
-        """Add every value of ``values``."""
+    def observe_many(self, values: npt.ArrayLike) -> int:
+        """Add every finite value of ``values``; returns how many were left out (NaN or
+        infinite)."""
         array = np.asarray(values, dtype=np.float64).ravel()
+        finite = np.isfinite(array)
+        skipped = int(array.size - np.count_nonzero(finite))
+        if skipped:
+            array = array[finite]
         if array.size == 0:
-            return
+            return skipped
         bins = np.searchsorted(self._bounds, array, side="left")
         counts = np.bincount(bins, minlength=len(self._counts))
         with self._lock:
             self._counts += counts
             self._sum += float(array.sum())
+        return skipped
 
     def observe(self, value: float) -> None:
-        """Add one value."""
+        """Add one value (left out when not finite)."""
         self.observe_many([value])
 
     def snapshot(self) -> tuple[npt.NDArray[np.int64], float]:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
 import yaml
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -19,10 +18,23 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict, SettingsError
 
-from monitor.artifacts.aggregation import METHOD_ALIASES
 from monitor.artifacts.validation import format_errors
+from monitor.sidecar.addresses import is_loopback as is_loopback
+from monitor.sidecar.addresses import is_unix_address as is_unix_address
+from monitor.sidecar.addresses import parse_host_port as parse_host_port
+from monitor.sidecar.rules_config import CALIBRATED as CALIBRATED
+from monitor.sidecar.rules_config import EmaAggregation as EmaAggregation
+from monitor.sidecar.rules_config import MaxAggregation as MaxAggregation
+from monitor.sidecar.rules_config import MaxRollingMeanAggregation as MaxRollingMeanAggregation
+from monitor.sidecar.rules_config import MeanAggregation as MeanAggregation
+from monitor.sidecar.rules_config import RuleAggregation as RuleAggregation
+from monitor.sidecar.rules_config import RuleConfig as RuleConfig
+from monitor.sidecar.rules_config import Threshold as Threshold
+from monitor.sidecar.rules_config import _canonical_method as _canonical_method
+from monitor.sidecar.rules_config import _parse_threshold as _parse_threshold
+from monitor.sidecar.rules_config import _Section as _Section
 from monitor.sidecar.security import AuthConfig, TlsConfig
-from monitor.sidecar.severity import Severity
+from monitor.sidecar.serving_config import HealthConfig, ServerConfig, WatchConfig
 
 log = logging.getLogger(__name__)
 
@@ -32,27 +44,6 @@ ENV_NESTED_DELIMITER = "__"
 
 class ConfigError(Exception):
     """The configuration is invalid; the message names the source and the field."""
-
-
-def parse_host_port(address: str) -> tuple[str, int]:
-    """Split ``host:port`` (``[v6]:port`` too) into its parts; raises ValueError."""
-    host, sep, port_text = address.rpartition(":")
-    if not sep or not host:
-        raise ValueError(f"expected host:port, got {address!r}")
-    if host.startswith("[") and host.endswith("]"):
-        host = host[1:-1]
-    try:
-        port = int(port_text)
-    except ValueError:
-        raise ValueError(f"port must be an integer in {address!r}") from None
-    if not 0 <= port <= 65535:
-        raise ValueError(f"port must be in 0..65535 in {address!r}")
-    return host, port
-
-
-def is_unix_address(address: str) -> bool:
-    """True for gRPC unix socket addresses (``unix:/path``, ``unix:///path``)."""
-    return address.startswith("unix:")
 
 
 class IngestConfig(BaseModel):
@@ -68,116 +59,44 @@ class IngestConfig(BaseModel):
     max_batch_bytes: int = Field(
         default=16 * 1024 * 1024,
         gt=0,
-        description="Largest accepted ingest message in bytes; larger ones are rejected.",
+        lt=1 << 30,
+        description="Largest accepted ingest message in bytes; larger ones are rejected. "
+        "Below 2^30 (twice it is gRPC's receive limit, a 32-bit number).",
     )
     max_queue_bytes: int = Field(
         default=512 * 1024 * 1024,
         gt=0,
-        description="Decoded activation bytes the queue may hold; beyond it batches are dropped.",
+        description="Decoded bytes the queue may hold (activations plus request ids and "
+        "other lists of each batch); beyond it batches are dropped.",
     )
     drain_timeout_s: float = Field(
-        default=5.0, ge=0, description="Seconds allowed at shutdown to score batches still queued."
-    )
-
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class MaxAggregation(_Section):
-    """The largest token score so far."""
-
-    method: Literal["max"] = Field(description="Aggregation method tag.")
-
-
-class MeanAggregation(_Section):
-    """The mean of all token scores so far."""
-
-    method: Literal["mean"] = Field(description="Aggregation method tag.")
-
-
-class EmaAggregation(_Section):
-    """Exponential moving average of the token scores, seeded by the first one."""
-
-    method: Literal["ema"] = Field(description="Aggregation method tag.")
-    alpha: float = Field(default=0.1, gt=0, le=1, description="Smoothing factor in (0, 1].")
-
-
-class MaxRollingMeanAggregation(_Section):
-    """The largest mean over ``window`` consecutive tokens (the mean so far before that)."""
-
-    method: Literal["max_rolling_mean"] = Field(description="Aggregation method tag.")
-    window: int = Field(default=16, gt=0, description="Window length in tokens.")
-
-
-def _canonical_method(value: object) -> object:
-    """Map an old method spelling (``rolling_mean_max``) to its canonical name, so existing
-    files keep loading; logs one deprecation line per section that uses it."""
-    if isinstance(value, dict):
-        method = value.get("method")
-        if isinstance(method, str) and method in METHOD_ALIASES:
-            canonical = METHOD_ALIASES[method]
-            log.warning(
-                "aggregation method %r is deprecated, write %r (same aggregation)",
-                method,
-                canonical,
-            )
-            return {**value, "method": canonical}
-    return value
-
-
-# Method tags are monitor.artifacts.aggregation's vocabulary (AGGREGATION_METHODS).
-RuleAggregation = Annotated[
-    MaxAggregation | MeanAggregation | EmaAggregation | MaxRollingMeanAggregation,
-    Field(discriminator="method"),
-    BeforeValidator(_canonical_method),
-]
-
-CALIBRATED: Literal["calibrated"] = "calibrated"
-
-
-def _parse_threshold(value: object) -> object:
-    """A probability in [0, 1] or the word ``calibrated``; anything else is a clear error."""
-    if value == CALIBRATED:
-        return value
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ValueError(f"expected a number in [0, 1] or {CALIBRATED!r}, got {value!r}")
-    try:
-        number = float(value)
-    except ValueError:
-        raise ValueError(f"expected a number in [0, 1] or {CALIBRATED!r}, got {value!r}") from None
-    if not 0.0 <= number <= 1.0:
-        raise ValueError(f"threshold must be in [0, 1] or {CALIBRATED!r}, got {value!r}")
-    return number
-
-
-Threshold = Annotated[float | Literal["calibrated"], BeforeValidator(_parse_threshold)]
-
-
-class RuleConfig(_Section):
-    """One alert rule: a probe concept, an aggregation and a threshold."""
-
-    name: str = Field(min_length=1, description="Unique rule name (alert label `rule`).")
-    concept: str = Field(min_length=1, description="Probe concept the rule watches.")
-    threshold: Threshold = Field(
-        default=CALIBRATED,
-        description="Fire when the aggregated score is >= this (in [0, 1]), or 'calibrated' "
-        "for the probe artifact's calibrated threshold.",
-    )
-    aggregation: RuleAggregation | None = Field(
-        default=None,
-        description="How token scores combine (max, mean, ema, max_rolling_mean); None uses "
-        "the probe's own aggregation, the one its calibrated threshold was set for.",
-    )
-    min_tokens: int = Field(
-        default=1, ge=1, description="Tokens a request must have before the rule may fire."
-    )
-    severity: Severity = Field(default="warning", description="info, warning or critical.")
-    cooldown_s: float = Field(
-        default=60.0,
+        default=5.0,
         ge=0,
-        description="After an alert of this rule for a model, later firings for that model "
-        "within this many seconds are stored with their traces but not streamed or counted.",
+        le=3600,
+        allow_inf_nan=False,
+        description="Seconds allowed at shutdown to score batches still queued.",
+    )
+    max_abs_activation: float = Field(
+        default=1e6,
+        gt=0,
+        le=1e30,
+        description="Largest accepted activation magnitude; a batch with a larger value is "
+        "rejected (reason magnitude), since it could overflow a probe's score to NaN.",
+    )
+    max_request_list: int = Field(
+        default=16384,
+        gt=0,
+        le=1 << 20,
+        description="Most started and most finished request ids one batch may carry; larger "
+        "lists are rejected (reason list_length).",
+    )
+    max_dropped_rows_per_batch: int = Field(
+        default=1 << 22,
+        gt=0,
+        le=1 << 40,
+        description="Most dropped rows one batch may add to the drop counters (producer "
+        "counter growth and row_offset gap, each); larger claims are clipped and counted in "
+        "llm_monitor_ingest_ignored_total{reason=drop_claim}.",
     )
 
 
@@ -189,10 +108,18 @@ class StorageConfig(_Section):
         description="SQLite file of flagged traces (created if missing); None stores nothing.",
     )
     retention_hours: float = Field(
-        default=168.0, gt=0, description="Traces older than this (by last token) are deleted."
+        default=168.0,
+        gt=0,
+        le=24 * 3650,
+        allow_inf_nan=False,
+        description="Traces older than this (by last token) are deleted (at most 10 years).",
     )
     prune_interval_s: float = Field(
-        default=300.0, gt=0, description="Seconds between retention prunes."
+        default=300.0,
+        gt=0,
+        le=86400,
+        allow_inf_nan=False,
+        description="Seconds between retention prunes (at most a day).",
     )
     keep_token_text: bool = Field(
         default=False, description="Store each token's text (needs tokenizer_path)."
@@ -205,8 +132,43 @@ class StorageConfig(_Section):
     max_buffered_tokens_per_request: int = Field(
         default=4096,
         gt=0,
-        description="Scored tokens kept in memory per in-flight request until a rule fires; "
-        "older tokens are dropped first.",
+        description="Scored tokens kept in memory per in-flight request (and probe layer) "
+        "until a rule fires; older tokens are dropped first.",
+    )
+    max_buffered_bytes: int = Field(
+        default=256 * 2**20,
+        ge=2**20,
+        le=2**40,
+        description="Memory for the buffered tokens of all in-flight requests together; "
+        "beyond it the oldest request's buffer is dropped (counted in "
+        "llm_monitor_trace_buffer_evictions_total).",
+    )
+    max_tokens_per_trace: int = Field(
+        default=32768,
+        gt=0,
+        le=2**24,
+        description="Tokens stored per flagged request (and probe layer); later tokens are "
+        "not stored (counted once per trace in llm_monitor_traces_truncated_total).",
+    )
+    max_bytes: int | None = Field(
+        default=None,
+        ge=2**20,
+        description="Size cap of the SQLite file in bytes; beyond it the traces with the "
+        "oldest last token are deleted first. None: bounded by retention_hours only.",
+    )
+    write_attempts: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="Attempts to write a batch of traces (with exponential backoff) before "
+        "it is dropped and each of its traces counted in llm_monitor_traces_lost_total.",
+    )
+    retry_backoff_s: float = Field(
+        default=0.2,
+        gt=0,
+        le=60,
+        description="Wait before the first retry of a failed write; doubled each retry "
+        "(at most 5 s).",
     )
     write_queue_size: int = Field(
         default=10000,
@@ -278,6 +240,8 @@ class SidecarConfig(BaseSettings):
     request_ttl_s: float = Field(
         default=600.0,
         gt=0,
+        le=86400,
+        allow_inf_nan=False,
         description="Seconds without new tokens before an unfinished request is forgotten.",
     )
     rules: list[RuleConfig] = Field(
@@ -289,6 +253,28 @@ class SidecarConfig(BaseSettings):
     tls: TlsConfig | None = Field(default=None, description="TLS of the gRPC server; None: off.")
     auth: AuthConfig = Field(
         default_factory=AuthConfig, description="Bearer tokens of the gRPC services."
+    )
+    allow_insecure: bool = Field(
+        default=False,
+        description="Allow grpc_address beyond loopback without auth.tokens and "
+        "auth.ingest_token (anyone who reaches the port can send activations, read traces "
+        "and reload rules). Off: such a configuration is refused at start-up.",
+    )
+    reflection: bool = Field(
+        default=False,
+        description="Serve gRPC server reflection (lists every service and its schema, "
+        "without a token). Off by default.",
+    )
+    server: ServerConfig = Field(
+        default_factory=ServerConfig,
+        description="gRPC connection and call limits, query queue, HTTP server bounds.",
+    )
+    watch: WatchConfig = Field(
+        default_factory=WatchConfig, description="WatchAlerts subscriber bounds."
+    )
+    health: HealthConfig = Field(
+        default_factory=HealthConfig,
+        description="When the watchdog reports NOT_SERVING (gRPC health, /readyz).",
     )
 
     @field_validator("grpc_address")
@@ -306,6 +292,26 @@ class SidecarConfig(BaseSettings):
     def _check_metrics_address(cls, value: str) -> str:
         parse_host_port(value)
         return value
+
+    @model_validator(mode="after")
+    def _refuse_open_exposure(self) -> SidecarConfig:
+        if self.allow_insecure or is_loopback(self.grpc_address):
+            return self
+        missing = [
+            name
+            for name, unset in (
+                ("auth.tokens", not self.auth.tokens),
+                ("auth.ingest_token", self.auth.ingest_token is None),
+            )
+            if unset
+        ]
+        if missing:
+            raise ValueError(
+                f"grpc_address {self.grpc_address} is not loopback but {' and '.join(missing)} "
+                f"{'is' if len(missing) == 1 else 'are'} not set: set them, bind 127.0.0.1 or "
+                "a unix socket, or set allow_insecure: true"
+            )
+        return self
 
     @field_validator("tokenizer_path")
     @classmethod

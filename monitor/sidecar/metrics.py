@@ -1,20 +1,39 @@
 """Prometheus metrics of the sidecar, created once against an injected registry.
 
-Every series carries ``model_name``; a request id is never a label. Hot code asks
-``SidecarMetrics.model(name)`` for a ``ModelMetrics`` whose label children are cached,
-and only calls ``.inc()`` / ``.set()`` / ``.observe()`` on them.
+Every series carries ``model_name`` (except the cap counter); a request id is never a
+label. Hot code asks ``SidecarMetrics.model(name)`` for a ``ModelMetrics`` whose label
+children are cached, and only calls ``.inc()`` / ``.set()`` / ``.observe()`` on them.
+
+Label values never come from input unchecked, because every new value is a series that
+lives for the life of the process. Reasons are mapped to the fixed sets below (anything
+else becomes ``other``); model names are capped at ``max_models`` (then ``unknown``); and
+every labelled family holds at most ``max_series_per_family`` series: a child asked for
+beyond that is a no-op and ``llm_monitor_metric_series_capped_total{family}`` counts it.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from monitor.sidecar.bulk_histogram import BulkHistogram, BulkHistogramChild
-
-C = TypeVar("C")
+from monitor.sidecar.metric_labels import DEFAULT_MAX_MODELS as DEFAULT_MAX_MODELS
+from monitor.sidecar.metric_labels import (
+    DEFAULT_MAX_SERIES_PER_FAMILY as DEFAULT_MAX_SERIES_PER_FAMILY,
+)
+from monitor.sidecar.metric_labels import DROP_REASONS as DROP_REASONS
+from monitor.sidecar.metric_labels import IGNORED_REASONS as IGNORED_REASONS
+from monitor.sidecar.metric_labels import NULL_CHILD as NULL_CHILD
+from monitor.sidecar.metric_labels import OTHER as OTHER
+from monitor.sidecar.metric_labels import REJECT_REASONS as REJECT_REASONS
+from monitor.sidecar.metric_labels import UNCAPTURED_REASONS as UNCAPTURED_REASONS
+from monitor.sidecar.metric_labels import UNKNOWN_MODEL as UNKNOWN_MODEL
+from monitor.sidecar.metric_labels import C as C
+from monitor.sidecar.metric_labels import _Children as _Children
+from monitor.sidecar.metric_labels import _NullChild as _NullChild
+from monitor.sidecar.metric_labels import bounded_label as bounded_label
 
 SCORE_BUCKETS: tuple[float, ...] = (
     0.01,
@@ -37,8 +56,16 @@ SCORE_BUCKETS: tuple[float, ...] = (
 class SidecarMetrics:
     """All metric families of the sidecar."""
 
-    def __init__(self, registry: CollectorRegistry) -> None:
+    def __init__(
+        self,
+        registry: CollectorRegistry,
+        *,
+        max_series_per_family: int = DEFAULT_MAX_SERIES_PER_FAMILY,
+        max_models: int = DEFAULT_MAX_MODELS,
+    ) -> None:
         self.registry = registry
+        self.max_series_per_family = max_series_per_family
+        self.max_models = max_models
         model = ("model_name",)
         self.tokens_scored = Counter(
             "llm_monitor_tokens_scored",
@@ -138,49 +165,102 @@ class SidecarMetrics:
             (*model, "stage"),
             registry=registry,
         )
+        self.trace_buffer_evictions = Counter(
+            "llm_monitor_trace_buffer_evictions",
+            "In-flight requests whose buffered tokens were dropped to keep all buffers "
+            "within storage.max_buffered_bytes (oldest request first).",
+            model,
+            registry=registry,
+        )
+        self.traces_lost = Counter(
+            "llm_monitor_traces_lost",
+            "Flagged traces (or parts of them) not stored, counted once per trace, by reason "
+            "(queue_full, disk_full, write_error, shutdown).",
+            (*model, "reason"),
+            registry=registry,
+        )
+        self.traces_truncated = Counter(
+            "llm_monitor_traces_truncated",
+            "Flagged traces that reached storage.max_tokens_per_trace; later tokens are not "
+            "stored.",
+            model,
+            registry=registry,
+        )
         self.config_reload_errors = Counter(
             "llm_monitor_config_reload_errors",
             "Rule reloads refused because the new monitor.yaml was invalid.",
             model,
             registry=registry,
         )
+        self.ingest_ignored = Counter(
+            "llm_monitor_ingest_ignored",
+            "Parts of accepted ingest messages that were not used, by reason (hello_layer: "
+            "a layer neither configured nor probed; drop_claim: an implausible drop counter).",
+            (*model, "reason"),
+            registry=registry,
+        )
+        self.non_finite_scores = Counter(
+            "llm_monitor_non_finite_scores",
+            "Token scores that came out NaN or infinite; rules read them as 1.0.",
+            (*model, "concept"),
+            registry=registry,
+        )
+        self.series_capped = Counter(
+            "llm_monitor_metric_series_capped",
+            "Label sets refused because their family reached its series cap (or the model "
+            "cap, family model_name); their updates are dropped.",
+            ("family",),
+            registry=registry,
+        )
         self._models: dict[str, ModelMetrics] = {}
+        self._series: dict[str, int] = {}  # family name -> children created
         self._lock = threading.Lock()
 
     def model(self, model_name: str) -> ModelMetrics:
-        """The cached label children for one model."""
+        """The cached label children for one model; beyond ``max_models`` distinct names,
+        those of ``unknown`` (the cap is counted as family ``model_name``)."""
         found = self._models.get(model_name)
         if found is None:
             with self._lock:
                 found = self._models.get(model_name)
                 if found is None:
-                    found = ModelMetrics(self, model_name)
-                    self._models[model_name] = found
+                    # one slot stays free for ``unknown``
+                    if model_name != UNKNOWN_MODEL and len(self._models) >= self.max_models - 1:
+                        capped = True
+                    else:
+                        capped = False
+                        found = ModelMetrics(self, model_name)
+                        for value in vars(found).values():  # every labelled family
+                            if isinstance(value, _Children):
+                                value.bind(self)
+                        self._models[model_name] = found
+            if capped:
+                self.series_capped.labels("model_name").inc()
+                return self.model(UNKNOWN_MODEL)
+        assert found is not None
         return found
 
+    def child(self, family: Any, *labels: str) -> Any:
+        """``family.labels(*labels)`` while the family is under its series cap, else a
+        no-op child (counted). Children are created once per label set by the callers'
+        caches, so the count is the family's number of series."""
+        name = family._name
+        with self._lock:
+            count = self._series.get(name, 0)
+            if count >= self.max_series_per_family:
+                capped = True
+            else:
+                capped = False
+                self._series[name] = count + 1
+        if capped:
+            self.series_capped.labels(name).inc()
+            return NULL_CHILD
+        return family.labels(*labels)
 
-class _Children(Generic[C]):
-    """One family's label children for one model, created on first use and cached.
-
-    ``children(*labels)`` is the child for ``(model_name, *labels)``; label values are
-    turned into strings once, when the child is created. Reads skip prometheus_client's
-    lock (``labels()`` caches too, but under a lock), which matters on the hot path.
-    """
-
-    __slots__ = ("_cache", "_family", "_model_name")
-
-    def __init__(self, family: Any, model_name: str) -> None:
-        self._family = family
-        self._model_name = model_name
-        self._cache: dict[tuple[object, ...], C] = {}
-
-    def __call__(self, *labels: object) -> C:
-        child = self._cache.get(labels)
-        if child is None:
-            child = self._cache[labels] = self._family.labels(
-                self._model_name, *(str(label) for label in labels)
-            )
-        return child
+    def series(self, family_name: str) -> int:
+        """How many labelled children ``child`` created for a family."""
+        with self._lock:
+            return self._series.get(family_name, 0)
 
 
 class ModelMetrics:
@@ -195,19 +275,37 @@ class ModelMetrics:
         self.alerts_dropped = families.alerts_dropped.labels(model_name)
         self.trace_writes_dropped = families.trace_writes_dropped.labels(model_name)
         self.config_reload_errors = families.config_reload_errors.labels(model_name)
-        #: by reason
-        self.dropped: _Children[Counter] = _Children(families.activations_dropped, model_name)
-        #: by reason
-        self.rejected: _Children[Counter] = _Children(families.ingest_rejected, model_name)
-        #: by reason
-        self.uncaptured: _Children[Counter] = _Children(families.tokens_uncaptured, model_name)
+        self.trace_buffer_evictions = families.trace_buffer_evictions.labels(model_name)
+        self.traces_truncated = families.traces_truncated.labels(model_name)
+        #: by reason (a fixed set: monitor.sidecar.traces.store.LOST_REASONS)
+        self.traces_lost: _Children[Counter] = _Children(families.traces_lost, model_name)
+        #: by reason (``DROP_REASONS`` or ``other``)
+        self.dropped: _Children[Counter] = _Children(
+            families.activations_dropped, model_name, DROP_REASONS
+        )
+        #: by reason (``REJECT_REASONS`` or ``other``)
+        self.rejected: _Children[Counter] = _Children(
+            families.ingest_rejected, model_name, REJECT_REASONS
+        )
+        #: by reason (``UNCAPTURED_REASONS`` or ``other``)
+        self.uncaptured: _Children[Counter] = _Children(
+            families.tokens_uncaptured, model_name, UNCAPTURED_REASONS
+        )
+        #: by reason (``IGNORED_REASONS`` or ``other``)
+        self.ignored: _Children[Counter] = _Children(
+            families.ingest_ignored, model_name, IGNORED_REASONS
+        )
+        #: by concept
+        self.non_finite_scores: _Children[Counter] = _Children(
+            families.non_finite_scores, model_name
+        )
         #: by concept
         self.probe_score: _Children[BulkHistogramChild] = _Children(
             families.probe_score, model_name
         )
         #: by concept
         self.request_score: _Children[Histogram] = _Children(families.request_score, model_name)
-        #: by layer
+        #: by layer (the ingest asks only for configured or probed layers)
         self.capture_up: _Children[Gauge] = _Children(families.capture_up, model_name)
         #: by service
         self.auth_failures: _Children[Counter] = _Children(families.auth_failures, model_name)

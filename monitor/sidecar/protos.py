@@ -37,7 +37,9 @@ def _safe_label(label: Callable[[int], str] | None, concept_id: int) -> str:
         return ""
 
 
-def alert_message(firing: Firing, label: Callable[[int], str] | None = None) -> query_pb2.Alert:
+def alert_message(
+    firing: Firing, label: Callable[[int], str] | None = None, *, trace_stored: bool = False
+) -> query_pb2.Alert:
     """The query API's ``Alert`` for a rule firing (top concepts labelled by ``label``)."""
     alert = query_pb2.Alert(
         alert_id=firing.alert_id,
@@ -51,6 +53,7 @@ def alert_message(firing: Firing, label: Callable[[int], str] | None = None) -> 
         position=firing.position,
         top_concepts=concept_activations(firing.top_concept_ids, firing.top_concept_values, label),
         suppressed=firing.suppressed,
+        trace_stored=trace_stored,
     )
     alert.fired_at.FromNanoseconds(int(firing.fired_at * 1e9))
     return alert

@@ -1,9 +1,11 @@
 """The ``TraceQuery`` and ``Admin`` gRPC services: thin servicers over pure functions.
 
 Request validation (``parse_query``, ``parse_watch``) knows nothing about gRPC. The
-trace reader and the rule reload are synchronous; they run on one dedicated worker
-thread so that a slow store never stalls the server's event loop (and the ingest
-streams on it), and so that a store which keeps one connection per thread sees one.
+trace reader and the rule reload are synchronous; they run on bounded worker threads
+(:class:`~monitor.sidecar.blocking.BlockingCalls`) so that a slow store never stalls
+the server's event loop (and the ingest streams on it). ``WatchAlerts`` streams come
+from the :class:`~monitor.sidecar.alerts.hub.AlertHub`, which bounds subscribers and
+ends the streams of clients that do not read.
 """
 
 from __future__ import annotations
@@ -12,17 +14,15 @@ import asyncio
 import logging
 import math
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import NoReturn, TypeVar
+from typing import NoReturn
 
 import grpc
 
-from monitor.logutil import RateLimitedLog
-from monitor.sidecar.alerts.hub import AlertFilter, AlertHub
+from monitor.sidecar.alerts.hub import ENDED_SLOW, AlertFilter, AlertHub, SubscriberLimit
+from monitor.sidecar.blocking import BlockingCalls as BlockingCalls  # re-exported
 from monitor.sidecar.config import ConfigError
-from monitor.sidecar.metrics import SidecarMetrics
 from monitor.sidecar.server import Service
 from monitor.sidecar.severity import SEVERITIES, Severity
 from monitor.sidecar.traces.reader import (
@@ -41,7 +41,6 @@ ADMIN_SERVICE = query_pb2.DESCRIPTOR.services_by_name["Admin"].full_name
 NO_STORE = "no trace store configured"
 NO_RELOAD = "rule reload is not available on this sidecar"
 
-T = TypeVar("T")
 Reload = Callable[[], tuple[int, str]]
 
 
@@ -119,42 +118,6 @@ def parse_watch(request: query_pb2.WatchAlertsRequest) -> AlertFilter:
     )
 
 
-class BlockingCalls:
-    """Runs synchronous calls on one worker thread, within the caller's gRPC deadline."""
-
-    def __init__(self, metrics: SidecarMetrics, model_name: str, name: str) -> None:
-        self._metrics = metrics.model(model_name)
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
-        self._error_log = RateLimitedLog(log)
-
-    async def call(self, context: grpc.aio.ServicerContext, method: str, fn: Callable[[], T]) -> T:
-        """``fn()`` on the worker thread. Aborts with DEADLINE_EXCEEDED when the deadline
-        is already past or passes while waiting, and with INTERNAL (counted, logged at a
-        limited rate) when ``fn`` raises anything but ``InvalidRequest``/``ValueError``,
-        which the caller handles."""
-        remaining = context.time_remaining()
-        if remaining is not None and remaining <= 0:
-            await _abort(context, grpc.StatusCode.DEADLINE_EXCEEDED, "deadline already passed")
-        loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self._executor, fn)
-        try:
-            return await asyncio.wait_for(future, timeout=remaining)
-        except asyncio.TimeoutError:
-            await _abort(context, grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded")
-        except (ValueError, ConfigError):
-            raise
-        except Exception as exc:
-            self._metrics.query_errors(method).inc()
-            self._error_log.error("%s failed: %r", method, exc)
-            await _abort(
-                context, grpc.StatusCode.INTERNAL, f"{method} failed: {type(exc).__name__}"
-            )
-
-    def shutdown(self) -> None:
-        """Stop the worker thread (running calls finish, queued ones are dropped)."""
-        self._executor.shutdown(wait=False, cancel_futures=True)
-
-
 async def _abort(
     context: grpc.aio.ServicerContext, code: grpc.StatusCode, details: str
 ) -> NoReturn:
@@ -202,7 +165,12 @@ class TraceQueryServicer(query_pb2_grpc.TraceQueryServicer):
             trace = await self._calls.call(
                 context,
                 "GetTrace",
-                lambda: reader.get_trace(request.request_id, request.model_name),
+                lambda: reader.get_trace(
+                    request.request_id,
+                    request.model_name,
+                    request.token_offset,
+                    request.max_tokens,
+                ),
             )
         except ValueError as exc:
             await _abort(context, grpc.StatusCode.INVALID_ARGUMENT, str(exc))
@@ -222,8 +190,14 @@ class TraceQueryServicer(query_pb2_grpc.TraceQueryServicer):
             wanted = parse_watch(request)
         except InvalidRequest as exc:
             await _abort(context, grpc.StatusCode.INVALID_ARGUMENT, str(exc))
-        sub = self._hub.subscribe(wanted)
         try:
+            sub = self._hub.subscribe(wanted, context.peer())
+        except SubscriberLimit as exc:
+            await _abort(context, grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
+        try:
+            # A client that stops reading leaves a write pending once its flow-control
+            # window is full; the hub then ends the subscription as slow (it costs nothing
+            # more), and the stream ends with RESOURCE_EXHAUSTED if the client reads again.
             while (alert := await sub.next_alert()) is not None:
                 try:
                     await context.write(alert)
@@ -231,6 +205,13 @@ class TraceQueryServicer(query_pb2_grpc.TraceQueryServicer):
                     log.debug("WatchAlerts subscriber gone: %r", exc)
                     # ends the call as cancelled, without a status to send on a dead stream
                     raise asyncio.CancelledError from None
+            if sub.ended_reason == ENDED_SLOW:
+                await _abort(
+                    context,
+                    grpc.StatusCode.RESOURCE_EXHAUSTED,
+                    "WatchAlerts stream ended: this client read too slowly and lost "
+                    "too many alerts in a row",
+                )
         finally:
             sub.close()
 

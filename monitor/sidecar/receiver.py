@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import grpc
 from prometheus_client import CollectorRegistry
@@ -20,6 +20,7 @@ from prometheus_client import CollectorRegistry
 from monitor.sidecar.batch_writer import BatchWriter
 from monitor.sidecar.ingest.batches import DecodedBatch
 from monitor.sidecar.ingest.handler import BatchQueue, IngestHandler, IngestServicer
+from monitor.sidecar.ingest.limits import IngestLimits
 from monitor.sidecar.metrics import SidecarMetrics
 from monitor.sidecar.scoring.sinks import ActivationSink
 from monitor.sidecar.server import GrpcServerThread, Service
@@ -39,9 +40,14 @@ class Receiver:
         max_batch_bytes: int,
         expected_model: str | None = None,
         d_models: Mapping[int, int] | None = None,
+        layers: Collection[int] | None = None,
+        limits: IngestLimits | None = None,
         services: Sequence[Service] = (),
         interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
         credentials: grpc.ServerCredentials | None = None,
+        options: Sequence[tuple[str, int | str]] = (),
+        maximum_concurrent_rpcs: int | None = None,
+        reflection: bool = False,
     ) -> None:
         self.handler = IngestHandler(
             metrics,
@@ -49,15 +55,26 @@ class Receiver:
             max_batch_bytes=max_batch_bytes,
             expected_model=expected_model,
             d_models=d_models,
+            layers=layers,
+            limits=limits,
         )
+        self._servicer = IngestServicer(self.handler)
         self._server = GrpcServerThread(
             address,
-            IngestServicer(self.handler),
+            self._servicer,
             max_receive_bytes=2 * max_batch_bytes,
             services=services,
             interceptors=interceptors,
             credentials=credentials,
+            options=options,
+            maximum_concurrent_rpcs=maximum_concurrent_rpcs,
+            reflection=reflection,
         )
+
+    @property
+    def server(self) -> GrpcServerThread:
+        """The gRPC server (health status, liveness)."""
+        return self._server
 
     @property
     def port(self) -> int:
@@ -76,13 +93,15 @@ class Receiver:
     def stop(self, grace: float) -> None:
         """Refuse new streams, give open ones ``grace`` seconds, stop the server."""
         self._server.stop(grace)
+        self._servicer.close()
 
 
 class ActivationQueue:
     """A ``BatchQueue`` whose worker hands every batch to activation sinks.
 
-    Bounded by batches and by activation bytes; ``offer`` never blocks and counts what it
-    drops (``llm_monitor_activations_dropped_total{reason="sidecar_queue_full"}``). A sink that
+    Bounded by batches and by decoded bytes (``DecodedBatch.nbytes``); ``offer`` never
+    blocks and counts what it drops
+    (``llm_monitor_activations_dropped_total{reason="sidecar_queue_full"}``). A sink that
     raises is logged and the others still get the batch.
     """
 
@@ -109,7 +128,7 @@ class ActivationQueue:
         )
 
     def offer(self, batch: DecodedBatch) -> bool:
-        size = batch.activations.nbytes
+        size = batch.nbytes  # the whole decoded message, not the activations alone
         with self._lock:
             if self._max_bytes is not None and self._bytes + size > self._max_bytes:
                 self._dropped(batch, "full")
@@ -135,7 +154,7 @@ class ActivationQueue:
     def _export(self, batches: list[DecodedBatch]) -> None:
         for batch in batches:
             with self._lock:
-                self._bytes -= batch.activations.nbytes
+                self._bytes -= batch.nbytes
             for sink in self._sinks:
                 try:
                     sink.on_batch(batch)

@@ -5,7 +5,12 @@
 - ``AuthConfig``: bearer tokens accepted on ``TraceQuery`` and ``Admin``, and the token
   the plugin must present on ``Monitor.Ingest``.
 - ``AuthInterceptor``: checks ``authorization: Bearer <token>`` in constant time and
-  refuses with UNAUTHENTICATED. Health checks and reflection stay open.
+  refuses with UNAUTHENTICATED. Health checks and reflection (off unless configured) stay
+  open.
+
+Tokens have at least ``MIN_TOKEN_CHARS`` printable characters without whitespace. A
+``grpc_address`` beyond loopback without both kinds of token is refused at start-up
+unless ``allow_insecure`` is set (``monitor.sidecar.config``).
 
 A unix-socket address without an ingest token relies on file permissions of the socket
 for access control; that is the supported set-up for a sidecar on the same host.
@@ -106,10 +111,17 @@ class AuthConfig(BaseModel):
         return value
 
 
+MIN_TOKEN_CHARS = 16
+
+
 def _check_token(name: str, token: SecretStr) -> None:
     text = token.get_secret_value()
     if not text:
         raise ValueError(f"{name} is empty")
+    if len(text) < MIN_TOKEN_CHARS:
+        raise ValueError(
+            f"{name} is shorter than {MIN_TOKEN_CHARS} characters (e.g. `openssl rand -hex 16`)"
+        )
     if text != text.strip() or any(c.isspace() for c in text) or not text.isprintable():
         raise ValueError(f"{name} must be printable without whitespace")
 

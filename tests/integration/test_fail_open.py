@@ -105,6 +105,13 @@ def test_sidecar_stalled(stack: Stack) -> None:
         finally:
             os.kill(sidecar.proc.pid, signal.SIGCONT)
         chat(stack, "Say hi.", max_tokens=4)
-        assert wait_until(lambda: dropped(sidecar.metrics(), "ring_buffer_full") > 0, 60)
+        assert wait_until(
+            lambda: (
+                dropped(sidecar.metrics(), "ring_buffer_full")
+                + dropped(sidecar.metrics(), "host_pool_full")
+                > 0
+            ),
+            60,
+        )
     finally:
         sidecar.stop()

@@ -27,7 +27,7 @@ from .certs import Pki, make_pki
 from .sidecar.query_rig import MODEL, ApiServer, MemoryTraceReader, api_server, make_trace
 
 NOW = datetime.now(timezone.utc).timestamp()
-TOKEN = "cli-token"
+TOKEN = "cli-token-0123456789"
 
 
 @pytest.fixture(autouse=True)

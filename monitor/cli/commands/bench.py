@@ -1,4 +1,4 @@
-"""``llm-monitor bench overhead | encoder``: benchmarks that print (and write) JSON.
+"""``llm-monitor bench overhead | encoder | soak``: benchmarks that print (and write) JSON.
 
 Flags fill the benchmarks' frozen settings (:mod:`monitor.bench.settings`), whose
 defaults they show; the benchmarks are imported when they run.
@@ -7,9 +7,10 @@ defaults they show; the benchmarks are imported when they run.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 
-from monitor.bench.settings import EncoderBenchSettings, OverheadBenchSettings
+from monitor.bench.settings import EncoderBenchSettings, OverheadBenchSettings, SoakSettings
 from monitor.cli.exit_codes import CommandError, ExitCode, epilog
 from monitor.cli.flags import default_of, positive_float, positive_int, print_json
 from monitor.model.settings import DEFAULT_MODEL_NAME
@@ -61,6 +62,92 @@ def cmd_encoder(args: argparse.Namespace) -> int:
         raise CommandError(str(exc), ExitCode.ARTIFACTS) from None
     print_json(result, args.json)
     return ExitCode.OK
+
+
+def cmd_soak(args: argparse.Namespace) -> int:
+    """A real sidecar under sustained synthetic decode traffic: RSS, drops, accounting."""
+    from monitor.bench.soak import SoakError, run_soak
+
+    preset = SoakSettings.short() if args.short else SoakSettings()
+    chosen = {
+        name: getattr(args, name)
+        for name in (
+            "requests",
+            "tokens",
+            "prompt_tokens",
+            "producers",
+            "firing_fraction",
+            "steps_per_s",
+            "max_queue_bytes",
+            "max_buffered_bytes",
+        )
+        if getattr(args, name) is not None
+    }
+    settings = dataclasses.replace(preset, **chosen)
+    try:
+        result = run_soak(settings)
+    except SoakError as exc:
+        raise CommandError(str(exc)) from None
+    print_json(result, args.json)
+    return ExitCode.OK
+
+
+def _fraction(text: str) -> float:
+    """argparse type: a number in [0, 1]."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1], got {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1], got {value}")
+    return value
+
+
+def _register_soak(bench_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    def default(name: str) -> object:
+        return default_of(SoakSettings, name)
+
+    soak = bench_sub.add_parser(
+        "soak",
+        help="a real sidecar under sustained synthetic decode traffic: peak RSS and accounting",
+        description="Start `llm-monitor serve` on a temporary configuration (synthetic "
+        "probes, a trace store) and stream synthetic decode traffic through gRPC Ingest, "
+        "first with no rule firing, then with a rule flagging a fraction of the requests. "
+        "Prints peak RSS against the configured byte budgets, drops by reason, trace-buffer "
+        "evictions, alerts, stored traces, and whether every row sent was scored or counted "
+        "as dropped. No model or vLLM is needed.",
+        epilog=epilog(),
+    )
+    soak.add_argument("--json", type=Path, help="also write the result to this file")
+    soak.add_argument(
+        "--short",
+        action="store_true",
+        help=f"the small CI preset ({SoakSettings.short().requests} requests x "
+        f"{SoakSettings.short().tokens} tokens); other flags still override it",
+    )
+    for flag, name, kind, what in (
+        ("--requests", "requests", positive_int, "concurrent requests per phase"),
+        ("--tokens", "tokens", positive_int, "generated tokens per request"),
+        ("--prompt-tokens", "prompt_tokens", positive_int, "prompt tokens per request"),
+        ("--producers", "producers", positive_int, "producer streams"),
+        ("--firing-fraction", "firing_fraction", _fraction, "fraction of requests flagged"),
+    ):
+        soak.add_argument(flag, type=kind, default=None, help=f"{what} (default {default(name)})")
+    soak.add_argument(
+        "--steps-per-s",
+        type=positive_float,
+        default=None,
+        help="engine steps per second of each producer (default: unpaced, as fast as the "
+        "sidecar takes them, so its queue fills to its budgets and the excess is dropped)",
+    )
+    for flag, what in (
+        ("--max-queue-bytes", "ingest.max_queue_bytes"),
+        ("--max-buffered-bytes", "storage.max_buffered_bytes"),
+    ):
+        soak.add_argument(
+            flag, type=positive_int, default=None, help=f"{what} (default: the sidecar's)"
+        )
+    soak.set_defaults(func=cmd_soak)
 
 
 def _register_overhead(bench_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -151,8 +238,9 @@ def _register_encoder(bench_sub: argparse._SubParsersAction[argparse.ArgumentPar
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register ``bench overhead`` and ``bench encoder``."""
+    """Register ``bench overhead``, ``bench encoder`` and ``bench soak``."""
     bench = sub.add_parser("bench", help="benchmarks, printing JSON")
     bench_sub = bench.add_subparsers(dest="bench", metavar="BENCH", required=True)
     _register_overhead(bench_sub)
     _register_encoder(bench_sub)
+    _register_soak(bench_sub)

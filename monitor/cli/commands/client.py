@@ -65,10 +65,18 @@ def _read(flag: str, path: Path) -> bytes:
         raise usage_error(f"{flag}: cannot read {path}: {exc.strerror or exc}") from None
 
 
+MAX_RECEIVE_BYTES = 64 * 2**20
+"""Largest response the client accepts: well above one GetTrace page (the server caps a
+page's tokens) and above what QueryTraces returns, so a large stored trace never fails with
+RESOURCE_EXHAUSTED at the gRPC default of 4 MiB."""
+
+
 def open_channel(settings: ClientSettings) -> grpc.Channel:
     """An insecure channel, or a TLS one when a CA or a client certificate is given."""
     if not settings.tls:
-        return grpc.insecure_channel(settings.address)
+        return grpc.insecure_channel(
+            settings.address, options=[("grpc.max_receive_message_length", MAX_RECEIVE_BYTES)]
+        )
     if (settings.tls_cert is None) != (settings.tls_key is None):
         raise usage_error("--tls-cert and --tls-key go together")
     credentials = grpc.ssl_channel_credentials(
@@ -76,7 +84,7 @@ def open_channel(settings: ClientSettings) -> grpc.Channel:
         private_key=_read("--tls-key", settings.tls_key) if settings.tls_key else None,
         certificate_chain=_read("--tls-cert", settings.tls_cert) if settings.tls_cert else None,
     )
-    options = []
+    options: list[tuple[str, str | int]] = [("grpc.max_receive_message_length", MAX_RECEIVE_BYTES)]
     if settings.tls_server_name:
         options.append(("grpc.ssl_target_name_override", settings.tls_server_name))
     return grpc.secure_channel(settings.address, credentials, options=options)
@@ -89,7 +97,10 @@ def describe_error(err: grpc.RpcError, address: str) -> tuple[str, ExitCode]:
     if code == grpc.StatusCode.UNAVAILABLE:
         text = f"sidecar at {address} is unavailable: {details}"
     elif code == grpc.StatusCode.UNAUTHENTICATED:
-        text = f"not authenticated by the sidecar at {address}: {details} (use --token)"
+        text = (
+            f"not authenticated by the sidecar at {address}: {details} "
+            "(use --token-file or LLM_MONITOR_TOKEN)"
+        )
     elif code == grpc.StatusCode.DEADLINE_EXCEEDED:
         text = f"no answer from the sidecar at {address} in time (--timeout): {details}"
     else:
@@ -97,11 +108,22 @@ def describe_error(err: grpc.RpcError, address: str) -> tuple[str, ExitCode]:
     return text, _EXIT_CODES.get(code, ExitCode.FAILED)
 
 
+def _token(args: argparse.Namespace) -> str | None:
+    """The bearer token: ``--token-file`` (first line), else ``--token`` / the environment."""
+    path: Path | None = getattr(args, "token_file", None)
+    if path is None:
+        return args.token or None
+    text = _read("--token-file", path).decode("utf-8", "replace").strip()
+    if not text or any(c.isspace() for c in text):
+        raise usage_error(f"--token-file: {path} must hold one token on one line")
+    return text
+
+
 def settings_from(args: argparse.Namespace) -> ClientSettings:
     """The connection flags as ClientSettings."""
     return ClientSettings(
         address=args.address,
-        token=args.token or None,
+        token=_token(args),
         tls_ca=args.tls_ca,
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
@@ -157,7 +179,15 @@ def client_flags() -> argparse.ArgumentParser:
     group.add_argument(
         "--token",
         default=os.environ.get("LLM_MONITOR_TOKEN"),
-        help="bearer token (env LLM_MONITOR_TOKEN)",
+        help="bearer token (env LLM_MONITOR_TOKEN; prefer it or --token-file: a flag's "
+        "value is visible to other users in the process list)",
+    )
+    group.add_argument(
+        "--token-file",
+        type=Path,
+        default=os.environ.get("LLM_MONITOR_TOKEN_FILE") or None,
+        help="file holding the bearer token, e.g. a mounted secret (env "
+        "LLM_MONITOR_TOKEN_FILE; wins over --token)",
     )
     group.add_argument("--tls-ca", type=Path, help="CA certificate (PEM) to verify the sidecar")
     group.add_argument("--tls-cert", type=Path, help="client certificate (PEM), for mutual TLS")

@@ -106,10 +106,36 @@ def _query(args: argparse.Namespace, channel: grpc.Channel, s: ClientSettings, o
     return ExitCode.OK
 
 
+MAX_TRACE_PAGES = 100_000  # a guard against a server that never ends the paging
+
+
+def fetch_trace(
+    stub: query_pb2_grpc.TraceQueryStub,
+    request_id: str,
+    model_name: str,
+    settings: ClientSettings,
+) -> query_pb2.Trace:
+    """The whole trace: every page of ``GetTrace`` (the server pages tokens), joined.
+    Each page gets the full ``--timeout``."""
+    request = query_pb2.GetTraceRequest(request_id=request_id, model_name=model_name)
+    trace = stub.GetTrace(request, timeout=settings.timeout, metadata=settings.metadata())
+    offset = trace.next_token_offset
+    for _ in range(MAX_TRACE_PAGES):
+        if not offset:
+            break
+        request.token_offset = offset
+        page = stub.GetTrace(request, timeout=settings.timeout, metadata=settings.metadata())
+        trace.tokens.extend(page.tokens)
+        if page.next_token_offset <= offset:  # no progress: stop rather than loop
+            break
+        offset = page.next_token_offset
+    trace.next_token_offset = 0
+    return trace
+
+
 def _trace(args: argparse.Namespace, channel: grpc.Channel, s: ClientSettings, out: TextIO) -> int:
     stub = query_pb2_grpc.TraceQueryStub(channel)
-    request = query_pb2.GetTraceRequest(request_id=args.request_id, model_name=args.model or "")
-    trace = stub.GetTrace(request, timeout=s.timeout, metadata=s.metadata())
+    trace = fetch_trace(stub, args.request_id, args.model or "", s)
     if args.json:
         json.dump(to_dict(trace), out, indent=2)
         out.write("\n")

@@ -1,26 +1,43 @@
 """``TraceSink``: runs the rule engine on scored tokens, publishes and counts alerts, and
 hands flagged requests to the trace store.
 
-Each in-flight request's scored tokens are buffered (at most ``max_buffered_tokens``, the
-oldest dropped first) until a rule fires; then the buffer, the alert and every later
-token of that request go to the store. Requests are forgotten when the scoring worker
-reports their end (finished, expired or shutdown): the worker owns the per-request table
-and its TTL, and sends no tokens of a request after its end. Runs on the pipeline thread
-and never raises into it: errors are counted in
+Buffering: each in-flight request's scored tokens are buffered compactly
+(:class:`~monitor.sidecar.alerts.token_buffer.TokenBuffer`, at most ``max_buffered_tokens``
+per layer, the oldest dropped first) until a rule fires; then the buffer, the alert and
+every later token of that request go to the store, at most ``max_tokens_per_trace`` per
+layer (the trace is counted once in ``llm_monitor_traces_truncated_total`` when it reaches
+that). All buffers together stay within ``max_buffered_bytes``: beyond it the buffer of the
+request that started buffering first is dropped (the request is still scored, and its
+trace, if it is flagged later, starts after the drop), counted in
+``llm_monitor_trace_buffer_evictions_total``.
+
+Publish after commit: with a store, an alert is published to ``WatchAlerts`` and counted in
+``llm_monitor_alerts_total`` only when the store reports its trace update committed
+(``trace_committed``, on the writer thread), so a streamed alert has a durable trace. When the
+update is lost instead (queue full, disk full, write error, shutdown; counted per trace in
+``llm_monitor_traces_lost_total{reason}``) the alert is still published and counted
+(``trace_lost``), marked ``Alert.trace_stored = false``: alerting never goes quiet because
+the disk did, and a client can tell which alerts have a durable trace. Without a store alerts are
+published at once. Alerts whose update was still queued when the process was killed are
+neither published nor stored.
+
+Requests are forgotten when the scoring worker reports their end (finished, expired or
+shutdown): the worker owns the per-request table and its TTL, and sends no tokens of a
+request after its end. Runs on the pipeline thread (and the store's callbacks on the writer
+thread) and never raises into either: errors are counted in
 ``llm_monitor_trace_errors_total{stage="sink"}`` and logged at a limited rate.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
-from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from monitor.logutil import RateLimitedLog
 from monitor.sidecar.alerts.hub import AlertPublisher
 from monitor.sidecar.alerts.rules import RuleEngine
+from monitor.sidecar.alerts.token_buffer import TokenBuffer, rows
 from monitor.sidecar.metrics import SidecarMetrics
 from monitor.sidecar.protos import alert_message
 from monitor.sidecar.records import Firing, RequestKey
@@ -30,38 +47,25 @@ from monitor.sidecar.traces.writer import TraceUpdate, TraceWriter
 log = logging.getLogger(__name__)
 
 
-def tail(tokens: RequestTokens, n: int) -> RequestTokens:
-    """The last ``n`` tokens of a chunk (all of it when it has no more than ``n``)."""
-    if n >= len(tokens):
-        return tokens
-    start = len(tokens) - n
-    return dataclasses.replace(
-        tokens,
-        positions=tokens.positions[start:],
-        token_ids=tokens.token_ids[start:],
-        scores={concept: values[start:] for concept, values in tokens.scores.items()},
-        concept_ids=tokens.concept_ids[start:] if tokens.concept_ids is not None else None,
-        concept_values=(
-            tokens.concept_values[start:] if tokens.concept_values is not None else None
-        ),
-        segments=tokens.segments[start:] if tokens.segments is not None else None,
-        running={concept: values[start:] for concept, values in tokens.running.items()},
-        counts={concept: values[start:] for concept, values in tokens.counts.items()},
-        sentence_end=tokens.sentence_end[start:] if tokens.sentence_end is not None else None,
-        prompt_done=tokens.prompt_done[start:] if tokens.prompt_done is not None else None,
-    )
-
-
 class _Request:
-    __slots__ = ("buffered", "chunks", "first_seen", "flagged", "last_seen", "max_scores")
+    __slots__ = (
+        "buffer",
+        "first_seen",
+        "flagged",
+        "last_seen",
+        "max_scores",
+        "stored",
+        "truncated",
+    )
 
     def __init__(self, first_seen: float) -> None:
         self.first_seen = first_seen
         self.last_seen = first_seen
-        self.chunks: deque[RequestTokens] = deque()
-        self.buffered = 0
+        self.buffer: TokenBuffer | None = None  # until flagged (None when empty or evicted)
         self.flagged = False
         self.max_scores: dict[str, float] = {}
+        self.stored: dict[int, int] = {}  # layer -> tokens handed to the store
+        self.truncated = False  # counted in traces_truncated
 
 
 class TraceSink(BaseScoreSink):
@@ -75,25 +79,43 @@ class TraceSink(BaseScoreSink):
         store: TraceWriter | None = None,
         publisher: AlertPublisher | None = None,
         max_buffered_tokens: int = 4096,
+        max_buffered_bytes: int = 256 * 2**20,
+        max_tokens_per_trace: int = 32768,
         clock: Callable[[], float] = time.time,
         concept_label: Callable[[int], str] | None = None,
     ) -> None:
         if max_buffered_tokens <= 0:
             raise ValueError(f"max_buffered_tokens must be > 0, got {max_buffered_tokens}")
+        if max_buffered_bytes <= 0:
+            raise ValueError(f"max_buffered_bytes must be > 0, got {max_buffered_bytes}")
+        if max_tokens_per_trace <= 0:
+            raise ValueError(f"max_tokens_per_trace must be > 0, got {max_tokens_per_trace}")
         self.engine = engine
         self._metrics = metrics
         self._store = store
         self._publisher = publisher
         self._max_buffered = max_buffered_tokens
+        self._max_bytes = max_buffered_bytes
+        self._max_per_trace = max_tokens_per_trace
+        # requests holding a buffer, in the order they started buffering (oldest first)
+        self._buffering: dict[RequestKey, _Request] = {}
+        self._buffered_bytes = 0
         self._clock = clock
         self._label = concept_label
         # What this sink adds per in-flight request; entries leave with on_request_finished.
         self._requests: dict[RequestKey, _Request] = {}
         self._errors = RateLimitedLog(log)
+        if store is not None:
+            store.listen(self)  # alerts are published from its commit callbacks
 
     @property
     def active_requests(self) -> int:
         return len(self._requests)
+
+    @property
+    def buffered_bytes(self) -> int:
+        """Memory of all buffers together (array capacity)."""
+        return self._buffered_bytes
 
     def on_tokens(self, tokens: RequestTokens) -> None:
         try:
@@ -103,10 +125,22 @@ class TraceSink(BaseScoreSink):
 
     def on_request_finished(self, result: RequestResult) -> None:
         try:
+            key = (result.model_name, result.request_id)
             self.engine.finish(result.model_name, result.request_id)
-            self._requests.pop((result.model_name, result.request_id), None)
+            request = self._requests.pop(key, None)
+            if request is not None:
+                self._release(key, request)
         except Exception as exc:
             self._error(result.model_name, exc)
+
+    def trace_committed(self, update: TraceUpdate) -> None:
+        """The store committed an update: publish and count its alerts (writer thread)."""
+        self._publish_all(update.alerts, trace_stored=True)
+
+    def trace_lost(self, update: TraceUpdate, reason: str) -> None:
+        """The store lost an update (counted there): its alerts still go out, marked
+        ``trace_stored=false``."""
+        self._publish_all(update.alerts, trace_stored=False)
 
     def force_flush(self, timeout: float) -> bool:
         """Wait until the trace store committed what was handed to it."""
@@ -133,27 +167,32 @@ class TraceSink(BaseScoreSink):
                 request.max_scores[concept] = value
         firings = self.engine.evaluate(tokens, now)
         if self._store is not None:
-            self._store_tokens(request, tokens, firings, now)
-        for firing in firings:
-            if not firing.suppressed:
-                try:
-                    self._publish(firing)
-                except Exception as exc:
-                    self._error(tokens.model_name, exc)
+            self._store_tokens(key, request, tokens, firings, now)
+        else:
+            self._publish_all(firings)
 
     def _store_tokens(
-        self, request: _Request, tokens: RequestTokens, firings: list[Firing], now: float
+        self,
+        key: RequestKey,
+        request: _Request,
+        tokens: RequestTokens,
+        firings: list[Firing],
+        now: float,
     ) -> None:
         if not request.flagged and not firings:
-            self._buffer(request, tokens)
+            self._buffer(key, request, tokens)
             return
         if request.flagged:
             chunks = [tokens]
         else:
             request.flagged = True
-            chunks = [*request.chunks, tokens]
-            request.chunks.clear()
-            request.buffered = 0
+            chunks = [tokens]
+            if request.buffer is not None:
+                chunks = [*request.buffer.chunks(tokens.model_name, tokens.request_id), tokens]
+                self._release(key, request)
+        chunks = self._capped(request, chunks, tokens.model_name)
+        if not chunks and not firings:
+            return  # the trace is full and nothing new fired
         assert self._store is not None
         self._store.submit(
             TraceUpdate(
@@ -167,22 +206,59 @@ class TraceSink(BaseScoreSink):
             )
         )
 
-    def _buffer(self, request: _Request, tokens: RequestTokens) -> None:
-        request.chunks.append(tokens)
-        request.buffered += len(tokens)
-        while request.buffered > self._max_buffered:
-            oldest = request.chunks.popleft()
-            excess = request.buffered - self._max_buffered
-            if len(oldest) > excess:
-                request.chunks.appendleft(tail(oldest, len(oldest) - excess))
-                request.buffered -= excess
-            else:
-                request.buffered -= len(oldest)
+    def _buffer(self, key: RequestKey, request: _Request, tokens: RequestTokens) -> None:
+        buffer = request.buffer
+        if buffer is None:
+            buffer = request.buffer = TokenBuffer(self._max_buffered)
+            self._buffering[key] = request
+        before = buffer.nbytes
+        buffer.append(tokens)
+        self._buffered_bytes += buffer.nbytes - before
+        while self._buffered_bytes > self._max_bytes and self._buffering:
+            oldest_key = next(iter(self._buffering))
+            self._release(oldest_key, self._buffering[oldest_key])
+            self._metrics.model(oldest_key[0]).trace_buffer_evictions.inc()
 
-    def _publish(self, firing: Firing) -> None:
+    def _release(self, key: RequestKey, request: _Request) -> None:
+        """Drop a request's buffer and its bytes from the budget."""
+        if request.buffer is not None:
+            self._buffered_bytes -= request.buffer.nbytes
+            request.buffer = None
+        self._buffering.pop(key, None)
+
+    def _capped(
+        self, request: _Request, chunks: list[RequestTokens], model_name: str
+    ) -> list[RequestTokens]:
+        """The part of ``chunks`` that fits in ``max_tokens_per_trace`` (per layer)."""
+        out: list[RequestTokens] = []
+        cut = False
+        for chunk in chunks:
+            done = request.stored.get(chunk.layer, 0)
+            room = self._max_per_trace - done
+            if len(chunk) > room:
+                cut = True
+                if room <= 0:
+                    continue
+                chunk = rows(chunk, 0, room)
+            request.stored[chunk.layer] = done + len(chunk)
+            out.append(chunk)
+        if cut and not request.truncated:
+            request.truncated = True
+            self._metrics.model(model_name).traces_truncated.inc()
+        return out
+
+    def _publish_all(self, firings: Sequence[Firing], *, trace_stored: bool = False) -> None:
+        for firing in firings:
+            if not firing.suppressed:
+                try:
+                    self._publish(firing, trace_stored)
+                except Exception as exc:
+                    self._error(firing.model_name, exc)
+
+    def _publish(self, firing: Firing, trace_stored: bool) -> None:
         self._metrics.model(firing.model_name).alerts(firing.concept, firing.severity).inc()
         if self._publisher is not None:
-            self._publisher.publish(alert_message(firing, self._label))
+            self._publisher.publish(alert_message(firing, self._label, trace_stored=trace_stored))
 
     def _error(self, model_name: str, exc: BaseException) -> None:
         self._metrics.model(model_name).trace_errors("sink").inc()

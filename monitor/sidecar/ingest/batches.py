@@ -17,6 +17,7 @@ from monitor.artifacts.wire import (
     Started,
     Uncaptured,
     decode_activations,
+    quote,
 )
 from monitor.v1 import ingest_pb2
 
@@ -29,6 +30,7 @@ __all__ = [
     "Uncaptured",
     "decode_activations",
     "decode_batch",
+    "quote",
 ]
 
 
@@ -40,11 +42,14 @@ def decode_batch(
     expected_model: str | None = None,
     expected_d_model: int | None = None,
     producer_id: str = "",
+    max_abs: float | None = None,
+    max_list: int | None = None,
 ) -> DecodedBatch:
     """Check a batch against the contract and decode it; raises ``BadBatch``.
 
     ``message_bytes`` is the size of the message on the wire, ``expected_d_model`` the
-    width of the probes loaded for the batch's layer (None when there are none).
+    width of the probes loaded for the batch's layer (None when there are none);
+    ``max_abs`` and ``max_list`` are passed to ``wire.decode_batch``.
     """
     if message_bytes > max_batch_bytes:
         raise BadBatch(
@@ -52,6 +57,13 @@ def decode_batch(
         )
     if expected_model is not None and batch.model_name != expected_model:
         raise BadBatch(
-            "model_name", f"batch is for model {batch.model_name!r}, expected {expected_model!r}"
+            "model_name",
+            f"batch is for model {quote(batch.model_name)}, expected {quote(expected_model)}",
         )
-    return wire.decode_batch(batch, expected_d_model=expected_d_model, producer_id=producer_id)
+    return wire.decode_batch(
+        batch,
+        expected_d_model=expected_d_model,
+        producer_id=producer_id,
+        max_abs=max_abs,
+        max_list=max_list,
+    )

@@ -13,21 +13,24 @@ import logging
 import queue
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
-from monitor.artifacts.segments import Segment, SegmentArray, Segmenter
+from monitor.artifacts.segments import Segmenter
 from monitor.logutil import RateLimitedLog
 from monitor.sidecar.ingest.batches import DecodedBatch
 from monitor.sidecar.metrics import SidecarMetrics
 from monitor.sidecar.records import RequestKey
 from monitor.sidecar.scoring.concepts import ConceptEncoder
 from monitor.sidecar.scoring.probe_set import ProbeSet
-from monitor.sidecar.scoring.reading import ProbeReader, ReadPlan
+from monitor.sidecar.scoring.reading import ReadPlan
+from monitor.sidecar.scoring.request_state import NON_FINITE_SCORE as NON_FINITE_SCORE
+from monitor.sidecar.scoring.request_state import RequestState as RequestState
+from monitor.sidecar.scoring.request_state import finite_scores as finite_scores
+from monitor.sidecar.scoring.request_state import group_rows as group_rows
 from monitor.sidecar.scoring.sinks import (
     ActivationSink,
     RequestEnd,
@@ -40,46 +43,7 @@ log = logging.getLogger(__name__)
 
 EXPIRE_INTERVAL_S = 1.0
 MAX_TOMBSTONES = 65536
-
-
-@dataclass
-class RequestState:
-    """What the pipeline keeps per in-flight request."""
-
-    last_seen: float
-    rows: int = 0
-    readers: dict[str, ProbeReader] = field(default_factory=dict)
-    uncaptured: dict[str, int] = field(default_factory=dict)
-    prompt: SegmentArray | None = None  # segments of the prompt, once the request started
-
-    def reader(self, concept: str, plan: ReadPlan) -> ProbeReader:
-        reader = self.readers.get(concept)
-        if reader is None:
-            reader = self.readers[concept] = ProbeReader(plan)
-        return reader
-
-    def prompt_done(self, positions: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_] | None:
-        """Whether the prompt is complete at each position (None without the prompt)."""
-        if self.prompt is None:
-            return None
-        return positions >= self.prompt.shape[0] - 1
-
-    def segments(self, positions: npt.NDArray[np.int64]) -> SegmentArray:
-        """The segment of each position (unknown without the request's prompt)."""
-        if self.prompt is None:
-            return np.full(positions.shape[0], int(Segment.UNKNOWN), dtype=np.int8)
-        n = self.prompt.shape[0]
-        inside = positions < n
-        out = np.full(positions.shape[0], int(Segment.REPLY), dtype=np.int8)
-        out[inside] = self.prompt[positions[inside]]
-        return out
-
-
-def group_rows(row_request: npt.NDArray[np.int64]) -> list[npt.NDArray[np.intp]]:
-    """Row indices grouped by request index, each group in original row order."""
-    order = np.argsort(row_request, kind="stable")
-    cuts = np.flatnonzero(np.diff(row_request[order])) + 1
-    return np.split(order, cuts)
+MAX_PENDING_PROMPTS = 4096
 
 
 class Pipeline:
@@ -116,10 +80,15 @@ class Pipeline:
         self._max_bytes = max_queue_bytes
         self._queued_bytes = 0
         self._bytes_lock = threading.Lock()
+        self._enqueued_at: deque[float] = deque()  # monotonic time of each queued batch
+        self.heartbeat = time.monotonic()  # the worker's loop came round (watchdog)
         self._ttl = request_ttl_s
         self._clock = clock
         self._requests: OrderedDict[RequestKey, RequestState] = OrderedDict()
         self._tombstones: OrderedDict[RequestKey, None] = OrderedDict()
+        # Prompts of started requests with no rows yet (bounded, oldest dropped first):
+        # a ``started`` entry alone never creates request state.
+        self._pending_prompts: OrderedDict[RequestKey, list[int]] = OrderedDict()
         self._lock = threading.RLock()
         self._stop = threading.Event()
         self._deadline = 0.0
@@ -132,13 +101,14 @@ class Pipeline:
         """Queue a batch without blocking; when full (batches or bytes), drop it and count
         its rows."""
         model = self._metrics.model(batch.model_name)
-        size = batch.activations.nbytes
+        size = batch.nbytes  # the whole decoded message, not the activations alone
         with self._bytes_lock:
             fits = self._max_bytes is None or self._queued_bytes + size <= self._max_bytes
             if fits:
                 try:
                     self._queue.put_nowait(batch)
                     self._queued_bytes += size
+                    self._enqueued_at.append(time.monotonic())
                 except queue.Full:
                     fits = False
         if not fits:
@@ -150,12 +120,24 @@ class Pipeline:
     def _take(self, batch: DecodedBatch) -> None:
         """Bookkeeping for a batch leaving the queue."""
         with self._bytes_lock:
-            self._queued_bytes -= batch.activations.nbytes
+            self._queued_bytes -= batch.nbytes
+            if self._enqueued_at:
+                self._enqueued_at.popleft()
         self._metrics.model(batch.model_name).queue_depth.dec()
 
     @property
     def queue_depth(self) -> int:
         return self._queue.qsize()
+
+    def oldest_queued_age(self) -> float:
+        """Seconds the oldest queued batch has waited (0.0 when the queue is empty)."""
+        with self._bytes_lock:
+            first = self._enqueued_at[0] if self._enqueued_at else None
+        return 0.0 if first is None else max(0.0, time.monotonic() - first)
+
+    def alive(self) -> bool:
+        """True while the worker thread runs."""
+        return self._thread is not None and self._thread.is_alive()
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -214,6 +196,7 @@ class Pipeline:
     def _run(self) -> None:
         next_expire = self._clock() + EXPIRE_INTERVAL_S
         while True:
+            self.heartbeat = time.monotonic()
             if self._stop.is_set() and (self._queue.empty() or time.monotonic() > self._deadline):
                 return
             try:
@@ -252,6 +235,13 @@ class Pipeline:
                 self._error(batch.model_name, "handing a batch to an activation sink", exc)
         probe_set = self._probe_sets.get(batch.layer)
         scores = probe_set.score(batch.activations) if probe_set is not None else None
+        if scores is not None and probe_set is not None:
+            scores, bad = finite_scores(scores)
+            if bad is not None:
+                for j, probe in enumerate(probe_set.probes):
+                    n = int(bad[:, probe_set.head_columns[j]].any(axis=1).sum())
+                    if n:
+                        model.non_finite_scores(probe.concept).inc(n)
         model.tokens_scored.inc(batch.rows)
         # concepts only travel with probe scores, to sinks that want tokens
         if probe_set is not None and self._token_sinks:
@@ -264,8 +254,17 @@ class Pipeline:
         )
         now = self._clock()
         with self._lock:
+            with_rows = {batch.request_ids[int(i)] for i in np.unique(batch.row_request)}
             for started in batch.started:  # sent with every layer's batch: the first counts
-                state = self._touch((batch.model_name, started.request_id), now)
+                key = (batch.model_name, started.request_id)
+                if key not in self._requests and started.request_id not in with_rows:
+                    if key not in self._tombstones:
+                        self._pending_prompts[key] = started.prompt_token_ids.tolist()
+                        self._pending_prompts.move_to_end(key)
+                        while len(self._pending_prompts) > MAX_PENDING_PROMPTS:
+                            self._pending_prompts.popitem(last=False)
+                    continue
+                state = self._touch(key, now)
                 if state is not None and state.prompt is None:
                     state.prompt = self._segmenter.prompt_segments(
                         started.prompt_token_ids.tolist()
@@ -325,7 +324,9 @@ class Pipeline:
                 )
             for note in batch.uncaptured:
                 model.uncaptured(note.reason).inc(note.count)
-                state = self._touch((batch.model_name, note.request_id), now)
+                # only requests already known (by rows or a start): a note alone creates
+                # no state, or a message of notes could hold memory for the TTL
+                state = self._requests.get((batch.model_name, note.request_id))
                 if state is not None:
                     state.uncaptured[note.reason] = (
                         state.uncaptured.get(note.reason, 0) + note.count
@@ -369,12 +370,16 @@ class Pipeline:
         state = self._requests.get(key)
         if state is None:
             state = self._requests[key] = RequestState(last_seen=now)
+            pending = self._pending_prompts.pop(key, None)
+            if pending is not None:
+                state.prompt = self._segmenter.prompt_segments(pending)
         else:
             state.last_seen = now
             self._requests.move_to_end(key)
         return state
 
     def _finish(self, key: RequestKey, end: RequestEnd) -> None:
+        self._pending_prompts.pop(key, None)
         state = self._requests.pop(key, None)
         if end == "finished":
             self._tombstones[key] = None

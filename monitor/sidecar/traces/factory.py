@@ -42,16 +42,23 @@ def build_trace_store(
     def on_drop(update: TraceUpdate) -> None:
         metrics.model(update.model_name).trace_writes_dropped.inc()
 
+    def on_lost(model_name: str, reason: str) -> None:
+        metrics.model(model_name).traces_lost(reason).inc()
+
     return SqliteTraceStore(
         storage.path,
         retention_s=storage.retention_hours * 3600.0,
+        max_bytes=storage.max_bytes,
         prune_interval_s=storage.prune_interval_s,
         queue_size=storage.write_queue_size,
         max_batch=storage.max_batch_writes,
+        write_attempts=storage.write_attempts,
+        retry_backoff_s=storage.retry_backoff_s,
         decode=decode,
         concept_label=concept_label,
         on_error=on_error,
         on_drop=on_drop,
+        on_lost=on_lost,
     )
 
 

@@ -11,6 +11,13 @@ from monitor.v1 import query_pb2
 
 DEFAULT_PAGE_SIZE = 50  # traces per QueryTraces page when the client asks for 0
 MAX_PAGE_SIZE = 1000  # larger requests are capped
+DEFAULT_TRACE_TOKENS = 1000  # tokens per GetTrace page when the client asks for 0
+MAX_TRACE_TOKENS = 2000  # larger requests are capped (a page stays well under 4 MiB)
+
+
+def trace_token_limit(max_tokens: int) -> int:
+    """Tokens per GetTrace page for a requested count: the default for 0 or less, capped."""
+    return DEFAULT_TRACE_TOKENS if max_tokens <= 0 else min(max_tokens, MAX_TRACE_TOKENS)
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,10 @@ class TraceReader(Protocol):
         Raises ValueError for a malformed cursor."""
         ...
 
-    def get_trace(self, request_id: str, model_name: str = "") -> query_pb2.Trace | None:
-        """One stored trace with all its tokens, or None."""
+    def get_trace(
+        self, request_id: str, model_name: str = "", token_offset: int = 0, max_tokens: int = 0
+    ) -> query_pb2.Trace | None:
+        """One stored trace with a page of its tokens, or None: the tokens from index
+        ``token_offset`` (by position), at most ``trace_token_limit(max_tokens)`` of them;
+        ``total_tokens`` and ``next_token_offset`` (0 after the last page) are set."""
         ...

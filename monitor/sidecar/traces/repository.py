@@ -15,12 +15,16 @@ from monitor.sidecar.traces.reader import TraceReader
 from monitor.sidecar.traces.writer import TraceUpdate
 
 
+class DiskFullError(Exception):
+    """A write failed because the disk (or the store's size limit) is full."""
+
+
 class TraceRepository(TraceReader, Protocol):
     """Stores flagged-request updates and answers trace queries (``TraceReader``)."""
 
     def apply(self, updates: Sequence[TraceUpdate]) -> None:
         """Write a batch of updates durably, all or nothing (one transaction); raises
-        when the batch could not be written."""
+        when the batch could not be written (``DiskFullError`` when out of space)."""
         ...
 
     def prune(self, now: float) -> int:

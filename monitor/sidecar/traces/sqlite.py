@@ -9,7 +9,10 @@ so queries never wait for the writer.
 Traces are ordered newest first by the time of their first alert; page cursors are the
 (first alert time, row id) of the last trace returned (:mod:`monitor.sidecar.traces.cursor`),
 so pages stay stable while new traces arrive. Traces whose last token is older than the
-retention are pruned.
+retention are pruned, and with ``max_bytes`` the oldest ones beyond that size
+(:mod:`monitor.sidecar.traces.sqlite_space`). A write that fails for lack of space raises
+``DiskFullError``; the transaction is rolled back when SQLite has not already done so.
+Reads are paged by token: ``get_trace`` returns at most ``MAX_TRACE_TOKENS`` tokens.
 """
 
 from __future__ import annotations
@@ -22,34 +25,24 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from monitor.sidecar.protos import alert_message, concept_activations
+from monitor.sidecar.protos import alert_message
 from monitor.sidecar.records import Firing
 from monitor.sidecar.scoring.sinks import RequestTokens
 from monitor.sidecar.severity import SEVERITIES, severity_rank
 from monitor.sidecar.traces.cursor import decode_cursor, encode_cursor, page_limit
-from monitor.sidecar.traces.reader import TraceFilter
+from monitor.sidecar.traces.reader import TraceFilter, trace_token_limit
+from monitor.sidecar.traces.repository import DiskFullError
+from monitor.sidecar.traces.sqlite_rows import alert_time, merge_layers, token_rows
 from monitor.sidecar.traces.sqlite_schema import StoreError as StoreError
 from monitor.sidecar.traces.sqlite_schema import connect, create_database, filter_sql
-from monitor.sidecar.traces.store import ErrorCallback, TraceStore
+from monitor.sidecar.traces.sqlite_space import is_disk_full, prune_to_size
+from monitor.sidecar.traces.store import ErrorCallback, LostCallback, TraceStore
 from monitor.sidecar.traces.writer import TokenDecoder, TraceUpdate
 from monitor.v1 import query_pb2
 
 log = logging.getLogger(__name__)
 
 PRUNE_CHUNK = 1000  # traces deleted per pruning transaction
-
-
-def _alert_time(alert: query_pb2.Alert) -> float:
-    return alert.fired_at.ToNanoseconds() / 1e9
-
-
-def _merge_layers(into: query_pb2.TraceToken, other: query_pb2.TraceToken) -> None:
-    """Fold another layer's row of the same token into ``into``."""
-    into.scores.update(other.scores)
-    if not into.concepts:
-        into.concepts.extend(other.concepts)
-    if not into.text:
-        into.text = other.text
 
 
 class SqliteTraceRepository:
@@ -66,12 +59,14 @@ class SqliteTraceRepository:
         path: Path,
         *,
         retention_s: float,
+        max_bytes: int | None = None,
         decode: TokenDecoder | None = None,
         concept_label: Callable[[int], str] | None = None,
         on_error: Callable[[str, BaseException], None] | None = None,
     ) -> None:
         self.path = path
         self._retention_s = retention_s
+        self._max_bytes = max_bytes
         self._decode = decode
         self._label = concept_label
         self._on_error = on_error
@@ -83,17 +78,29 @@ class SqliteTraceRepository:
 
     def apply(self, updates: Sequence[TraceUpdate]) -> None:
         """Write a batch of updates in one transaction (``synchronous=FULL``: once this
-        returns, the batch survives a crash); raises, with nothing written, on failure."""
+        returns, the batch survives a crash); raises, with nothing written, on failure
+        (``DiskFullError`` when out of space). Then keeps the ``max_bytes`` cap."""
         with self._write_lock:
-            conn = self._writer()
-            conn.execute("BEGIN IMMEDIATE")
             try:
-                for update in updates:
-                    self._apply(conn, update)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
+                conn = self._writer()
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    for update in updates:
+                        self._apply(conn, update)
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:  # SQLITE_FULL has rolled back already
+                        conn.execute("ROLLBACK")
+                    raise
+            except (sqlite3.Error, OSError) as exc:
+                if is_disk_full(exc):
+                    raise DiskFullError(f"{self.path}: {exc}") from exc
                 raise
+            if self._max_bytes is not None:
+                try:
+                    prune_to_size(conn, self._max_bytes)
+                except Exception as exc:  # the batch is committed: report, do not raise
+                    self._error("prune", exc)
 
     def prune(self, now: float) -> int:
         """Delete traces whose last token is older than the retention at ``now``, in
@@ -112,7 +119,8 @@ class SqliteTraceRepository:
                     )
                     conn.execute("COMMIT")
                 except BaseException:
-                    conn.execute("ROLLBACK")
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
                     raise
                 removed += cursor.rowcount
                 if cursor.rowcount < PRUNE_CHUNK:
@@ -145,7 +153,7 @@ class SqliteTraceRepository:
         if row is None:
             if not alerts:
                 return  # the request's first (flagging) write was lost: nothing to attach to
-            first_alert = min(_alert_time(alert) for alert in alerts)
+            first_alert = min(alert_time(alert) for alert in alerts)
             cursor = conn.execute(
                 "INSERT INTO traces (model_name, request_id, first_seen, last_seen, first_alert,"
                 " severity, max_score) VALUES (?, ?, ?, ?, ?, 0, 0.0)",
@@ -184,7 +192,7 @@ class SqliteTraceRepository:
                     alert.alert_id,
                     trace_id,
                     alert.concept,
-                    _alert_time(alert),
+                    alert_time(alert),
                     alert.SerializeToString(),
                 ),
             )
@@ -204,25 +212,7 @@ class SqliteTraceRepository:
         return alert_message(firing, self._label)
 
     def _token_rows(self, chunks: Sequence[RequestTokens]) -> Iterable[tuple[int, int, bytes]]:
-        for chunk in chunks:
-            positions = chunk.positions.tolist()
-            token_ids = chunk.token_ids.tolist()
-            scores = {concept: values.tolist() for concept, values in chunk.scores.items()}
-            texts = self._texts(token_ids)
-            ids = chunk.concept_ids.tolist() if chunk.concept_ids is not None else None
-            values = chunk.concept_values.tolist() if chunk.concept_values is not None else None
-            segments = chunk.segments.tolist() if chunk.segments is not None else None
-            for i, position in enumerate(positions):
-                token = query_pb2.TraceToken(
-                    position=position,
-                    token_id=token_ids[i],
-                    text=texts[i] if texts is not None else "",
-                    scores={concept: s[i] for concept, s in scores.items()},
-                    segment=segments[i] if segments is not None else 0,  # type: ignore[arg-type]
-                )
-                if ids is not None and values is not None:
-                    token.concepts.extend(concept_activations(ids[i], values[i], self._label))
-                yield position, chunk.layer, token.SerializeToString()
+        return token_rows(chunks, self._texts, self._label)
 
     def _texts(self, token_ids: list[int]) -> list[str] | None:
         if self._decode is None:
@@ -265,7 +255,14 @@ class SqliteTraceRepository:
         next_cursor = encode_cursor(page[-1][5], page[-1][0]) if len(rows) > limit else ""
         return summaries, next_cursor
 
-    def get_trace(self, request_id: str, model_name: str = "") -> query_pb2.Trace | None:
+    def get_trace(
+        self, request_id: str, model_name: str = "", token_offset: int = 0, max_tokens: int = 0
+    ) -> query_pb2.Trace | None:
+        """The trace and its tokens from index ``token_offset`` (by position), at most
+        ``trace_token_limit(max_tokens)``; rows of several layers merge into one token."""
+        if token_offset < 0:
+            raise ValueError(f"token_offset must be >= 0, got {token_offset}")
+        limit = trace_token_limit(max_tokens)
         sql = (
             "SELECT t.id, t.model_name, t.request_id, t.first_seen, t.last_seen,"
             " t.first_alert, t.severity FROM traces t WHERE t.request_id = ?"
@@ -281,15 +278,27 @@ class SqliteTraceRepository:
             if row is None:
                 return None
             summary = self._summaries(conn, [row])[0]
-            trace = query_pb2.Trace(summary=summary)
+            total = summary.token_count
+            trace = query_pb2.Trace(summary=summary, total_tokens=total)
+            bounds = conn.execute(
+                "SELECT min(position), max(position) FROM (SELECT DISTINCT position FROM tokens"
+                " WHERE trace_id = ? ORDER BY position LIMIT ? OFFSET ?)",
+                (row[0], limit, token_offset),
+            ).fetchone()
+            if bounds is None or bounds[0] is None:
+                return trace  # past the end: no tokens
+            if token_offset + limit < total:
+                trace.next_token_offset = token_offset + limit
             previous: query_pb2.TraceToken | None = None
             for (data,) in conn.execute(
-                "SELECT data FROM tokens WHERE trace_id = ? ORDER BY position, layer", (row[0],)
+                "SELECT data FROM tokens WHERE trace_id = ? AND position BETWEEN ? AND ?"
+                " ORDER BY position, layer",
+                (row[0], bounds[0], bounds[1]),
             ):
                 token = query_pb2.TraceToken()
                 token.ParseFromString(data)
                 if previous is not None and previous.position == token.position:
-                    _merge_layers(previous, token)  # probes on several layers
+                    merge_layers(previous, token)  # probes on several layers
                     continue
                 previous = trace.tokens.add()
                 previous.CopyFrom(token)
@@ -351,19 +360,24 @@ class SqliteTraceStore(TraceStore):
         path: Path,
         *,
         retention_s: float,
+        max_bytes: int | None = None,
         prune_interval_s: float = 300.0,
         queue_size: int = 10000,
         max_batch: int = 512,
+        write_attempts: int = 5,
+        retry_backoff_s: float = 0.2,
         decode: TokenDecoder | None = None,
         concept_label: Callable[[int], str] | None = None,
         clock: Callable[[], float] = time.time,
         on_error: ErrorCallback | None = None,
         on_drop: Callable[[TraceUpdate], None] | None = None,
+        on_lost: LostCallback | None = None,
     ) -> None:
         self.path = path
         repository = SqliteTraceRepository(
             path,
             retention_s=retention_s,
+            max_bytes=max_bytes,
             decode=decode,
             concept_label=concept_label,
             on_error=on_error,
@@ -373,7 +387,10 @@ class SqliteTraceStore(TraceStore):
             prune_interval_s=prune_interval_s,
             queue_size=queue_size,
             max_batch=max_batch,
+            write_attempts=write_attempts,
+            retry_backoff_s=retry_backoff_s,
             clock=clock,
             on_error=on_error,
             on_drop=on_drop,
+            on_lost=on_lost,
         )

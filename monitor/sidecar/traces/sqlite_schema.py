@@ -4,11 +4,19 @@ the SQL condition of a trace filter.
 Every connection enforces foreign keys (a trace's rows go with it) and commits with
 ``synchronous=FULL`` (a commit that returned survives a crash of the process or the
 machine). The file is in WAL mode, so readers never wait for the writer.
+
+Access: the store may hold token text, so a folder it creates is ``0700`` and the database
+file ``0600`` (SQLite gives the ``-wal`` and ``-shm`` files the database file's mode); an
+existing file that others could read is narrowed to ``0600``. New files use
+``auto_vacuum=INCREMENTAL``, so space freed by pruning can be returned to the disk.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
+import stat
 from pathlib import Path
 
 from monitor.sidecar.severity import severity_rank
@@ -69,9 +77,12 @@ def create_database(path: Path) -> None:
     """Create the file (and its folder) or open it, switch it to WAL mode and create the
     tables that are missing; ``StoreError`` naming the path when that fails."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.parent.exists():
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _private_file(path)
         conn = connect(path)
         try:
+            conn.execute("PRAGMA auto_vacuum = INCREMENTAL")  # only takes on a new file
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if str(mode).lower() != "wal":
                 raise StoreError(f"{path}: cannot switch to WAL mode (got {mode})")
@@ -80,6 +91,20 @@ def create_database(path: Path) -> None:
             conn.close()
     except (OSError, sqlite3.Error) as exc:
         raise StoreError(f"{path}: cannot open the trace store: {exc}") from None
+
+
+def _private_file(path: Path) -> None:
+    """Create ``path`` empty with mode 0600, or narrow an existing file (and its -wal and
+    -shm) to 0600 when group or others may access it."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            with contextlib.suppress(OSError):  # not ours, or gone: leave it
+                if stat.S_IMODE(file.stat().st_mode) & 0o077:
+                    file.chmod(0o600)
+    else:
+        os.close(fd)
 
 
 def filter_sql(query: TraceFilter, after: tuple[float, int] | None) -> tuple[str, list[object]]:

@@ -5,24 +5,49 @@ bounded queue and one writer thread that hands batches of updates to the reposit
 ``apply``, and prunes on that thread every ``prune_interval_s``. Reads go straight to the
 repository, so queries never wait for the writer. Which backend stores the traces is the
 repository's business (:mod:`monitor.sidecar.traces.sqlite`).
+
+What is lost, and how it is counted: an update is lost when the queue is full
+(``queue_full``), when it arrives after ``close`` (``shutdown``), or when its batch still
+fails after ``write_attempts`` attempts with backoff (``disk_full`` when the repository
+raised ``DiskFullError``, else ``write_error``). Each lost update goes to the listener
+(``trace_lost``) and, once per trace, to ``on_lost(model_name, reason)`` (the
+``llm_monitor_traces_lost_total`` counter). Updates still queued when the process is killed
+are lost uncounted, but their alerts were never published either (see
+:mod:`monitor.sidecar.traces.writer`). A committed batch goes to the listener update by
+update (``trace_committed``), after the commit.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 
-from monitor.sidecar.batch_writer import BatchWriter
+from monitor.sidecar.batch_writer import DROP_FULL, BatchWriter
+from monitor.sidecar.records import RequestKey
 from monitor.sidecar.traces.reader import TraceFilter
-from monitor.sidecar.traces.repository import TraceRepository
-from monitor.sidecar.traces.writer import TraceUpdate
+from monitor.sidecar.traces.repository import DiskFullError, TraceRepository
+from monitor.sidecar.traces.writer import (
+    LOST_DISK_FULL,
+    LOST_QUEUE_FULL,
+    LOST_SHUTDOWN,
+    LOST_WRITE_ERROR,
+    TraceListener,
+    TraceUpdate,
+)
 from monitor.v1 import query_pb2
 
 log = logging.getLogger(__name__)
 
 ErrorCallback = Callable[[str, BaseException], None]
 """Called with the failing stage (``write``, ``decode`` or ``prune``) and the error."""
+
+LostCallback = Callable[[str, str], None]
+"""Called once per lost trace with its model name and the reason (``LOST_REASONS``)."""
+
+LOST_KEYS_REMEMBERED = 10000  # traces remembered as lost, so each is counted once
 
 
 class TraceStore:
@@ -31,9 +56,14 @@ class TraceStore:
     Queue bound: at most ``queue_size`` updates wait; ``submit`` never blocks, and an update
     that finds the queue full or the store closed is dropped and passed to ``on_drop``
     (the caller's drop counter; it runs on the submitting thread). A batch that cannot be
-    written goes to ``on_error("write", exc)`` and the writer goes on. ``flush(timeout)``
-    waits for what was submitted before it; ``close(timeout)`` writes what is queued, stops
-    the writer thread and closes the repository's write side (reads keep working).
+    written is retried (``write_attempts``, ``retry_backoff_s``), each failure going to
+    ``on_error("write", exc)``; then its traces are counted lost. ``flush(timeout)`` waits
+    for what was submitted before it; ``close(timeout)`` writes what is queued, stops the
+    writer thread and closes the repository's write side (reads keep working).
+
+    Health: ``alive()`` (the writer thread runs), ``last_error_age()`` (seconds since the
+    last failed write or prune, None if none) and ``failing_for()`` (seconds writes have been
+    failing, 0.0 when the last one succeeded).
     """
 
     def __init__(
@@ -43,14 +73,21 @@ class TraceStore:
         prune_interval_s: float = 300.0,
         queue_size: int = 10000,
         max_batch: int = 512,
+        write_attempts: int = 5,
+        retry_backoff_s: float = 0.2,
         clock: Callable[[], float] = time.time,
         on_error: ErrorCallback | None = None,
         on_drop: Callable[[TraceUpdate], None] | None = None,
+        on_lost: LostCallback | None = None,
     ) -> None:
         self.repository = repository
         self._clock = clock
         self._on_error = on_error
         self._on_drop = on_drop
+        self._on_lost = on_lost
+        self._listener: TraceListener | None = None
+        self._lost_keys: OrderedDict[RequestKey, None] = OrderedDict()
+        self._lost_lock = threading.Lock()
         self._writer: BatchWriter[TraceUpdate] = BatchWriter(
             repository.apply,
             max_queue=queue_size,
@@ -58,6 +95,10 @@ class TraceStore:
             shutdown=repository.close,
             on_drop=self._dropped,
             on_error=lambda exc: self._error("write", exc),
+            on_done=self._committed,
+            on_failed=self._failed,
+            max_attempts=write_attempts,
+            retry_backoff_s=retry_backoff_s,
             housekeeping=self._housekeeping,
             housekeeping_interval_s=prune_interval_s,
             clock=clock,
@@ -65,6 +106,10 @@ class TraceStore:
         )
 
     # -- writer side -------------------------------------------------------------------
+
+    def listen(self, listener: TraceListener) -> None:
+        """Report what becomes of every later update to ``listener``."""
+        self._listener = listener
 
     def start(self) -> None:
         """Start the writer thread."""
@@ -85,13 +130,29 @@ class TraceStore:
         repository's write side; False when something was left unwritten. Idempotent."""
         return self._writer.close(timeout)
 
+    def alive(self) -> bool:
+        """True while the writer thread runs."""
+        return self._writer.alive()
+
+    def last_error_age(self) -> float | None:
+        """Seconds since the last failed write or prune; None if there was none."""
+        return self._writer.last_error_age()
+
+    def failing_for(self) -> float:
+        """Seconds since writes started failing; 0.0 while the last write succeeded."""
+        return self._writer.failing_for()
+
     def write_now(self, updates: Iterable[TraceUpdate]) -> None:
         """Apply updates synchronously on the calling thread (tools and tests); a failure
-        is reported like the writer thread's."""
+        is reported like the writer thread's (no retry)."""
+        batch = list(updates)
         try:
-            self.repository.apply(list(updates))
+            self.repository.apply(batch)
         except Exception as exc:
             self._error("write", exc)
+            self._failed(batch, exc)
+        else:
+            self._committed(batch)
 
     def prune(self, now: float | None = None) -> int:
         """Delete traces past retention now (or at ``now``); how many. Raises on failure."""
@@ -106,6 +167,44 @@ class TraceStore:
     def _dropped(self, update: TraceUpdate, reason: str) -> None:
         if self._on_drop is not None:
             self._on_drop(update)
+        self._lost([update], LOST_QUEUE_FULL if reason == DROP_FULL else LOST_SHUTDOWN)
+
+    def _committed(self, batch: list[TraceUpdate]) -> None:
+        listener = self._listener
+        if listener is None:
+            return
+        for update in batch:
+            try:
+                listener.trace_committed(update)
+            except Exception as exc:
+                self._error("write", exc)
+
+    def _failed(self, batch: list[TraceUpdate], exc: BaseException) -> None:
+        self._lost(batch, LOST_DISK_FULL if isinstance(exc, DiskFullError) else LOST_WRITE_ERROR)
+
+    def _lost(self, batch: list[TraceUpdate], reason: str) -> None:
+        """Count each trace of ``batch`` once (ever, within the remembered ones) and tell
+        the listener about every update."""
+        fresh: list[str] = []
+        with self._lost_lock:
+            for update in batch:
+                key = (update.model_name, update.request_id)
+                if key in self._lost_keys:
+                    continue
+                self._lost_keys[key] = None
+                if len(self._lost_keys) > LOST_KEYS_REMEMBERED:
+                    self._lost_keys.popitem(last=False)
+                fresh.append(update.model_name)
+        if self._on_lost is not None:
+            for model_name in fresh:
+                self._on_lost(model_name, reason)
+        listener = self._listener
+        if listener is not None:
+            for update in batch:
+                try:
+                    listener.trace_lost(update, reason)
+                except Exception as exc:
+                    self._error("write", exc)
 
     def _error(self, stage: str, exc: BaseException) -> None:
         """Report an error of one stage: write, decode or prune."""
@@ -123,6 +222,8 @@ class TraceStore:
         ValueError for a malformed cursor."""
         return self.repository.query_traces(query, page_size, cursor)
 
-    def get_trace(self, request_id: str, model_name: str = "") -> query_pb2.Trace | None:
-        """One stored trace with all its tokens, or None."""
-        return self.repository.get_trace(request_id, model_name)
+    def get_trace(
+        self, request_id: str, model_name: str = "", token_offset: int = 0, max_tokens: int = 0
+    ) -> query_pb2.Trace | None:
+        """One stored trace with one page of its tokens (see ``TraceReader``), or None."""
+        return self.repository.get_trace(request_id, model_name, token_offset, max_tokens)

@@ -1,4 +1,13 @@
-"""Write side of the trace store: what the trace sink hands over, and the protocol."""
+"""Write side of the trace store: what the trace sink hands over, and the protocols.
+
+Durability contract: a ``TraceWriter`` tells its ``TraceListener`` what became of every
+update it accepted or refused: ``trace_committed`` once the update's transaction committed
+(it survives a crash from then on), or ``trace_lost`` with a reason from ``LOST_REASONS``
+when it was dropped (queue full, closed) or could not be written after its retries. The
+trace sink publishes and counts an update's alerts from these calls, so an alert streamed
+to ``WatchAlerts`` has a durable trace unless ``llm_monitor_traces_lost_total`` says
+otherwise.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +20,13 @@ from monitor.sidecar.scoring.sinks import RequestTokens
 
 TokenDecoder = Callable[[Sequence[int]], list[str]]
 """Token ids -> the text of each token (one string per id)."""
+
+LOST_QUEUE_FULL = "queue_full"
+LOST_DISK_FULL = "disk_full"
+LOST_WRITE_ERROR = "write_error"
+LOST_SHUTDOWN = "shutdown"
+LOST_REASONS = (LOST_QUEUE_FULL, LOST_DISK_FULL, LOST_WRITE_ERROR, LOST_SHUTDOWN)
+"""Why a trace update was not stored (the ``reason`` label of traces_lost_total)."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +48,22 @@ class TraceUpdate:
     max_scores: Mapping[str, float] = field(default_factory=dict)
 
 
+class TraceListener(Protocol):
+    """Told what became of each update (see the module's durability contract).
+
+    Thread contract: ``trace_committed`` and write failures arrive on the writer thread,
+    drops on the submitting thread; both must be quick and must not block.
+    """
+
+    def trace_committed(self, update: TraceUpdate) -> None:
+        """The update was committed durably."""
+        ...
+
+    def trace_lost(self, update: TraceUpdate, reason: str) -> None:
+        """The update was not stored; ``reason`` is one of ``LOST_REASONS``."""
+        ...
+
+
 class TraceWriter(Protocol):
     """Accepts flagged-request updates without blocking the caller.
 
@@ -40,6 +72,10 @@ class TraceWriter(Protocol):
     waits for what was handed over; ``close`` flushes and stops, after which ``submit``
     drops.
     """
+
+    def listen(self, listener: TraceListener) -> None:
+        """Report what becomes of every later update to ``listener`` (one listener)."""
+        ...
 
     def submit(self, update: TraceUpdate) -> bool:
         """Queue an update; False when it was dropped (queue full or store closed)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from typing import Any
@@ -18,6 +19,7 @@ from monitor.artifacts.wire import (
     WireBatch,
     decode_batch,
     encode_batch,
+    quote,
     wire_dtype,
 )
 from monitor.v1 import ingest_pb2
@@ -152,3 +154,63 @@ def test_wire_module_needs_neither_grpc_nor_torch() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def _one(acts: npt.NDArray[np.float32], **fields: Any) -> ingest_pb2.ActivationBatch:
+    rows, d = acts.shape
+    message: dict[str, Any] = {
+        "model_name": "m",
+        "dtype": ingest_pb2.DTYPE_FLOAT32,
+        "shape": [rows, d],
+        "data": acts.astype("<f4").tobytes(),
+        "request_ids": ["r"],
+        "row_request": [0] * rows,
+        "positions": list(range(rows)),
+        "token_ids": [1] * rows,
+    }
+    return ingest_pb2.ActivationBatch(**{**message, **fields})
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"request_ids": ["r", "s", "t"]}, "request_ids has 3 entries, more than rows (2)"),
+        (
+            {"uncaptured": [ingest_pb2.UncapturedTokens(request_id="r")] * 4},
+            "uncaptured has 4 entries, more than rows + request_ids (3)",
+        ),
+        ({"finished_request_ids": ["f"] * 6}, "finished_request_ids has 6 entries"),
+        ({"started": [ingest_pb2.RequestStart(request_id="s")] * 6}, "started has 6 entries"),
+    ],
+)
+def test_list_lengths_are_bounded(fields: dict[str, Any], message: str) -> None:
+    batch = _one(np.ones((2, D), np.float32), **fields)
+    with pytest.raises(BadBatch, match=re.escape(f"list_length: {message}")) as info:
+        decode_batch(batch, max_list=5)
+    assert info.value.rows == 2  # the data was there: the rows count as dropped
+
+
+def test_magnitude_and_non_finite_rows_are_refused() -> None:
+    acts = np.ones((3, D), np.float32)
+    acts[2, 1] = 3e38
+    with pytest.raises(BadBatch, match="magnitude: 1 of 3 rows"):
+        decode_batch(_one(acts), max_abs=1e6)
+    assert decode_batch(_one(acts)).rows == 3  # no bound without max_abs
+    acts[0, 0] = np.nan
+    with pytest.raises(BadBatch, match="non_finite: 1 of 3 rows"):
+        decode_batch(_one(acts), max_abs=1e6)
+
+
+def test_claimed_rows_without_data_count_nothing() -> None:
+    batch = _one(np.ones((2, D), np.float32))
+    batch.shape[0] = 2**32 - 1
+    with pytest.raises(BadBatch, match="data_size") as info:
+        decode_batch(batch)
+    assert info.value.rows == 0
+
+
+def test_quote_truncates_and_escapes() -> None:
+    assert quote("abc") == "'abc'"
+    text = quote("line\nforged" + "x" * 1000)
+    assert "\n" not in text and "\\n" in text
+    assert text.endswith("...(+911 chars)") and len(text) < 130

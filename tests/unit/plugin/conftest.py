@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from prometheus_client import CollectorRegistry
 
-from monitor.plugin.batch import CapturedBatch
+from monitor.plugin.batch import Outgoing
 from monitor.plugin.ring import DropCounters, RingBuffer
 from monitor.plugin.shipper import Shipper
 from monitor.sidecar.app import Sidecar
@@ -69,7 +69,7 @@ def shipper_factory() -> Iterator[ShipperFactory]:
         start: bool = True,
     ) -> ShipperRig:
         drops = DropCounters()
-        ring: RingBuffer[CapturedBatch] = RingBuffer(capacity, drops)
+        ring: RingBuffer[Outgoing] = RingBuffer(capacity, drops)
         hellos: list[ingest_pb2.Hello] = []
 
         def hello() -> ingest_pb2.Hello:

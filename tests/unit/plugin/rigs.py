@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry
 
-from monitor.plugin.batch import CapturedBatch
+from monitor.plugin.batch import Outgoing
 from monitor.plugin.ring import DropCounters, RingBuffer
 from monitor.plugin.shipper import Shipper
 from monitor.sidecar.app import Sidecar
@@ -61,7 +61,7 @@ SidecarFactory = Callable[..., RunningSidecar]
 @dataclass
 class ShipperRig:
     shipper: Shipper
-    ring: RingBuffer[CapturedBatch]
+    ring: RingBuffer[Outgoing]
     drops: DropCounters
     hellos: list[ingest_pb2.Hello]
 

@@ -1,14 +1,15 @@
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 
-import numpy as np
 import pytest
 import torch
 from torch import nn
 
 from monitor.plugin import ops
 from monitor.plugin.capture import UNWRITTEN, LayerCapture
+from monitor.plugin.host_pool import HostBufferPool
 from monitor.plugin.vllm_compat import find_decoder_layers, find_token_embedding
 
 from .tiny import D_MODEL, N_LAYERS, TinyLlama, make_model, reference_residual
@@ -78,20 +79,47 @@ def test_arm_resets_and_a_smaller_second_step_is_captured(
     check_step(model, capture, ids, positions)
 
 
-def test_collect_returns_detached_copies(model: TinyLlama, capture: LayerCapture) -> None:
+def test_stage_copies_into_the_lease_and_the_copies_outlive_the_sinks(
+    model: TinyLlama, capture: LayerCapture
+) -> None:
     ids, positions = torch.tensor([3, 1, 4]), torch.tensor([7, 8, 9])
     with torch.no_grad():
         model(ids, positions)
-    rows, token_ids = capture.collect(3)
-    assert [r.layer for r in rows] == [1, 3]
-    before = rows[0].activations.clone()
+    pool = HostBufferPool(1 << 16)
+    lease = pool.acquire(capture.staged_bytes(3))
+    assert lease is not None
+    staged = capture.stage(3, lease)
+    assert staged.event is None  # on the CPU the copies are done already
+    staged.wait()
+    assert staged.layers == [1, 3]
+    before = staged.activations[0].clone()
     capture.arm_all()
     capture.act_sinks[1].zero_()
-    torch.testing.assert_close(rows[0].activations, before)
-    np.testing.assert_array_equal(rows[0].positions, [7, 8, 9])
-    assert rows[0].positions.dtype == np.int64
-    np.testing.assert_array_equal(token_ids, [3, 1, 4])
-    torch.testing.assert_close(rows[1].activations, reference_residual(model, ids, positions, 3))
+    torch.testing.assert_close(staged.activations[0], before)
+    torch.testing.assert_close(before, reference_residual(model, ids, positions, 1))
+    torch.testing.assert_close(staged.activations[1], reference_residual(model, ids, positions, 3))
+    for pos in staged.positions:
+        assert pos.dtype == torch.int64 and pos.tolist() == [7, 8, 9]
+    assert staged.token_ids.tolist() == [3, 1, 4]
+    # every view lies inside the lease, none overlaps another
+    base = pool.buffer.data_ptr() + lease.start
+    spans = sorted(
+        (t.data_ptr() - base, t.data_ptr() - base + t.numel() * t.element_size())
+        for t in [*staged.activations, *staged.positions, staged.token_ids]
+    )
+    assert spans[0][0] >= 0 and spans[-1][1] <= lease.nbytes == capture.staged_bytes(3)
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans))
+
+
+def test_stage_of_an_unwritten_step_shows_minus_one(
+    model: TinyLlama, capture: LayerCapture
+) -> None:
+    capture.arm_all()
+    lease = HostBufferPool(1 << 16).acquire(capture.staged_bytes(4))
+    assert lease is not None
+    staged = capture.stage(4, lease)
+    assert all(pos.tolist() == [UNWRITTEN] * 4 for pos in staged.positions)
+    assert staged.token_ids.tolist() == [UNWRITTEN] * 4
 
 
 def test_more_tokens_than_sink_rows_fills_the_sink_without_error(

@@ -45,16 +45,47 @@ def test_get_wakes_up_on_put() -> None:
 def test_drain_counts_rows_under_the_reason() -> None:
     drops = DropCounters()
     ring: RingBuffer[str] = RingBuffer(8, drops)
-    assert ring.drain(REASON_SIDECAR_UNAVAILABLE) == 0
+    assert ring.drain(REASON_SIDECAR_UNAVAILABLE) == []
     assert drops.snapshot() == {}
     ring.put("a", rows=2)
     ring.put("b", rows=5)
-    assert ring.drain(REASON_SIDECAR_UNAVAILABLE) == 7
+    assert ring.drain(REASON_SIDECAR_UNAVAILABLE) == ["a", "b"]  # for their owner to release
     assert len(ring) == 0
     assert ring.get(timeout=0) is None
+    assert drops.snapshot() == {REASON_SIDECAR_UNAVAILABLE: 7}
     ring.put("c", rows=1)
-    assert ring.drain(REASON_SIDECAR_UNAVAILABLE) == 1
+    assert ring.drain(REASON_SIDECAR_UNAVAILABLE) == ["c"]
     assert drops.snapshot() == {REASON_SIDECAR_UNAVAILABLE: 8}
+
+
+def test_put_beyond_the_byte_bound_drops_and_counts_rows() -> None:
+    drops = DropCounters()
+    ring: RingBuffer[str] = RingBuffer(100, drops, max_bytes=1000)
+    assert ring.put("a", rows=1, nbytes=600)
+    assert ring.has_room(400) and not ring.has_room(401)
+    assert not ring.put("b", rows=3, nbytes=500)  # 1100 > 1000
+    assert ring.put("c", rows=2, nbytes=400)  # exactly full
+    assert ring.nbytes == 1000
+    assert not ring.put("d", rows=4, nbytes=1)
+    assert drops.snapshot() == {REASON_RING_FULL: 7}
+    assert ring.get(timeout=0) == "a"
+    assert ring.nbytes == 400
+    assert ring.put("e", rows=1, nbytes=600)
+    ring.drain(REASON_SIDECAR_UNAVAILABLE)
+    assert ring.nbytes == 0 and ring.has_room(1000)
+
+
+def test_byte_bound_can_be_set_later_and_the_count_bound_still_holds() -> None:
+    drops = DropCounters()
+    ring: RingBuffer[str] = RingBuffer(2, drops)
+    assert ring.put("huge", rows=1, nbytes=1 << 40)  # no byte bound yet
+    ring.set_max_bytes(100)
+    assert not ring.put("a", rows=1, nbytes=1)  # the queued item already exceeds it
+    assert ring.get(timeout=0) == "huge"
+    assert ring.put("a", rows=1, nbytes=50) and ring.put("b", rows=1, nbytes=0)
+    assert not ring.has_room(0)  # count bound: 2 items
+    assert not ring.put("c", rows=5, nbytes=0)
+    assert drops.snapshot() == {REASON_RING_FULL: 6}
 
 
 def test_snapshot_is_a_copy() -> None:

@@ -188,6 +188,22 @@ def test_reconnects_when_the_sidecar_comes_up_later(
     assert len(rig.hellos) >= 1 and rig.hellos[-1].capture_ok
 
 
+def test_finishes_of_batches_dropped_while_the_sidecar_was_away_arrive_later(
+    sidecar_factory: SidecarFactory,
+    shipper_factory: ShipperFactory,
+) -> None:
+    port = unused_port()
+    rig = shipper_factory(f"127.0.0.1:{port}")
+    rig.ring.put(make_batch(0, ["a"], [2], [0], finished=["gone-1", "gone-2"]), rows=2)
+    assert wait_for(lambda: rig.drops.snapshot().get(REASON_SIDECAR_UNAVAILABLE) == 2)
+    sidecar = sidecar_factory(grpc_address=f"127.0.0.1:{port}")
+    assert rig.shipper.connected.wait(15), "the shipper did not reconnect"
+    rig.ring.put(make_batch(2, ["b"], [1], [0], finished=["b"]), rows=1)
+    assert wait_for(lambda: sidecar.activations.rows() == 1)
+    (received,) = sidecar.activations.snapshot()
+    assert received.finished_request_ids == ("gone-1", "gone-2", "b")
+
+
 def restart_sidecar(
     sidecar_factory: SidecarFactory, shipper_factory: ShipperFactory
 ) -> tuple[RunningSidecar, ShipperRig]:

@@ -23,7 +23,7 @@ from ..certs import Pki, make_pki
 from .rigs import BatchRecorder, wait_for
 from .test_shipper import make_batch
 
-TOKEN = "ingest-secret"
+TOKEN = "ingest-secret-0123456789"
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
@@ -9,6 +10,7 @@ import torch
 
 from monitor.plugin import worker as worker_mod
 from monitor.plugin.batch import CapturedBatch
+from monitor.plugin.outbox import Outbox
 from monitor.plugin.ring import (
     REASON_CAPTURE_MISSED,
     REASON_LABEL_MISMATCH,
@@ -80,10 +82,17 @@ def step(mon: WorkerMonitor, worker: FakeWorker, out: Any, order: list[str | Non
 
 
 def ring_items(mon: WorkerMonitor) -> list[CapturedBatch]:
-    items = []
+    """Open what the ring holds as the shipper does (wait, check, label, carry finishes of
+    dropped steps), copying the rows out before their host buffers are released."""
+    outbox = mon.__dict__.setdefault("_test_outbox", Outbox(mon.drops))
+    batches = []
     while (item := mon.ring.get(timeout=0)) is not None:
-        items.append(item)
-    return items
+        try:
+            for batch in outbox.unpack(item):
+                batches.append(dataclasses.replace(batch, activations=batch.activations.clone()))
+        finally:
+            item.release()
+    return batches
 
 
 def row_labels(batch: CapturedBatch) -> list[tuple[str, int, int]]:
@@ -221,8 +230,11 @@ def test_step_where_capture_did_not_fire_is_dropped_and_finished_ids_carried(
     worker.skip_forward = True
     out = scheduler_output({"a": 4}, new=[("a", 0)], finished=["old"])
     assert step(monitor, worker, out, ["a"]) == "output-1"
-    assert len(monitor.ring) == 0
+    assert len(monitor.ring) == 1  # the step path does not look at the rows
+    assert monitor.drops.snapshot() == {}
+    assert ring_items(monitor) == []  # the shipper does
     assert monitor.drops.snapshot() == {REASON_CAPTURE_MISSED: 4}
+    assert monitor.pool is not None and monitor.pool.used_bytes == 0
 
     worker.skip_forward = False
     step(monitor, worker, scheduler_output({"a": 1}, cached=[("a", 4)], finished=["new"]), ["a"])
@@ -243,7 +255,7 @@ def test_label_mismatch_is_dropped_and_finished_ids_carried(
     worker.layout_order = ["b", "a"]
     out = scheduler_output({"a": 2, "b": 1}, new=[("a", 0), ("b", 0)], finished=["gone"])
     step(monitor, worker, out, ["a", "b"])
-    assert len(monitor.ring) == 0
+    assert ring_items(monitor) == []
     assert monitor.drops.snapshot() == {REASON_LABEL_MISMATCH: 3}
 
     # wrong computed count in the scheduler output
@@ -254,6 +266,7 @@ def test_label_mismatch_is_dropped_and_finished_ids_carried(
     worker.execute_model(out)
     out.scheduled_cached_reqs.num_computed_tokens = [7]
     monitor.after_step(worker, out, n)
+    assert ring_items(monitor) == []
     assert monitor.drops.snapshot() == {REASON_LABEL_MISMATCH: 4}
 
     step(monitor, worker, scheduler_output({"b": 1}, cached=[("b", 1)]), ["b"])

@@ -19,7 +19,7 @@ from monitor.sidecar.metrics import SidecarMetrics
 from monitor.sidecar.query import BlockingCalls, Reload, query_services
 from monitor.sidecar.server import GrpcServerThread
 from monitor.sidecar.severity import severity_rank
-from monitor.sidecar.traces.reader import TraceFilter, TraceReader
+from monitor.sidecar.traces.reader import TraceFilter, TraceReader, trace_token_limit
 from monitor.v1 import query_pb2
 
 MODEL = "tiny-llama"
@@ -138,12 +138,19 @@ class MemoryTraceReader:
         more = offset + page_size < len(found)
         return page, str(offset + page_size) if more else ""
 
-    def get_trace(self, request_id: str, model_name: str = "") -> query_pb2.Trace | None:
+    def get_trace(
+        self, request_id: str, model_name: str = "", token_offset: int = 0, max_tokens: int = 0
+    ) -> query_pb2.Trace | None:
         self._enter()
         for trace in self.traces:
             s = trace.summary
             if s.request_id == request_id and (not model_name or s.model_name == model_name):
-                return trace
+                limit = trace_token_limit(max_tokens)
+                page = query_pb2.Trace(summary=s, total_tokens=len(trace.tokens))
+                page.tokens.extend(trace.tokens[token_offset : token_offset + limit])
+                if token_offset + limit < len(trace.tokens):
+                    page.next_token_offset = token_offset + limit
+                return page
         return None
 
 

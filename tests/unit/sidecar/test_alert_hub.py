@@ -11,7 +11,14 @@ import grpc
 import pytest
 from prometheus_client import CollectorRegistry
 
-from monitor.sidecar.alerts.hub import AlertFilter, AlertHub
+from monitor.sidecar.alerts.hub import (
+    DEFAULT_MAX_CONSECUTIVE_DROPS,
+    AlertFilter,
+    AlertHub,
+    SubscriberLimit,
+    WatchLimits,
+    peer_host,
+)
 from monitor.sidecar.metrics import SidecarMetrics
 from monitor.v1 import query_pb2, query_pb2_grpc
 
@@ -164,10 +171,18 @@ def test_slow_subscriber_loses_alerts_and_never_slows_the_other() -> None:
                 # pace the publisher by the reading subscriber only (8 < its queue of 16)
                 assert wait_for(lambda c=chunk: len(received) >= c + 8), len(received)
             assert received == [f"a{n}" for n in range(total)]
-            # the stalled one holds at most its queue plus what its transport buffers
-            assert api.metric("llm_monitor_alerts_dropped_total") >= total // 2
-            stalled.cancel()
+            # the stalled one held its queue plus what its transport buffers, then lost
+            # max_consecutive_drops alerts in a row and was ended
+            assert api.metric("llm_monitor_alerts_dropped_total") == DEFAULT_MAX_CONSECUTIVE_DROPS
+            ended = {"model_name": "", "reason": "slow"}  # the rig's hub has no model name
+            assert (
+                api.registry.get_sample_value("llm_monitor_watch_streams_ended_total", ended) == 1
+            )
             assert wait_for(lambda: api.hub.subscriber_count == 1)
+            with pytest.raises(grpc.RpcError) as info:
+                list(stalled)  # what its transport buffered, then the verdict
+            assert info.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+            assert "read too slowly" in (info.value.details() or "")
             api.hub.close()  # server shutdown ends the streams
             reader.join(5)
             assert not reader.is_alive()
@@ -188,3 +203,92 @@ def test_watch_filters_and_rejects_bad_severity() -> None:
         api.hub.publish(alert(3, concept="misuse", severity="critical"))
         api.hub.close()
         assert [a.alert_id for a in stream] == ["a3"]
+
+
+# ---- admission and eviction -----------------------------------------------------------
+
+
+def _sample(registry: CollectorRegistry, name: str, **labels: str) -> float:
+    value = registry.get_sample_value(name, {"model_name": MODEL, **labels})
+    return 0.0 if value is None else value
+
+
+def test_peer_host_strips_the_port() -> None:
+    assert peer_host("ipv4:10.0.0.1:5555") == "ipv4:10.0.0.1"
+    assert peer_host("ipv6:[::1]:5555") == "ipv6:[::1]"
+    assert peer_host("unix:/run/x.sock") == peer_host("unix:") == "unix"
+
+
+def test_limits_refuse_and_count_and_free_on_unsubscribe() -> None:
+    registry = CollectorRegistry()
+    limits = WatchLimits(max_subscribers=3, max_per_peer=2)
+    hub = AlertHub(SidecarMetrics(registry), limits=limits, model_name=MODEL)
+
+    async def scenario() -> None:
+        a1 = hub.subscribe(AlertFilter(), "ipv4:10.0.0.1:1")
+        hub.subscribe(AlertFilter(), "ipv4:10.0.0.1:2")
+        with pytest.raises(SubscriberLimit, match="max_subscribers_per_peer") as info:
+            hub.subscribe(AlertFilter(), "ipv4:10.0.0.1:3")
+        assert info.value.reason == "per_peer"
+        hub.subscribe(AlertFilter(), "ipv4:10.0.0.2:1")
+        with pytest.raises(SubscriberLimit, match=r"watch\.max_subscribers\)") as info:
+            hub.subscribe(AlertFilter(), "ipv4:10.0.0.3:1")
+        assert info.value.reason == "max_subscribers"
+        assert _sample(registry, "llm_monitor_watch_subscribers") == 3
+        a1.close()
+        hub.subscribe(AlertFilter(), "ipv4:10.0.0.1:4")  # the slot is free again
+        hub.close()
+
+    asyncio.run(scenario())
+    assert _sample(registry, "llm_monitor_watch_refused_total", reason="per_peer") == 1
+    assert _sample(registry, "llm_monitor_watch_refused_total", reason="max_subscribers") == 1
+    assert _sample(registry, "llm_monitor_watch_streams_ended_total", reason="shutdown") == 3
+    assert _sample(registry, "llm_monitor_watch_subscribers") == 0
+
+
+def test_a_subscriber_that_keeps_losing_alerts_is_ended() -> None:
+    registry = CollectorRegistry()
+    limits = WatchLimits(queue_size=2, max_consecutive_drops=3)
+    hub = AlertHub(SidecarMetrics(registry), limits=limits, model_name=MODEL)
+
+    async def scenario() -> tuple[list[str], str]:
+        sub = hub.subscribe(AlertFilter())
+        hub.publish(alert(0))
+        hub.publish(alert(1))
+        got = [(await sub.next_alert()).alert_id]  # type: ignore[union-attr]
+        hub.publish(alert(2))  # fits again: the drop streak starts from here
+        for n in range(3, 6):
+            hub.publish(alert(n))  # three drops in a row: ended
+        assert hub.subscriber_count == 0
+        assert await sub.next_alert() is None  # ended: queued alerts are discarded
+        return got, sub.ended_reason
+
+    got, reason = asyncio.run(scenario())
+    assert got == ["a0"] and reason == "slow"
+    assert _sample(registry, "llm_monitor_watch_streams_ended_total", reason="slow") == 1
+    assert _dropped(registry) == 3
+
+
+def test_one_wakeup_per_alert_and_loop() -> None:
+    limits = WatchLimits(max_subscribers=100, max_per_peer=100)
+    hub = AlertHub(SidecarMetrics(CollectorRegistry()), limits=limits)
+    wakeups: list[int] = []
+
+    async def scenario() -> None:
+        loop = asyncio.get_running_loop()
+        subs = [hub.subscribe(AlertFilter()) for _ in range(50)]
+        original = loop.call_soon_threadsafe
+
+        def counting(callback, *args):  # type: ignore[no-untyped-def]
+            wakeups.append(1)
+            return original(callback, *args)
+
+        loop.call_soon_threadsafe = counting  # type: ignore[method-assign]
+        hub.publish(alert(1))
+        loop.call_soon_threadsafe = original  # type: ignore[method-assign]
+        for sub in subs:
+            assert (await asyncio.wait_for(sub.next_alert(), 5)).alert_id == "a1"  # type: ignore[union-attr]
+        hub.close()
+
+    asyncio.run(scenario())
+    assert len(wakeups) == 1

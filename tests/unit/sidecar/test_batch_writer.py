@@ -212,3 +212,98 @@ def test_start_twice_start_after_close_and_bad_sizes_are_refused(exporter: Expor
         exporter.writer(max_queue=0)
     with pytest.raises(ValueError, match="max_batch must be > 0, got -1"):
         exporter.writer(max_batch=-1)
+
+
+class Flaky:
+    """Fails the first ``failures`` exports, then records batches."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.attempts = 0
+        self.batches: list[list[int]] = []
+        self.done: list[list[int]] = []
+        self.failed: list[tuple[list[int], str]] = []
+
+    def export(self, batch: list[int]) -> None:
+        self.attempts += 1
+        if self.attempts <= self.failures:
+            raise OSError(f"attempt {self.attempts} failed")
+        self.batches.append(list(batch))
+
+    def writer(self, attempts: int) -> BatchWriter[int]:
+        return BatchWriter(
+            self.export,
+            on_error=lambda exc: None,
+            on_done=lambda batch: self.done.append(list(batch)),
+            on_failed=lambda batch, exc: self.failed.append((list(batch), str(exc))),
+            max_attempts=attempts,
+            retry_backoff_s=0.01,
+        )
+
+
+def test_a_failed_batch_is_retried_until_it_is_exported() -> None:
+    flaky = Flaky(failures=2)
+    writer = flaky.writer(attempts=3)
+    writer.start()
+    assert writer.submit(1)
+    assert writer.flush(10.0)
+    assert flaky.attempts == 3
+    assert flaky.batches == [[1]] and flaky.done == [[1]] and flaky.failed == []
+    assert writer.failing_for() == 0.0  # recovered
+    age = writer.last_error_age()
+    assert age is not None and age < 10.0
+    writer.close()
+
+
+def test_a_batch_failing_every_attempt_goes_to_on_failed_and_the_writer_goes_on() -> None:
+    flaky = Flaky(failures=2)
+    writer = flaky.writer(attempts=2)
+    writer.start()
+    assert writer.submit(1) and writer.flush(10.0)
+    assert flaky.failed == [([1], "attempt 2 failed")] and flaky.done == []
+    assert writer.failing_for() > 0.0
+    assert writer.submit(2) and writer.flush(10.0)
+    assert flaky.done == [[2]]
+    assert writer.alive()
+    writer.close()
+    assert not writer.alive()
+
+
+def test_close_does_not_wait_out_the_retries() -> None:
+    flaky = Flaky(failures=1000)
+    writer = BatchWriter(
+        flaky.export,
+        on_error=lambda exc: None,
+        on_failed=lambda batch, exc: flaky.failed.append((list(batch), str(exc))),
+        max_attempts=1000,
+        retry_backoff_s=5.0,
+    )
+    writer.start()
+    assert writer.submit(1)
+    while flaky.attempts == 0:
+        threading.Event().wait(0.01)
+    assert writer.close(timeout=5.0)
+    assert [batch for batch, _ in flaky.failed] == [[1]]
+
+
+def test_the_worker_restarts_after_an_unexpected_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    errors: list[BaseException] = []
+    exported: list[list[int]] = []
+    writer: BatchWriter[int] = BatchWriter(exported.append, on_error=errors.append)
+    original = writer._export_with_retries
+    calls = [0]
+
+    def broken_once(batch: list[int]) -> None:
+        calls[0] += 1
+        if calls[0] == 1:
+            raise RuntimeError("worker bug")
+        original(batch)
+
+    monkeypatch.setattr(writer, "_export_with_retries", broken_once)
+    writer.start()
+    assert writer.submit(1) and writer.flush(10.0)  # the batch counts as processed
+    assert writer.submit(2) and writer.flush(10.0)
+    assert writer.alive() and writer.restarts == 1
+    assert [str(e) for e in errors] == ["worker bug"]
+    assert exported == [[2]]
+    writer.close()

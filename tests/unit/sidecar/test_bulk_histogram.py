@@ -35,3 +35,13 @@ def test_label_count_is_checked() -> None:
         assert "labels" in str(exc)
     else:
         raise AssertionError("expected ValueError")
+
+
+def test_non_finite_values_are_left_out_and_reported() -> None:
+    registry = CollectorRegistry()
+    hist = BulkHistogram("h", "doc", ("a",), BUCKETS, registry)
+    child = hist.labels("x")
+    assert child.observe_many([0.5, float("nan"), float("inf"), -float("inf")]) == 3
+    child.observe(float("nan"))
+    assert registry.get_sample_value("h_sum", {"a": "x"}) == 0.5
+    assert registry.get_sample_value("h_count", {"a": "x"}) == 1

@@ -24,7 +24,8 @@ def test_defaults() -> None:
 
 
 def test_every_field_is_documented() -> None:
-    for model in (SidecarConfig, SidecarConfig.model_fields["ingest"].annotation):
+    sections = ("ingest", "server", "watch", "health")
+    for model in (SidecarConfig, *(SidecarConfig.model_fields[s].annotation for s in sections)):
         for name, info in model.model_fields.items():  # type: ignore[union-attr]
             assert info.description, name
 
@@ -68,6 +69,15 @@ def test_unknown_field_rejected(tmp_path: Path) -> None:
         ("grpc_address: 'unix:'\n", "grpc_address"),
         ("probe_dir: /does/not/exist\n", "probe_dir"),
         ("request_ttl_s: -1\n", "request_ttl_s"),
+        ("request_ttl_s: .inf\n", "request_ttl_s"),
+        ("request_ttl_s: .nan\n", "request_ttl_s"),
+        ("request_ttl_s: 1e9\n", "request_ttl_s"),
+        ("rules: [{name: a, concept: c, cooldown_s: .inf}]\n", r"rules\.0\.cooldown_s"),
+        ("server: {keepalive_time_s: .inf}\n", r"server\.keepalive_time_s"),
+        ("server: {max_concurrent_rpcs: 0}\n", r"server\.max_concurrent_rpcs"),
+        ("watch: {max_subscribers: 0}\n", r"watch\.max_subscribers"),
+        ("health: {max_heartbeat_age_s: .inf}\n", r"health\.max_heartbeat_age_s"),
+        ("auth: {tokens: [short]}\n", r"auth\.tokens"),
     ],
 )
 def test_bad_values(tmp_path: Path, text: str, field: str) -> None:
@@ -340,6 +350,12 @@ def test_deploy_example_is_valid() -> None:
     example = Path(__file__).resolve().parents[3] / "deploy" / "monitor.yaml"
     config = load_config(example)
     assert config.rules == [] and config.storage.path is None
+    # the image's file binds loopback, secure by default
+    assert config.grpc_address.startswith("127.0.0.1:") and not config.allow_insecure
+    assert config.metrics_address.startswith("127.0.0.1:") and not config.reflection
+    defaults = SidecarConfig()
+    for section in ("server", "watch", "health"):
+        assert getattr(config, section) == getattr(defaults, section), section
     lines = example.read_text().splitlines()
     start = lines.index("# rules:")
     block = []

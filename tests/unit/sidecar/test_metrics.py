@@ -49,3 +49,51 @@ def test_children_are_cached(registry: CollectorRegistry) -> None:
     assert metrics.model("m") is metrics.model("m")
     assert metrics.model("m").dropped("x") is metrics.model("m").dropped("x")
     assert metrics.model("m").probe_score("c") is metrics.model("m").probe_score("c")
+
+
+def test_reasons_outside_the_fixed_set_are_other(registry: CollectorRegistry) -> None:
+    model = SidecarMetrics(registry).model("m")
+    for i in range(100):
+        model.dropped(f"made-up-{i}").inc()
+    model.dropped("ring_buffer_full").inc()
+    value = registry.get_sample_value(
+        "llm_monitor_activations_dropped_total", {"model_name": "m", "reason": "other"}
+    )
+    assert value == 100
+    reasons = {
+        s.labels["reason"]
+        for m in registry.collect()
+        if m.name == "llm_monitor_activations_dropped"
+        for s in m.samples
+    }
+    assert reasons == {"other", "ring_buffer_full"}
+
+
+def test_series_per_family_are_capped_and_counted(registry: CollectorRegistry) -> None:
+    metrics = SidecarMetrics(registry, max_series_per_family=10)
+    model = metrics.model("m")
+    for layer in range(50):
+        model.capture_up(layer).set(1)
+    assert metrics.series("llm_monitor_capture_up") == 10
+    capped = registry.get_sample_value(
+        "llm_monitor_metric_series_capped_total", {"family": "llm_monitor_capture_up"}
+    )
+    assert capped == 40
+    model.capture_up(49).set(1)  # a refused child stays a no-op
+    assert (
+        registry.get_sample_value("llm_monitor_capture_up", {"model_name": "m", "layer": "49"})
+        is None
+    )
+
+
+def test_model_names_are_capped_to_unknown(registry: CollectorRegistry) -> None:
+    metrics = SidecarMetrics(registry, max_models=4)
+    models = [metrics.model(f"model-{i}") for i in range(10)]
+    assert models[0].model_name == "model-0"
+    assert {m.model_name for m in models[3:]} == {"unknown"}
+    assert (
+        registry.get_sample_value(
+            "llm_monitor_metric_series_capped_total", {"family": "model_name"}
+        )
+        == 7
+    )

@@ -131,14 +131,72 @@ def test_layer_without_probes_counts_tokens(
 def test_uncaptured_tokens(registry: CollectorRegistry, rng: np.random.Generator) -> None:
     pipeline, sink = _pipeline(registry, [make_probe(rng)])
     acts = rng.normal(size=(1, D_MODEL)).astype(np.float32)
-    pipeline.process(_decoded(acts, uncaptured=[("req-0", 12, "prefix_cache_hit")]))
+    pipeline.process(_decoded(acts, uncaptured=[("req-0", 12, "prefix_cache")]))
     pipeline.process(
         _decoded(
-            acts, positions=[13], uncaptured=[("req-0", 2, "prefix_cache_hit")], finished=["req-0"]
+            acts, positions=[13], uncaptured=[("req-0", 2, "prefix_cache")], finished=["req-0"]
         )
     )
-    assert _value(registry, "llm_monitor_tokens_uncaptured_total", reason="prefix_cache_hit") == 14
-    assert sink.finished[0].uncaptured == {"prefix_cache_hit": 14}
+    assert _value(registry, "llm_monitor_tokens_uncaptured_total", reason="prefix_cache") == 14
+    assert sink.finished[0].uncaptured == {"prefix_cache": 14}
+
+
+def test_unknown_uncaptured_reason_counts_as_other(
+    registry: CollectorRegistry, rng: np.random.Generator
+) -> None:
+    pipeline, _ = _pipeline(registry, [make_probe(rng)])
+    acts = rng.normal(size=(1, D_MODEL)).astype(np.float32)
+    notes = [("req-0", 1, f"why-{i}") for i in range(1)]
+    pipeline.process(_decoded(acts, uncaptured=notes))
+    assert _value(registry, "llm_monitor_tokens_uncaptured_total", reason="other") == 1
+    assert _value(registry, "llm_monitor_tokens_uncaptured_total", reason="why-0") == 0
+
+
+def test_uncaptured_notes_alone_create_no_request_state(
+    registry: CollectorRegistry, rng: np.random.Generator
+) -> None:
+    pipeline, _ = _pipeline(registry, [make_probe(rng)])
+    acts = rng.normal(size=(1, D_MODEL)).astype(np.float32)
+    notes = [(f"ghost-{i}", 5, "prefix_cache") for i in range(1)]
+    pipeline.process(_decoded(acts, request_ids=["req-0"], uncaptured=notes))
+    assert pipeline.active_requests == 1  # req-0, which had a row; no ghost
+    assert _value(registry, "llm_monitor_tokens_uncaptured_total", reason="prefix_cache") == 5
+
+
+def test_non_finite_scores_read_as_the_maximum(
+    registry: CollectorRegistry, rng: np.random.Generator
+) -> None:
+    probe = make_probe(rng, method="max")
+    pipeline, sink = _pipeline(registry, [probe])
+    # finite rows of +-3e38 overflow the probe's arithmetic (the ingest rejects them; the
+    # scorer must still not let NaN through)
+    acts = np.full((2, D_MODEL), 3e38, dtype=np.float32)
+    acts[1, ::2] = -3e38
+    with np.errstate(all="ignore"):
+        pipeline.process(_decoded(acts, finished=["req-0"]))
+    assert sink.finished[0].scores["deception"] == 1.0
+    assert _value(registry, "llm_monitor_non_finite_scores_total", concept="deception") >= 1
+    total = _value(registry, "llm_monitor_probe_score_sum", concept="deception")
+    assert np.isfinite(total)
+    assert np.isfinite(_value(registry, "llm_monitor_request_score_sum", concept="deception"))
+
+
+def test_queue_bytes_count_whole_batches(registry: CollectorRegistry) -> None:
+    acts = np.ones((1, D_MODEL), dtype=np.float32)
+    heavy = _decoded(acts, finished=[f"r-{i:05d}" for i in range(5000)])
+    assert heavy.nbytes > 5000 * 50
+    pipeline = Pipeline(
+        SidecarMetrics(registry),
+        {},
+        [],
+        queue_size=100,
+        request_ttl_s=60,
+        max_queue_bytes=heavy.nbytes * 2,
+    )
+    assert [pipeline.offer(heavy) for _ in range(3)] == [True, True, False]
+    assert (
+        _value(registry, "llm_monitor_activations_dropped_total", reason="sidecar_queue_full") == 1
+    )
 
 
 def test_ttl_expires_idle_requests(registry: CollectorRegistry, rng: np.random.Generator) -> None:
@@ -338,3 +396,25 @@ def test_tokens_of_a_request_without_its_prompt_are_unknown(
     assert sink.tokens[0].segments is not None
     assert set(sink.tokens[0].segments.tolist()) == {0}
     assert sink.tokens[0].aggregates == {"deception": 0.0}
+
+
+def test_a_started_entry_alone_creates_no_request_state(
+    registry: CollectorRegistry, rng: np.random.Generator
+) -> None:
+    """``started`` entries without rows wait in a bounded table; their prompt is used when
+    the request's first rows arrive, and they never hold request state by themselves."""
+    from monitor.artifacts.segments import Segment
+    from monitor.sidecar.scoring import scorer
+
+    pipeline, sink = _pipeline(registry, [make_probe(rng)])
+    acts = rng.normal(size=(1, D_MODEL)).astype(np.float32)
+    started = [(f"ghost-{i}", [1, 2, 3]) for i in range(scorer.MAX_PENDING_PROMPTS + 10)]
+    pipeline.process(_decoded(acts, request_ids=["real"], started=[*started, ("real", [5])]))
+    assert pipeline.active_requests == 1  # "real" only
+    assert len(pipeline._pending_prompts) == scorer.MAX_PENDING_PROMPTS
+    last = started[-1][0]
+    pipeline.process(_decoded(acts, request_ids=[last], positions=[3]))
+    assert pipeline.active_requests == 2
+    assert last not in {key[1] for key in pipeline._pending_prompts}
+    assert sink.tokens[-1].segments is not None
+    assert sink.tokens[-1].segments.tolist() == [int(Segment.REPLY)]  # after its 3-token prompt

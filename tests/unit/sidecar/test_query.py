@@ -192,6 +192,19 @@ def test_get_trace(stub: query_pb2_grpc.TraceQueryStub) -> None:
     assert "request_id is empty" in info.value.details()
 
 
+def test_get_trace_passes_the_token_page_through(
+    stub: query_pb2_grpc.TraceQueryStub, reader: MemoryTraceReader
+) -> None:
+    reader.traces.append(make_trace("long", T0 + 5, tokens=2500))
+    request = query_pb2.GetTraceRequest(request_id="long")
+    first = stub.GetTrace(request, timeout=5)
+    assert (len(first.tokens), first.total_tokens, first.next_token_offset) == (1000, 2500, 1000)
+    request.token_offset, request.max_tokens = 2000, 300
+    page = stub.GetTrace(request, timeout=5)
+    assert [t.position for t in page.tokens] == list(range(2000, 2300))
+    assert page.next_token_offset == 2300
+
+
 def test_reader_errors_are_internal_counted_and_the_server_keeps_serving(
     api: ApiServer, stub: query_pb2_grpc.TraceQueryStub, reader: MemoryTraceReader
 ) -> None:
@@ -338,3 +351,90 @@ def test_no_work_starts_after_the_deadline() -> None:
         calls.shutdown()
     assert started == []
     assert context.aborted == (grpc.StatusCode.DEADLINE_EXCEEDED, "deadline already passed")
+
+
+# ---- bounded workers --------------------------------------------------------------
+
+
+class _Context:
+    """The ServicerContext methods BlockingCalls uses, with a deadline ``remaining`` away."""
+
+    def __init__(self, remaining: float | None = 5.0) -> None:
+        self.remaining = remaining
+        self.aborted: tuple[grpc.StatusCode, str] | None = None
+
+    def time_remaining(self) -> float | None:
+        return self.remaining
+
+    async def abort(self, code: grpc.StatusCode, details: str) -> None:
+        self.aborted = (code, details)
+        raise asyncio.CancelledError
+
+
+def test_a_full_worker_refuses_at_once_and_reloads_run_apart() -> None:
+    registry = CollectorRegistry()
+    calls = BlockingCalls(SidecarMetrics(registry), MODEL, "test-bounded", max_pending=2)
+    release = threading.Event()
+    ran: list[str] = []
+
+    def slow() -> str:
+        release.wait(5)
+        ran.append("query")
+        return "query"
+
+    async def scenario() -> tuple[_Context, str]:
+        waiting = [
+            asyncio.ensure_future(calls.call(_Context(), "QueryTraces", slow)) for _ in range(2)
+        ]
+        await asyncio.sleep(0.05)
+        refused = _Context()
+        with pytest.raises(asyncio.CancelledError):
+            await calls.call(refused, "GetTrace", slow)  # type: ignore[arg-type]
+        # the reload worker is free although the query worker is busy
+        reloaded = await asyncio.wait_for(
+            calls.call(_Context(), "ReloadRules", lambda: "reload"),  # type: ignore[arg-type]
+            2,
+        )
+        release.set()
+        assert await asyncio.gather(*waiting) == ["query", "query"]
+        return refused, reloaded
+
+    try:
+        refused, reloaded = asyncio.run(scenario())
+    finally:
+        calls.shutdown()
+    assert reloaded == "reload" and ran == ["query", "query"]
+    assert refused.aborted is not None
+    assert refused.aborted[0] == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert "2 calls already waiting" in refused.aborted[1]
+    labels = {"model_name": MODEL, "method": "GetTrace", "reason": "queue_full"}
+    assert registry.get_sample_value("llm_monitor_query_refused_total", labels) == 1
+
+
+def test_a_call_whose_deadline_passed_while_queued_never_runs() -> None:
+    registry = CollectorRegistry()
+    calls = BlockingCalls(SidecarMetrics(registry), MODEL, "test-expired")
+    release = threading.Event()
+    ran: list[str] = []
+
+    async def scenario() -> _Context:
+        blocker = asyncio.ensure_future(
+            calls.call(_Context(), "QueryTraces", lambda: release.wait(5))  # type: ignore[arg-type]
+        )
+        await asyncio.sleep(0.05)
+        late = _Context(remaining=0.1)
+        with pytest.raises(asyncio.CancelledError):
+            await calls.call(late, "QueryTraces", lambda: ran.append("late"))  # type: ignore[arg-type]
+        release.set()
+        await blocker
+        await asyncio.sleep(0.1)  # the worker reaches the expired call and skips it
+        return late
+
+    try:
+        late = asyncio.run(scenario())
+    finally:
+        calls.shutdown()
+    assert late.aborted == (grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded")
+    assert ran == []
+    labels = {"model_name": MODEL, "method": "QueryTraces", "reason": "deadline"}
+    assert registry.get_sample_value("llm_monitor_query_refused_total", labels) == 1

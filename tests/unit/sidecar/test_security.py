@@ -32,8 +32,8 @@ from ..certs import Pki, make_pki
 from .helpers import batch_message, hello, make_batch
 from .query_rig import MODEL, ApiServer, MemoryTraceReader, api_server, make_trace
 
-QUERY_TOKEN = "q-token-123"
-INGEST_TOKEN = "i-token-456"
+QUERY_TOKEN = "q-token-1234567890"
+INGEST_TOKEN = "i-token-4567890123"
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +105,11 @@ def test_policy_per_service() -> None:
 
 @pytest.mark.parametrize(
     ("tokens", "message"),
-    [([""], "tokens[0] is empty"), (["ok", "has space"], "tokens[1] must be printable")],
+    [
+        ([""], "tokens[0] is empty"),
+        (["0123456789abcdef", "has space 0123456789"], "tokens[1] must be printable"),
+        (["short"], "tokens[0] is shorter than 16 characters"),
+    ],
 )
 def test_auth_config_rejects_bad_tokens(tokens: list[str], message: str) -> None:
     with pytest.raises(ValidationError, match=re.escape(message)):
@@ -163,7 +167,7 @@ def test_loopback_and_exposure_warnings() -> None:
 @pytest.fixture
 def guarded() -> Iterator[ApiServer]:
     reader = MemoryTraceReader([make_trace("r1", 1_800_000_000.0)])
-    auth = _auth([QUERY_TOKEN, "second-token"], INGEST_TOKEN)
+    auth = _auth([QUERY_TOKEN, "second-token-0123456"], INGEST_TOKEN)
     with api_server(reader, interceptors=_interceptors(auth), reload=lambda: (1, "x")) as api:
         yield api
 
@@ -190,7 +194,7 @@ def test_query_api_needs_a_token(guarded: ApiServer) -> None:
         assert info.value.code() == grpc.StatusCode.UNAUTHENTICATED
         assert "not accepted" in info.value.details()
         assert _code(lambda: stub.QueryTraces(request, timeout=5, metadata=_bearer(INGEST_TOKEN)))
-        for token in (QUERY_TOKEN, "second-token"):
+        for token in (QUERY_TOKEN, "second-token-0123456"):
             response = stub.QueryTraces(request, timeout=5, metadata=_bearer(token))
             assert [t.request_id for t in response.traces] == ["r1"]
         get = query_pb2.GetTraceRequest(request_id="r1")
@@ -207,18 +211,33 @@ def test_query_api_needs_a_token(guarded: ApiServer) -> None:
     assert guarded.metric("llm_monitor_auth_failures_total", service="monitor.v1.Admin") == 1
 
 
-def test_health_and_reflection_stay_open(guarded: ApiServer) -> None:
+def _list_services(target: str) -> set[str]:
     from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
+    with grpc.insecure_channel(target) as channel:
+        reflect = reflection_pb2_grpc.ServerReflectionStub(channel)
+        request = reflection_pb2.ServerReflectionRequest(list_services="")
+        (answer,) = list(reflect.ServerReflectionInfo(iter([request]), timeout=5))
+        return {s.name for s in answer.list_services_response.service}
+
+
+def test_health_stays_open_and_reflection_is_off(guarded: ApiServer) -> None:
     with grpc.insecure_channel(guarded.target) as channel:
         health = health_pb2_grpc.HealthStub(channel)
         for service in ("", "monitor.v1.TraceQuery", "monitor.v1.Admin"):
             answer = health.Check(health_pb2.HealthCheckRequest(service=service), timeout=5)
             assert answer.status == health_pb2.HealthCheckResponse.SERVING
-        reflect = reflection_pb2_grpc.ServerReflectionStub(channel)
-        request = reflection_pb2.ServerReflectionRequest(list_services="")
-        (answer,) = list(reflect.ServerReflectionInfo(iter([request]), timeout=5))
-        names = {s.name for s in answer.list_services_response.service}
+    with pytest.raises(grpc.RpcError) as info:
+        _list_services(guarded.target)
+    assert info.value.code() == grpc.StatusCode.UNIMPLEMENTED
+
+
+def test_reflection_when_configured(registry: CollectorRegistry) -> None:
+    config = SidecarConfig(
+        grpc_address="127.0.0.1:0", metrics_address="127.0.0.1:0", reflection=True
+    )
+    with Sidecar(config, registry=registry) as app:
+        names = _list_services(app.grpc_target)
     assert {"monitor.v1.TraceQuery", "monitor.v1.Admin", "monitor.v1.Monitor"} <= names
 
 
@@ -316,10 +335,31 @@ def test_sidecar_with_tls_auth_and_trace_reader(
         app.stop(grace=0.5)
 
 
-def test_sidecar_open_on_all_interfaces_warns(
+def test_open_on_all_interfaces_is_refused_without_tokens() -> None:
+    with pytest.raises(ValidationError, match=r"auth\.tokens and auth\.ingest_token are not set"):
+        SidecarConfig(grpc_address="0.0.0.0:0")
+    with pytest.raises(ValidationError, match=r"auth\.ingest_token is not set"):
+        SidecarConfig(grpc_address="10.0.0.1:0", auth=_auth([QUERY_TOKEN]))
+    guarded = SidecarConfig(grpc_address="0.0.0.0:0", auth=_auth([QUERY_TOKEN], INGEST_TOKEN))
+    assert guarded.grpc_address == "0.0.0.0:0"
+    assert SidecarConfig(grpc_address="unix:/tmp/x.sock").grpc_address.startswith("unix:")
+
+
+def test_config_file_open_bind_names_the_fields(tmp_path: Path) -> None:
+    path = tmp_path / "monitor.yaml"
+    path.write_text('grpc_address: "0.0.0.0:50051"\n')
+    with pytest.raises(ConfigError, match="allow_insecure"):
+        load_config(path)
+    path.write_text('grpc_address: "0.0.0.0:50051"\nallow_insecure: true\n')
+    assert load_config(path).allow_insecure
+
+
+def test_sidecar_open_on_all_interfaces_with_allow_insecure_warns(
     registry: CollectorRegistry, caplog: pytest.LogCaptureFixture
 ) -> None:
-    config = SidecarConfig(grpc_address="0.0.0.0:0", metrics_address="127.0.0.1:0")
+    config = SidecarConfig(
+        grpc_address="0.0.0.0:0", metrics_address="127.0.0.1:0", allow_insecure=True
+    )
     app = Sidecar(config, registry=registry)
     with caplog.at_level(logging.WARNING, logger="monitor.sidecar.app"):
         app.start()

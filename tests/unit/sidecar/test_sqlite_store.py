@@ -188,6 +188,80 @@ def test_layers_of_the_same_token_are_merged(store: SqliteTraceStore) -> None:
     ]
 
 
+def test_get_trace_pages_tokens_and_merges_layers_within_a_page(store: SqliteTraceStore) -> None:
+    write(
+        store,
+        flagged(
+            "a",
+            tokens=[
+                request_tokens({"deception": [0.5] * 2500}, layer=3),
+                request_tokens({"misuse": [0.25] * 2500}, layer=7),
+            ],
+        ),
+    )
+    first = store.get_trace("a")
+    assert first is not None
+    assert (len(first.tokens), first.total_tokens, first.next_token_offset) == (1000, 2500, 1000)
+    positions: list[int] = []
+    offset = 0
+    while True:
+        page = store.get_trace("a", MODEL, token_offset=offset, max_tokens=700)
+        assert page is not None and page.summary.request_id == "a"
+        assert all(set(t.scores) == {"deception", "misuse"} for t in page.tokens)
+        positions += [t.position for t in page.tokens]
+        offset = page.next_token_offset
+        if not offset:
+            break
+    assert positions == list(range(2500))
+    capped = store.get_trace("a", max_tokens=10**6)
+    assert capped is not None and len(capped.tokens) == 2000  # MAX_TRACE_TOKENS
+    past = store.get_trace("a", token_offset=5000)
+    assert past is not None and len(past.tokens) == 0 and past.next_token_offset == 0
+    with pytest.raises(ValueError, match="token_offset"):
+        store.get_trace("a", token_offset=-1)
+
+
+def test_store_files_are_private(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "dir" / "t.sqlite"
+    store = SqliteTraceStore(path, retention_s=HOUR, clock=lambda: T0)
+    store.write_now([flagged("a", tokens=[request_tokens({"deception": [0.5]})])])
+    assert (path.parent.stat().st_mode & 0o777) == 0o700
+    files = [path, Path(f"{path}-wal"), Path(f"{path}-shm")]
+    assert all(f.exists() for f in files)
+    assert [oct(f.stat().st_mode & 0o777) for f in files] == ["0o600"] * 3
+    store.close()
+
+
+def test_an_existing_readable_store_file_is_narrowed(tmp_path: Path) -> None:
+    path = tmp_path / "t.sqlite"
+    path.touch(mode=0o644)
+    path.chmod(0o644)
+    SqliteTraceStore(path, retention_s=HOUR).close()
+    assert (path.stat().st_mode & 0o777) == 0o600
+
+
+def test_max_bytes_prunes_the_oldest_traces_and_shrinks_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "t.sqlite"
+    cap = 2**20
+    store = SqliteTraceStore(path, retention_s=1000 * HOUR, max_bytes=cap, clock=lambda: T0)
+    for i in range(60):  # ~40 KB of tokens each: ~2.4 MB without the cap
+        tokens = [request_tokens({"deception": [0.5] * 1000}, request_id=f"r{i}")]
+        store.write_now([flagged(f"r{i}", at=T0 + i, tokens=tokens)])
+    conn = sqlite3.connect(path)
+    try:
+        pages, size = (
+            conn.execute(f"PRAGMA {p}").fetchone()[0] for p in ("page_count", "page_size")
+        )
+        assert conn.execute("PRAGMA auto_vacuum").fetchone()[0] == 2  # incremental
+    finally:
+        conn.close()
+    assert pages * size <= cap
+    page, _ = store.query_traces(TraceFilter(), 1000, "")
+    kept = sorted(int(s.request_id[1:]) for s in page)
+    assert 10 < len(kept) < 60 and kept == list(range(60 - len(kept), 60))  # newest kept
+    store.close()
+
+
 def test_same_request_id_for_two_models(store: SqliteTraceStore) -> None:
     write(store, flagged("a", at=T0), flagged("a", at=T0 + 1, model_name="m2"))
     newest = store.get_trace("a")

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from prometheus_client import CollectorRegistry
 
-from monitor.sidecar.alerts.flagging import TraceSink, tail
+from monitor.sidecar.alerts.flagging import TraceSink
 from monitor.sidecar.alerts.rules import AggregationSpec, Rule, RuleEngine
+from monitor.sidecar.alerts.token_buffer import TokenBuffer, rows
 from monitor.sidecar.ingest.batches import DecodedBatch, decode_batch
 from monitor.sidecar.metrics import SidecarMetrics
 from monitor.sidecar.scoring.probe_set import build_probe_sets
@@ -15,7 +16,7 @@ from monitor.sidecar.scoring.scorer import Pipeline
 from monitor.sidecar.scoring.sinks import RequestResult, RequestTokens
 from monitor.sidecar.traces.reader import TraceFilter
 from monitor.sidecar.traces.sqlite import SqliteTraceStore
-from monitor.sidecar.traces.writer import TraceUpdate
+from monitor.sidecar.traces.writer import TraceListener, TraceUpdate
 from monitor.v1 import ingest_pb2, query_pb2
 
 from .helpers import D_MODEL, MODEL, make_batch, make_probe
@@ -25,12 +26,29 @@ T0 = 1_700_000_000.0
 
 
 class Writer:
-    def __init__(self) -> None:
+    """A store that commits at once (``auto_commit``) or when told (``commit`` / ``lose``)."""
+
+    def __init__(self, auto_commit: bool = True) -> None:
         self.updates: list[TraceUpdate] = []
+        self.listener: TraceListener | None = None
+        self.auto_commit = auto_commit
+
+    def listen(self, listener: TraceListener) -> None:
+        self.listener = listener
 
     def submit(self, update: TraceUpdate) -> bool:
         self.updates.append(update)
+        if self.auto_commit:
+            self.commit(update)
         return True
+
+    def commit(self, update: TraceUpdate) -> None:
+        assert self.listener is not None
+        self.listener.trace_committed(update)
+
+    def lose(self, update: TraceUpdate, reason: str) -> None:
+        assert self.listener is not None
+        self.listener.trace_lost(update, reason)
 
     def flush(self, timeout: float) -> bool:
         return True
@@ -133,17 +151,116 @@ def test_buffer_keeps_only_the_newest_tokens(registry: CollectorRegistry) -> Non
     assert writer.positions(0) == [1, 2, 3, 4, 5]
 
 
-def test_tail_slices_every_array() -> None:
+def test_rows_slices_every_array() -> None:
     tokens = request_tokens(
         {"a": [0.1, 0.2, 0.3]}, concept_ids=[[1], [2], [3]], concept_values=[[1.0], [2.0], [3.0]]
     )
-    last = tail(tokens, 2)
+    last = rows(tokens, 1, 3)
     assert last.positions.tolist() == [1, 2]
     assert last.token_ids.tolist() == [1001, 1002]
     assert last.scores["a"].tolist() == pytest.approx([0.2, 0.3])
     assert last.concept_ids is not None and last.concept_ids.tolist() == [[2], [3]]
     assert last.concept_values is not None and last.concept_values.tolist() == [[2.0], [3.0]]
-    assert tail(tokens, 5) is tokens
+    assert rows(tokens, 0, 5) is tokens
+
+
+def test_token_buffer_keeps_every_column_compactly() -> None:
+    buffer = TokenBuffer(max_tokens=5)
+    for start in range(0, 8, 2):  # 8 tokens through a 5-token buffer
+        buffer.append(
+            request_tokens(
+                {"a": [0.1 * start, 0.1 * start + 0.05]},
+                start=start,
+                concept_ids=[[start, 1], [start + 1, 1]],
+                concept_values=[[0.5, 0.1], [0.6, 0.2]],
+            )
+        )
+    buffer.append(request_tokens({"a": [0.9]}, start=3, layer=9))  # another layer
+    assert len(buffer) == 6
+    main, other = buffer.chunks(MODEL, "req-1")
+    assert main.positions.tolist() == [3, 4, 5, 6, 7]
+    assert main.token_ids.tolist() == [1003, 1004, 1005, 1006, 1007]
+    assert main.scores["a"].tolist() == pytest.approx([0.25, 0.4, 0.45, 0.6, 0.65])
+    assert main.concept_ids is not None and main.concept_ids[:, 0].tolist() == [3, 4, 5, 6, 7]
+    assert main.aggregates == {"a": pytest.approx(0.65)}
+    assert (other.layer, other.positions.tolist()) == (9, [3])
+    assert buffer.nbytes < 5 * 100 + 16 * 40  # column bytes, no per-token objects
+    buffer.clear()
+    assert len(buffer) == 0 and buffer.nbytes == 0
+
+
+def test_token_buffer_keeps_the_tail_of_a_long_chunk() -> None:
+    buffer = TokenBuffer(max_tokens=3)
+    buffer.append(request_tokens({"a": [0.1] * 10}))
+    (chunk,) = buffer.chunks(MODEL, "req-1")
+    assert chunk.positions.tolist() == [7, 8, 9]
+
+
+def test_alerts_are_published_only_when_their_trace_is_committed(
+    registry: CollectorRegistry,
+) -> None:
+    sink, writer, publisher = make_sink(registry)
+    writer.auto_commit = False
+    sink.on_tokens(request_tokens({"deception": [0.9]}, request_id="a"))
+    sink.on_tokens(request_tokens({"deception": [0.9]}, request_id="b"))
+    assert len(writer.updates) == 2
+    assert publisher.alerts == [] and alerts_total(registry) == 0
+    writer.commit(writer.updates[0])
+    assert [a.request_id for a in publisher.alerts] == ["a"]
+    writer.lose(writer.updates[1], "disk_full")  # lost (counted by the store): still alerted
+    assert [a.request_id for a in publisher.alerts] == ["a", "b"]
+    assert alerts_total(registry) == 2
+
+
+def evictions(registry: CollectorRegistry) -> float:
+    value = registry.get_sample_value(
+        "llm_monitor_trace_buffer_evictions_total", {"model_name": MODEL}
+    )
+    return value or 0.0
+
+
+def test_global_budget_evicts_the_oldest_requests_buffer(registry: CollectorRegistry) -> None:
+    one = TokenBuffer(64)
+    one.append(request_tokens({"deception": [0.1] * 16}))
+    writer = Writer()
+    sink = TraceSink(
+        RuleEngine([max_rule()]),
+        SidecarMetrics(registry),
+        store=writer,
+        max_buffered_tokens=64,
+        max_buffered_bytes=2 * one.nbytes + 1,  # room for two such buffers
+        clock=lambda: T0,
+    )
+    for name in ("a", "b", "c"):
+        sink.on_tokens(request_tokens({"deception": [0.1] * 16}, request_id=name))
+    assert evictions(registry) == 1
+    assert sink.buffered_bytes == 2 * one.nbytes
+    sink.on_tokens(request_tokens({"deception": [0.9]}, start=16, request_id="a"))
+    sink.on_tokens(request_tokens({"deception": [0.9]}, start=16, request_id="c"))
+    assert writer.positions(0) == [16]  # a's buffer was evicted: its trace starts later
+    assert writer.positions(1) == list(range(17))
+    for name in ("a", "b", "c"):
+        sink.on_request_finished(finished(name))
+    assert sink.buffered_bytes == 0
+
+
+def test_stored_tokens_per_trace_are_capped_and_counted_once(registry: CollectorRegistry) -> None:
+    writer = Writer()
+    sink = TraceSink(
+        RuleEngine([max_rule()]),
+        SidecarMetrics(registry),
+        store=writer,
+        max_tokens_per_trace=5,
+        clock=lambda: T0,
+    )
+    sink.on_tokens(request_tokens({"deception": [0.1, 0.1, 0.9]}))
+    sink.on_tokens(request_tokens({"deception": [0.1, 0.1, 0.1]}, start=3))
+    sink.on_tokens(request_tokens({"deception": [0.1]}, start=6))
+    assert [writer.positions(i) for i in range(len(writer.updates))] == [[0, 1, 2], [3, 4]]
+    truncated = registry.get_sample_value(
+        "llm_monitor_traces_truncated_total", {"model_name": MODEL}
+    )
+    assert truncated == 1
 
 
 def test_suppressed_alerts_are_stored_but_not_published_or_counted(
@@ -205,9 +322,12 @@ def test_errors_never_reach_the_pipeline(registry: CollectorRegistry) -> None:
     assert errors == 2
 
 
-def test_rejects_a_non_positive_buffer(registry: CollectorRegistry) -> None:
-    with pytest.raises(ValueError, match="max_buffered_tokens"):
-        TraceSink(RuleEngine(), SidecarMetrics(registry), max_buffered_tokens=0)
+@pytest.mark.parametrize(
+    "setting", ["max_buffered_tokens", "max_buffered_bytes", "max_tokens_per_trace"]
+)
+def test_rejects_non_positive_limits(registry: CollectorRegistry, setting: str) -> None:
+    with pytest.raises(ValueError, match=setting):
+        TraceSink(RuleEngine(), SidecarMetrics(registry), **{setting: 0})  # type: ignore[arg-type]
 
 
 def test_through_the_pipeline_into_sqlite(
