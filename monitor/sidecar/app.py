@@ -24,6 +24,7 @@ from monitor.sidecar.config import (
 )
 from monitor.sidecar.health import Watchdog
 from monitor.sidecar.http_server import HealthHttpServer
+from monitor.sidecar.info_metrics import InfoMetrics
 from monitor.sidecar.ingest.limits import IngestLimits
 from monitor.sidecar.metrics import SidecarMetrics
 from monitor.sidecar.query import BlockingCalls, query_services
@@ -125,6 +126,7 @@ class Sidecar:
                 )
         self.registry = registry if registry is not None else default_registry()
         self.metrics = SidecarMetrics(self.registry)
+        self.info_metrics = InfoMetrics(self.registry, config.model_name or "", self.probes)
         watch = config.watch
         self.alert_hub = AlertHub(  # the rule engine publishes alerts here
             self.metrics,
@@ -301,11 +303,13 @@ class Sidecar:
             )
         except (ConfigError, RuleError) as exc:
             self.metrics.model(self.config.model_name or "").config_reload_errors.inc()
+            self.info_metrics.reloaded(False)
             log.error(
                 "rule reload refused, keeping %d rule(s): %s", len(self.rule_engine.rules), exc
             )
             raise
         self.rule_engine.replace(rules)
+        self.info_metrics.reloaded(True)
         log.info("rules reloaded from %s: %d rule(s)", source, len(rules))
         return len(rules)
 
