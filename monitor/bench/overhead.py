@@ -27,7 +27,7 @@ from monitor.bench.settings import OverheadBenchSettings
 from monitor.model.settings import DEFAULT_MODEL_NAME
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -80,7 +80,7 @@ def _start_sidecar(
 ) -> tuple[subprocess.Popen[bytes], int, int]:
     """The sidecar as `up` runs it: probes reading their chat segments, the concept
     encoder, one calibrated rule per probe and a SQLite trace store."""
-    grpc_port, metrics_port = _free_port(), _free_port()
+    grpc_port, metrics_port = free_port(), free_port()
     config = workdir / "monitor.yaml"
     config.write_text(
         json.dumps(

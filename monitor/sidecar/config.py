@@ -29,10 +29,7 @@ from monitor.sidecar.rules_config import MaxRollingMeanAggregation as MaxRolling
 from monitor.sidecar.rules_config import MeanAggregation as MeanAggregation
 from monitor.sidecar.rules_config import RuleAggregation as RuleAggregation
 from monitor.sidecar.rules_config import RuleConfig as RuleConfig
-from monitor.sidecar.rules_config import Threshold as Threshold
-from monitor.sidecar.rules_config import _canonical_method as _canonical_method
-from monitor.sidecar.rules_config import _parse_threshold as _parse_threshold
-from monitor.sidecar.rules_config import _Section as _Section
+from monitor.sidecar.rules_config import _Section
 from monitor.sidecar.security import AuthConfig, TlsConfig
 from monitor.sidecar.serving_config import HealthConfig, ServerConfig, WatchConfig
 

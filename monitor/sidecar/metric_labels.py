@@ -125,16 +125,18 @@ class _Children(Generic[C]):
 
     __slots__ = ("_allowed", "_cache", "_family", "_metrics", "_model_name")
 
-    def __init__(self, family: Any, model_name: str, allowed: frozenset[str] | None = None) -> None:
+    def __init__(
+        self,
+        budget: SeriesBudget,
+        family: Any,
+        model_name: str,
+        allowed: frozenset[str] | None = None,
+    ) -> None:
+        self._metrics = budget  # counts this family's children against its series cap
         self._family = family
         self._model_name = model_name
         self._allowed = allowed
-        self._metrics: SeriesBudget | None = None  # bound by SidecarMetrics.model
         self._cache: dict[tuple[object, ...], C] = {}
-
-    def bind(self, metrics: SeriesBudget) -> None:
-        """Count this family's children against ``metrics``' series cap."""
-        self._metrics = metrics
 
     def __call__(self, *labels: object) -> C:
         child = self._cache.get(labels)
@@ -144,10 +146,7 @@ class _Children(Generic[C]):
                 values[0] = bounded_label(values[0], self._allowed)
                 if values[0] == OTHER and labels[0] != OTHER:
                     return self(OTHER, *labels[1:])  # cached under ``other``: no growth
-            if self._metrics is None:
-                child = self._family.labels(self._model_name, *values)
-            else:
-                child = self._metrics.child(self._family, self._model_name, *values)
+            child = self._metrics.child(self._family, self._model_name, *values)
             if child is not NULL_CHILD:
                 self._cache[labels] = child
         return child

@@ -19,21 +19,19 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from monitor.sidecar.bulk_histogram import BulkHistogram, BulkHistogramChild
-from monitor.sidecar.metric_labels import DEFAULT_MAX_MODELS as DEFAULT_MAX_MODELS
+from monitor.sidecar.metric_labels import (
+    DEFAULT_MAX_MODELS,
+    DROP_REASONS,
+    IGNORED_REASONS,
+    NULL_CHILD,
+    REJECT_REASONS,
+    UNCAPTURED_REASONS,
+    _Children,
+)
 from monitor.sidecar.metric_labels import (
     DEFAULT_MAX_SERIES_PER_FAMILY as DEFAULT_MAX_SERIES_PER_FAMILY,
 )
-from monitor.sidecar.metric_labels import DROP_REASONS as DROP_REASONS
-from monitor.sidecar.metric_labels import IGNORED_REASONS as IGNORED_REASONS
-from monitor.sidecar.metric_labels import NULL_CHILD as NULL_CHILD
-from monitor.sidecar.metric_labels import OTHER as OTHER
-from monitor.sidecar.metric_labels import REJECT_REASONS as REJECT_REASONS
-from monitor.sidecar.metric_labels import UNCAPTURED_REASONS as UNCAPTURED_REASONS
 from monitor.sidecar.metric_labels import UNKNOWN_MODEL as UNKNOWN_MODEL
-from monitor.sidecar.metric_labels import C as C
-from monitor.sidecar.metric_labels import _Children as _Children
-from monitor.sidecar.metric_labels import _NullChild as _NullChild
-from monitor.sidecar.metric_labels import bounded_label as bounded_label
 
 SCORE_BUCKETS: tuple[float, ...] = (
     0.01,
@@ -229,11 +227,7 @@ class SidecarMetrics:
                         capped = True
                     else:
                         capped = False
-                        found = ModelMetrics(self, model_name)
-                        for value in vars(found).values():  # every labelled family
-                            if isinstance(value, _Children):
-                                value.bind(self)
-                        self._models[model_name] = found
+                        found = self._models[model_name] = ModelMetrics(self, model_name)
             if capped:
                 self.series_capped.labels("model_name").inc()
                 return self.model(UNKNOWN_MODEL)
@@ -268,6 +262,10 @@ class ModelMetrics:
 
     def __init__(self, families: SidecarMetrics, model_name: str) -> None:
         self.model_name = model_name
+
+        def labelled(family: Any, allowed: frozenset[str] | None = None) -> Any:
+            return _Children(families, family, model_name, allowed)
+
         self.tokens_scored = families.tokens_scored.labels(model_name)
         self.batches_received = families.batches_received.labels(model_name)
         self.pipeline_errors = families.pipeline_errors.labels(model_name)
@@ -278,40 +276,30 @@ class ModelMetrics:
         self.trace_buffer_evictions = families.trace_buffer_evictions.labels(model_name)
         self.traces_truncated = families.traces_truncated.labels(model_name)
         #: by reason (a fixed set: monitor.sidecar.traces.store.LOST_REASONS)
-        self.traces_lost: _Children[Counter] = _Children(families.traces_lost, model_name)
+        self.traces_lost: _Children[Counter] = labelled(families.traces_lost)
         #: by reason (``DROP_REASONS`` or ``other``)
-        self.dropped: _Children[Counter] = _Children(
-            families.activations_dropped, model_name, DROP_REASONS
-        )
+        self.dropped: _Children[Counter] = labelled(families.activations_dropped, DROP_REASONS)
         #: by reason (``REJECT_REASONS`` or ``other``)
-        self.rejected: _Children[Counter] = _Children(
-            families.ingest_rejected, model_name, REJECT_REASONS
-        )
+        self.rejected: _Children[Counter] = labelled(families.ingest_rejected, REJECT_REASONS)
         #: by reason (``UNCAPTURED_REASONS`` or ``other``)
-        self.uncaptured: _Children[Counter] = _Children(
-            families.tokens_uncaptured, model_name, UNCAPTURED_REASONS
+        self.uncaptured: _Children[Counter] = labelled(
+            families.tokens_uncaptured, UNCAPTURED_REASONS
         )
         #: by reason (``IGNORED_REASONS`` or ``other``)
-        self.ignored: _Children[Counter] = _Children(
-            families.ingest_ignored, model_name, IGNORED_REASONS
-        )
+        self.ignored: _Children[Counter] = labelled(families.ingest_ignored, IGNORED_REASONS)
         #: by concept
-        self.non_finite_scores: _Children[Counter] = _Children(
-            families.non_finite_scores, model_name
-        )
+        self.non_finite_scores: _Children[Counter] = labelled(families.non_finite_scores)
         #: by concept
-        self.probe_score: _Children[BulkHistogramChild] = _Children(
-            families.probe_score, model_name
-        )
+        self.probe_score: _Children[BulkHistogramChild] = labelled(families.probe_score)
         #: by concept
-        self.request_score: _Children[Histogram] = _Children(families.request_score, model_name)
+        self.request_score: _Children[Histogram] = labelled(families.request_score)
         #: by layer (the ingest asks only for configured or probed layers)
-        self.capture_up: _Children[Gauge] = _Children(families.capture_up, model_name)
+        self.capture_up: _Children[Gauge] = labelled(families.capture_up)
         #: by service
-        self.auth_failures: _Children[Counter] = _Children(families.auth_failures, model_name)
+        self.auth_failures: _Children[Counter] = labelled(families.auth_failures)
         #: by method
-        self.query_errors: _Children[Counter] = _Children(families.query_errors, model_name)
+        self.query_errors: _Children[Counter] = labelled(families.query_errors)
         #: by stage
-        self.trace_errors: _Children[Counter] = _Children(families.trace_errors, model_name)
+        self.trace_errors: _Children[Counter] = labelled(families.trace_errors)
         #: by concept and severity
-        self.alerts: _Children[Counter] = _Children(families.alerts, model_name)
+        self.alerts: _Children[Counter] = labelled(families.alerts)

@@ -14,9 +14,6 @@ from pydantic import (
 )
 
 from monitor.artifacts.aggregation import METHOD_ALIASES
-from monitor.sidecar.addresses import is_loopback as is_loopback
-from monitor.sidecar.addresses import is_unix_address as is_unix_address
-from monitor.sidecar.addresses import parse_host_port as parse_host_port
 from monitor.sidecar.severity import Severity
 
 log = logging.getLogger(__name__)

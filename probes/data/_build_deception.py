@@ -18,15 +18,17 @@ from probes.data._common import (
     pool,
 )
 from probes.data._pools_deception import Fact, Scenario, facts, scenarios
-from probes.data._templates_deception import _CHECK_STOPWORDS as _CHECK_STOPWORDS
-from probes.data._templates_deception import _INSTRUCTED as _INSTRUCTED
-from probes.data._templates_deception import _INTENT as _INTENT
-from probes.data._templates_deception import _ONPOLICY_INSTRUCTED as _ONPOLICY_INSTRUCTED
-from probes.data._templates_deception import _ONPOLICY_ROLEPLAY as _ONPOLICY_ROLEPLAY
-from probes.data._templates_deception import _RESPONSE_LEADS as _RESPONSE_LEADS
-from probes.data._templates_deception import _ROLEPLAY as _ROLEPLAY
-from probes.data._templates_deception import _TOPICS as _TOPICS
-from probes.data._templates_deception import _TRUTH as _TRUTH
+from probes.data._templates_deception import (
+    _CHECK_STOPWORDS,
+    _INSTRUCTED,
+    _INTENT,
+    _ONPOLICY_INSTRUCTED,
+    _ONPOLICY_ROLEPLAY,
+    _RESPONSE_LEADS,
+    _ROLEPLAY,
+    _TOPICS,
+    _TRUTH,
+)
 from probes.data.records import SPLITS, ReplyCheck, Split
 
 DESCRIPTION = """\

@@ -27,10 +27,7 @@ from monitor.sidecar.records import RequestKey
 from monitor.sidecar.scoring.concepts import ConceptEncoder
 from monitor.sidecar.scoring.probe_set import ProbeSet
 from monitor.sidecar.scoring.reading import ReadPlan
-from monitor.sidecar.scoring.request_state import NON_FINITE_SCORE as NON_FINITE_SCORE
-from monitor.sidecar.scoring.request_state import RequestState as RequestState
-from monitor.sidecar.scoring.request_state import finite_scores as finite_scores
-from monitor.sidecar.scoring.request_state import group_rows as group_rows
+from monitor.sidecar.scoring.request_state import RequestState, finite_scores, group_rows
 from monitor.sidecar.scoring.sinks import (
     ActivationSink,
     RequestEnd,
@@ -254,7 +251,11 @@ class Pipeline:
         )
         now = self._clock()
         with self._lock:
-            with_rows = {batch.request_ids[int(i)] for i in np.unique(batch.row_request)}
+            with_rows = (
+                {batch.request_ids[int(i)] for i in np.unique(batch.row_request)}
+                if len(batch.started)
+                else set()
+            )
             for started in batch.started:  # sent with every layer's batch: the first counts
                 key = (batch.model_name, started.request_id)
                 if key not in self._requests and started.request_id not in with_rows:

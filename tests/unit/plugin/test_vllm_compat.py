@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import torch
 
+from monitor import versions
 from monitor.plugin import vllm_compat
 from monitor.plugin.vllm_compat import (
     SUPPORTED_VLLM,
@@ -66,7 +67,7 @@ def _fake_distributions(monkeypatch: pytest.MonkeyPatch, installed: dict[str, st
             raise metadata.PackageNotFoundError(dist)
         return installed[dist]
 
-    monkeypatch.setattr(vllm_compat.metadata, "version", version)
+    monkeypatch.setattr(versions.metadata, "version", version)
 
 
 def test_the_version_is_read_from_the_vllm_module_first(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,7 +11,7 @@ from prometheus_client import CollectorRegistry
 from monitor import __version__
 from monitor.sidecar.app import Sidecar
 from monitor.sidecar.config import ConfigError, load_config
-from monitor.sidecar.info_metrics import installed_vllm_version
+from monitor.versions import vllm_distribution_version
 
 from .helpers import LAYER, MODEL, make_probe, write_probe_dir
 
@@ -26,7 +26,7 @@ def test_info_metrics_and_reload_outcome(tmp_path: Path, rng: np.random.Generato
     )
     registry = CollectorRegistry()
     sidecar = Sidecar(load_config(path), registry, config_path=path)
-    build = {"version": __version__, "vllm_version": installed_vllm_version()}
+    build = {"version": __version__, "vllm_version": vllm_distribution_version() or "none"}
     assert registry.get_sample_value("llm_monitor_build_info", build) == 1
     labels = {
         "model_name": MODEL,
