@@ -83,6 +83,11 @@ class Outgoing(Protocol):
         ...
 
     @property
+    def row_offset(self) -> int:
+        """The offset of its first row (drops after it are not reported with it)."""
+        ...
+
+    @property
     def finished_request_ids(self) -> list[str]:
         """Requests that finished by this step; delivered even if the rows are dropped."""
         ...

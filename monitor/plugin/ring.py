@@ -3,6 +3,14 @@
 ``put`` never blocks: when the buffer is full (by item count or by bytes) the new item
 is dropped and its rows are counted. Drop counters are cumulative per reason and travel
 to the sidecar with every batch.
+
+The sidecar compares the counters with gaps in row offsets, so the counters a batch
+carries must cover only rows *before* its offset. Drops made by the step thread (a full
+host pool, a full ring) can be ahead of the batch the shipper is sending, so they are
+recorded with their offset and left out of ``snapshot(below=...)`` until the shipper
+passes them. Without that, the first batch a sidecar sees could carry drops of rows after
+it, which the sidecar has no gap for yet: those rows would later count twice, once as
+dropped and once as lost in transit.
 """
 
 from __future__ import annotations
@@ -20,23 +28,39 @@ REASON_LABEL_MISMATCH = "label_mismatch"
 REASON_CAPTURE_MISSED = "capture_missed"
 REASON_PLUGIN_ERROR = "plugin_error"
 
+#: Offset-stamped drops remembered ahead of the shipper (oldest forgotten first).
+MAX_DROPS_AHEAD = 4096
+
 
 class DropCounters:
-    """Cumulative rows dropped per reason (thread-safe enough under the GIL)."""
+    """Cumulative rows dropped per reason (thread-safe)."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_ahead: int = MAX_DROPS_AHEAD) -> None:
         self._counts: Counter[str] = Counter()
+        # (row offset, reason, rows) of step-thread drops, in offset order
+        self._ahead: deque[tuple[int, str, int]] = deque(maxlen=max_ahead)
         self._lock = threading.Lock()
 
-    def add(self, reason: str, rows: int) -> None:
-        """Count ``rows`` dropped rows under ``reason``."""
+    def add(self, reason: str, rows: int, offset: int | None = None) -> None:
+        """Count ``rows`` dropped rows under ``reason``; ``offset`` is the first of them,
+        given by the step thread (whose offsets only grow)."""
         with self._lock:
             self._counts[reason] += rows
+            if offset is not None and rows > 0:
+                self._ahead.append((offset, reason, rows))
 
-    def snapshot(self) -> dict[str, int]:
-        """A copy of the counters."""
+    def snapshot(self, below: int | None = None) -> dict[str, int]:
+        """A copy of the counters; with ``below``, without the offset-stamped drops at or
+        after that row offset (offsets only grow, so older stamps are forgotten)."""
         with self._lock:
-            return dict(self._counts)
+            counts = dict(self._counts)
+            if below is None:
+                return counts
+            while self._ahead and self._ahead[0][0] < below:
+                self._ahead.popleft()
+            for _, reason, rows in self._ahead:
+                counts[reason] -= rows
+            return counts
 
 
 class RingBuffer(Generic[T]):
@@ -74,14 +98,15 @@ class RingBuffer(Generic[T]):
             return False
         return self._max_bytes is None or self._bytes + nbytes <= self._max_bytes
 
-    def put(self, item: T, rows: int, nbytes: int = 0) -> bool:
-        """Add an item of ``rows`` rows and ``nbytes`` bytes; drop and count it if full.
+    def put(self, item: T, rows: int, nbytes: int = 0, offset: int | None = None) -> bool:
+        """Add an item of ``rows`` rows (from row ``offset``) and ``nbytes`` bytes; drop and
+        count it if full.
 
         Never blocks long. A dropped item is not released here: its owner still has it.
         """
         with self._cond:
             if not self._fits(nbytes):
-                self._drops.add(REASON_RING_FULL, rows)
+                self._drops.add(REASON_RING_FULL, rows, offset)
                 return False
             self._items.append((item, rows, nbytes))
             self._bytes += nbytes

@@ -115,7 +115,7 @@ class Shipper:
                     self._drops.add(REASON_SIDECAR_UNAVAILABLE, item.rows)
                     return
                 batches = self._outbox.unpack(item)
-                dropped = self._drops.snapshot()
+                dropped = self._drops.snapshot(below=item.row_offset)
                 for batch in batches:
                     for message in encode(
                         batch, self.producer_id, self._sequence, dropped, self._max_message_bytes

@@ -310,7 +310,7 @@ class WorkerMonitor:
                 started=list(self._pending_started),
             )
             self.row_offset += step.rows
-            queued = self.ring.put(step, rows=step.rows, nbytes=step.nbytes)
+            queued = self.ring.put(step, rows=step.rows, nbytes=step.nbytes, offset=step.row_offset)
         finally:
             if not queued:
                 lease.release()
@@ -321,7 +321,7 @@ class WorkerMonitor:
     def _drop(self, reason: str, tokens: int, msg: str, *args: object) -> None:
         """Count a step's rows (``tokens`` per layer) as dropped and skip their offsets."""
         rows = tokens * max(1, len(self.layers))
-        self.drops.add(reason, rows)
+        self.drops.add(reason, rows, self.row_offset)
         self.row_offset += rows
         limited = self._logs.get(reason)
         if limited is None:

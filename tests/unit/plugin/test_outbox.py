@@ -35,6 +35,7 @@ class Step:
         self.finished_request_ids = finished
         self.started = started
         self.rows = 3 * layers
+        self.row_offset = 0
         self.released = 0
 
     def batches(self) -> list[CapturedBatch]:
@@ -52,6 +53,7 @@ class TwoLayers:
         self.finished_request_ids = ["own"]
         self.started = [("s", [1])]
         self.rows = 4
+        self.row_offset = 0
 
     def batches(self) -> list[CapturedBatch]:
         return list(self.parts)

@@ -4,6 +4,7 @@ import threading
 import time
 
 from monitor.plugin.ring import (
+    REASON_HOST_POOL_FULL,
     REASON_RING_FULL,
     REASON_SIDECAR_UNAVAILABLE,
     DropCounters,
@@ -129,3 +130,43 @@ def test_producer_and_consumer_threads_lose_nothing_uncounted() -> None:
     assert received == accepted  # FIFO, nothing lost or duplicated
     dropped = total - len(accepted)
     assert drops.snapshot().get(REASON_RING_FULL, 0) == 2 * dropped
+
+
+def test_snapshot_below_leaves_out_step_thread_drops_at_or_after_the_offset() -> None:
+    drops = DropCounters()
+    drops.add(REASON_HOST_POOL_FULL, 10, offset=0)
+    drops.add(REASON_SIDECAR_UNAVAILABLE, 5)  # the shipper's, of an older item: no offset
+    drops.add(REASON_HOST_POOL_FULL, 20, offset=30)
+    drops.add(REASON_RING_FULL, 4, offset=50)
+    assert drops.snapshot() == {
+        REASON_HOST_POOL_FULL: 30,
+        REASON_SIDECAR_UNAVAILABLE: 5,
+        REASON_RING_FULL: 4,
+    }
+    assert drops.snapshot(below=10) == {
+        REASON_HOST_POOL_FULL: 10,
+        REASON_SIDECAR_UNAVAILABLE: 5,
+        REASON_RING_FULL: 0,
+    }
+    assert drops.snapshot(below=54)[REASON_RING_FULL] == 4
+    assert drops.snapshot() == drops.snapshot(below=54)
+
+
+def test_a_first_batch_sent_after_later_drops_counts_nothing_lost() -> None:
+    """The sidecar sees the first batch only after drops of rows behind it: those drops
+    must arrive with the batch that follows the gap, not be lost twice."""
+    from monitor.sidecar.ingest.accounting import LOST_IN_TRANSIT, ProducerState, account_batch
+
+    drops = DropCounters()
+    # step thread: step 0 (rows 0-63) queued, steps at 64..255 dropped, step at 256 queued
+    for offset in range(64, 256, 64):
+        drops.add(REASON_HOST_POOL_FULL, 64, offset=offset)
+    state = ProducerState()
+    counted: dict[str, int] = {}
+    for offset in (0, 256):  # the shipper sends the two queued steps, in order
+        snap = drops.snapshot(below=offset)
+        got = account_batch(state, offset, 64, snap.items())
+        for reason, rows in got.rows.items():
+            counted[reason] = counted.get(reason, 0) + rows
+    assert counted == {REASON_HOST_POOL_FULL: 192}
+    assert LOST_IN_TRANSIT not in counted
