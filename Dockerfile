@@ -1,20 +1,34 @@
 # syntax=docker/dockerfile:1.7
 #
-# llm-monitor: one image, two roles.
+# llm-monitor images. The default target (the last stage, `runtime`) is one image for both
+# roles; `--target sidecar` and `--target plugin` build one role each.
 #
-#   default CMD          vLLM's OpenAI server (`vllm serve`, port 8000) with the llm-monitor
-#                        plugin enabled, serving the default model baked into the image
-#   llm-monitor serve    the sidecar alone: gRPC ingest/query on 50051, Prometheus on 9400
-#                        docker run IMAGE llm-monitor serve --config /etc/llm-monitor/monitor.yaml
-#                        (the shipped monitor.yaml binds loopback; to reach it from other
-#                        containers set LLM_MONITOR_GRPC_ADDRESS=0.0.0.0:50051 with tokens, or
-#                        LLM_MONITOR_ALLOW_INSECURE=true on a private network: see compose.yaml)
+#   runtime (default)    vLLM's OpenAI server (`vllm serve`, port 8000) with the llm-monitor
+#                        plugin enabled, serving the default model baked into the image, and
+#                        the sidecar: docker run IMAGE llm-monitor serve --config
+#                        /etc/llm-monitor/monitor.yaml (gRPC on 50051, Prometheus on 9400;
+#                        the shipped monitor.yaml binds loopback; to reach it from other
+#                        containers set LLM_MONITOR_GRPC_ADDRESS=0.0.0.0:50051 with tokens,
+#                        or LLM_MONITOR_ALLOW_INSECURE=true on a private network: see
+#                        compose.yaml)
+#   sidecar              the sidecar alone, without vLLM and torch: llm-monitor with its core
+#                        dependencies and the `tokenizer` (transformers, for tokenizer_path)
+#                        and `otlp` extras, the shipped probes, tini. Runs `llm-monitor serve`.
+#   plugin               the official vLLM image (VLLM_IMAGE, default vllm/vllm-openai) with
+#                        the llm-monitor plugin installed into its Python; its entrypoint
+#                        stays vLLM's (`vllm serve`). Pair it with the sidecar image.
 #
 # Build (CPU, the default; x86-64):
 #   docker build -t llm-monitor:0.1.0 .
 #   docker build -t llm-monitor:0.1.0 --build-arg BAKE_MODEL=0 .   # no model inside
+#   docker build -t llm-monitor-sidecar:0.1.0 --target sidecar .
+#   docker build -t llm-monitor-vllm:0.1.0 --target plugin .       # FROM vllm/vllm-openai
+#   docker build -t llm-monitor-vllm:0.1.0 --target plugin \
+#     --build-arg VLLM_IMAGE=vllm/vllm-openai:v0.32.1 .            # another supported release
+# The plugin stage refuses (at build time) a vLLM outside the supported range
+# (SUPPORTED_VLLM in monitor/plugin/vllm_compat.py).
 #
-# GPU (CUDA) build, what differs from the CPU build:
+# GPU (CUDA) build of the default target, what differs from the CPU build:
 #   * BASE_IMAGE: a CUDA runtime image instead of python:*-slim, e.g.
 #     nvidia/cuda:12.8.1-runtime-ubuntu24.04 (its Python 3 and python3-venv are installed
 #     below when the base image has none);
@@ -30,19 +44,22 @@
 #     --build-arg DEVICE=cuda \
 #     --build-arg BASE_IMAGE=nvidia/cuda:12.8.1-runtime-ubuntu24.04 \
 #     --build-arg VLLM_PACKAGE=vllm==<version> .
+# (On GPUs the `plugin` target is usually simpler: the official CUDA image plus the plugin.)
 #
-# Stages: base (OS packages, user) -> builder (virtual environment in /opt/venv) ->
-#         model (optional: `llm-monitor model prepare`) / probe-artifacts -> runtime.
+# Stages: os (OS packages both roles need, user) -> base (+ vLLM's OS packages) -> builder
+#         (virtual environment with vLLM in /opt/venv) -> model (optional: `llm-monitor model
+#         prepare`) / probe-artifacts -> runtime; wheel (the llm-monitor wheel) -> sidecar-venv
+#         -> sidecar; wheel -> plugin.
 
 ARG BASE_IMAGE=python:3.11-slim-bookworm
 
+ARG VLLM_IMAGE=vllm/vllm-openai:v0.32.0
+
 # ------------------------------------------------------------------------------------------
-# base: what both the build and the running container need from the OS.
-#   libnuma1   vLLM's CPU kernels link against it
-#   g++        torch.compile (inductor) compiles C++ kernels at vLLM's first start
+# os: what every llm-monitor container needs from the OS.
 #   tini       PID 1: forwards SIGTERM to vLLM / the sidecar and reaps vLLM's child processes
 # ------------------------------------------------------------------------------------------
-FROM ${BASE_IMAGE} AS base
+FROM ${BASE_IMAGE} AS os
 
 ENV DEBIAN_FRONTEND=noninteractive \
     PYTHONUNBUFFERED=1 \
@@ -56,7 +73,7 @@ SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends ca-certificates g++ libnuma1 tini \
+    && apt-get install -y --no-install-recommends ca-certificates tini \
     && if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then \
          apt-get install -y --no-install-recommends python3 python3-dev python3-venv; \
        fi \
@@ -66,6 +83,19 @@ RUN apt-get update \
 RUN groupadd --system --gid 10001 llm-monitor \
     && useradd --system --uid 10001 --gid 10001 --create-home --home-dir /home/llm-monitor \
          --shell /usr/sbin/nologin llm-monitor
+
+# ------------------------------------------------------------------------------------------
+# base: what vLLM on CPU adds.
+#   libnuma1   vLLM's CPU kernels link against it
+#   g++        torch.compile (inductor) compiles C++ kernels at vLLM's first start
+# ------------------------------------------------------------------------------------------
+FROM os AS base
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends g++ libnuma1 \
+    && rm -rf /var/lib/apt/lists/*
 
 # ------------------------------------------------------------------------------------------
 # builder: vLLM, torch and llm-monitor in /opt/venv. The heavy, rarely changing layers come
@@ -113,7 +143,7 @@ RUN echo "torch==${TORCH_VERSION}" > /tmp/build/constraints.txt \
 # before `pip install .`, so the generated modules are part of the installed package.
 # grpcio-tools is only needed for that step and is removed afterwards.
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
 COPY proto/ proto/
 COPY monitor/ monitor/
 RUN pip install -c /tmp/build/constraints.txt "grpcio-tools>=1.60" \
@@ -146,7 +176,7 @@ RUN mkdir -p /opt/llm-monitor/cache/models \
 # model, gathered into one directory. PROBE_ARTIFACTS is their folder in the repository;
 # when it does not exist the directory stays empty and the sidecar scores nothing.
 # ------------------------------------------------------------------------------------------
-FROM base AS probe-artifacts
+FROM os AS probe-artifacts
 ARG PROBE_ARTIFACTS=probes/artifacts/SmolLM2-135M-Instruct
 COPY probes/ /tmp/src/probes/
 RUN mkdir -p /opt/llm-monitor/probes \
@@ -158,6 +188,102 @@ RUN mkdir -p /opt/llm-monitor/probes \
        fi \
     && chmod -R a+rX /opt/llm-monitor/probes \
     && rm -rf /tmp/src
+
+# ------------------------------------------------------------------------------------------
+# wheel: the llm-monitor wheel (pure Python, any Python >= 3.10), with the gRPC code
+# generated from proto/ inside it. Used by the sidecar and plugin stages.
+# ------------------------------------------------------------------------------------------
+FROM os AS wheel
+WORKDIR /src
+COPY pyproject.toml README.md LICENSE ./
+COPY proto/ proto/
+COPY monitor/ monitor/
+# hadolint ignore=DL3013
+RUN python3 -m venv /opt/venv \
+    && pip install "grpcio-tools>=1.60" \
+    && python -m grpc_tools.protoc -Iproto --python_out=. --grpc_python_out=. --pyi_out=. \
+         proto/monitor/v1/ingest.proto proto/monitor/v1/query.proto \
+    && pip wheel --no-deps --wheel-dir /dist . \
+    && rm -rf /src/build
+
+# ------------------------------------------------------------------------------------------
+# sidecar-venv: llm-monitor with its core dependencies and the `tokenizer` and `otlp` extras
+# in /opt/venv, and the proof that neither torch nor vLLM came with them.
+# ------------------------------------------------------------------------------------------
+FROM os AS sidecar-venv
+COPY --from=wheel /dist/ /tmp/dist/
+# hadolint ignore=DL3013
+RUN python3 -m venv /opt/venv \
+    && pip install "$(ls /tmp/dist/llm_monitor-*.whl)[tokenizer,otlp]" \
+    && python -c 'import importlib.util as u, sys; heavy = [m for m in ("torch", "vllm") if u.find_spec(m)]; sys.exit(f"the sidecar image must not carry {heavy}" if heavy else 0)' \
+    && rm -rf /tmp/dist
+
+# ------------------------------------------------------------------------------------------
+# sidecar: `llm-monitor serve` alone (docker build --target sidecar). The shipped probes are
+# in /opt/llm-monitor/probes; the image's monitor.yaml scores nothing until probe_dir is set
+# (LLM_MONITOR_PROBE_DIR=/opt/llm-monitor/probes for the default model). No model and no
+# tokenizer inside: point tokenizer_path at the served model's files (a shared volume).
+# ------------------------------------------------------------------------------------------
+FROM os AS sidecar
+
+ARG VERSION=0.1.0
+LABEL org.opencontainers.image.title="llm-monitor-sidecar" \
+      org.opencontainers.image.description="The llm-monitor sidecar: scores activations captured by the vLLM plugin" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.licenses="Apache-2.0"
+
+COPY --from=sidecar-venv /opt/venv /opt/venv
+COPY --from=probe-artifacts /opt/llm-monitor/probes /opt/llm-monitor/probes
+COPY deploy/monitor.yaml /etc/llm-monitor/monitor.yaml
+COPY --chmod=0755 deploy/docker/healthcheck.py /usr/local/bin/llm-monitor-healthcheck
+RUN mkdir -p /run/llm-monitor /var/lib/llm-monitor \
+    && chown llm-monitor:llm-monitor /run/llm-monitor /var/lib/llm-monitor
+
+# LLM_MONITOR_HEALTHCHECK: what the image's health check asks, the sidecar's /healthz.
+ENV HOME=/home/llm-monitor \
+    HF_HUB_OFFLINE=1 \
+    LLM_MONITOR_HEALTHCHECK=http://127.0.0.1:9400/healthz
+
+USER 10001:10001
+WORKDIR /home/llm-monitor
+
+RUN llm-monitor --help > /dev/null \
+    && python -c 'import monitor.sidecar.app, monitor.v1.ingest_pb2_grpc, sys; sys.exit("torch imported" if "torch" in sys.modules else 0)'
+
+# 50051: gRPC (ingest, QueryTraces, WatchAlerts, grpc.health.v1); keep it private
+# 9400: Prometheus /metrics, /healthz, /readyz
+EXPOSE 50051 9400
+HEALTHCHECK --interval=30s --timeout=10s --start-period=1m --retries=3 \
+    CMD ["llm-monitor-healthcheck"]
+ENTRYPOINT ["/usr/bin/tini", "--"]
+CMD ["llm-monitor", "serve", "--config", "/etc/llm-monitor/monitor.yaml"]
+
+# ------------------------------------------------------------------------------------------
+# plugin: the official vLLM image with the llm-monitor plugin (docker build --target plugin).
+# The wheel is installed into vLLM's own Python with everything already there held at its
+# version, so vLLM's dependencies are not touched (a conflict fails the build). vLLM loads
+# the plugin through its entry point; LLM_MONITOR_PLUGIN_* configure it. vLLM's entrypoint
+# and user are the base image's.
+# ------------------------------------------------------------------------------------------
+FROM ${VLLM_IMAGE} AS plugin
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+
+ARG VERSION=0.1.0
+LABEL org.opencontainers.image.title="llm-monitor-vllm" \
+      org.opencontainers.image.description="The official vLLM image with the llm-monitor plugin" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.licenses="Apache-2.0"
+
+COPY --from=wheel /dist/ /tmp/dist/
+RUN python3 -m pip list --format=freeze > /tmp/dist/constraints.txt \
+    && python3 -m pip install --no-cache-dir -c /tmp/dist/constraints.txt /tmp/dist/llm_monitor-*.whl \
+    && python3 -c 'from monitor.plugin.vllm_compat import check_vllm_version as check; r = check(); print("vLLM", r.version); raise SystemExit(0 if r.supported else r.problem)' \
+    && rm -rf /tmp/dist
+
+# The plugin ships to the sidecar's unix socket on a volume shared with it (the Kubernetes
+# layout); set LLM_MONITOR_PLUGIN_SIDECAR_ADDRESS=host:port for a sidecar over TCP.
+ENV LLM_MONITOR_PLUGIN_ENABLED=1 \
+    LLM_MONITOR_PLUGIN_SIDECAR_ADDRESS=unix:/run/llm-monitor/ingest.sock
 
 # ------------------------------------------------------------------------------------------
 # runtime

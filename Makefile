@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 PROTO_SRC := proto/monitor/v1/ingest.proto proto/monitor/v1/query.proto
 PROTO_OUT := monitor/v1/ingest_pb2.py monitor/v1/query_pb2.py
 
-.PHONY: install proto model up serve test test-unit test-integration lint typecheck bench clean
+.PHONY: install proto model up serve test test-unit test-integration lint lint-deploy typecheck bench clean
 
 install: $(STAMP) $(PROTO_OUT)
 
@@ -57,6 +57,18 @@ lint: install
 
 typecheck: install
 	$(BIN)/mypy monitor probes
+
+# Deployment artefacts checked with the real tools (scripts/lint_deploy.sh says which); needs
+# promtool and amtool from scripts/install_prometheus.sh. pykustomize (kustomize's Go library
+# in a wheel) declares Python >= 3.14 but is a plain cffi binding that runs on this Python,
+# so it is installed here rather than as an extra.
+PYKUSTOMIZE := pykustomize==0.1.4
+$(VENV)/.pykustomize: $(STAMP)
+	$(BIN)/pip install -q --ignore-requires-python '$(PYKUSTOMIZE)'
+	touch $@
+
+lint-deploy: install $(VENV)/.pykustomize
+	scripts/lint_deploy.sh
 
 bench: install model
 	$(BIN)/llm-monitor bench overhead --json out/bench-overhead.json

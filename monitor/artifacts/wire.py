@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from monitor.request_ids import valid_tenant
 from monitor.v1 import ingest_pb2
 
 FloatArray = npt.NDArray[np.float32]
@@ -100,6 +101,7 @@ class Started:
 
     request_id: str
     prompt_token_ids: IntArray
+    tenant: str = ""  # the request's tenant tag ('' when none)
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,9 @@ class DecodedBatch:
     finished_request_ids: tuple[str, ...] = ()
     uncaptured: tuple[Uncaptured, ...] = field(default_factory=tuple)
     started: tuple[Started, ...] = field(default_factory=tuple)
+    #: Started requests whose tenant tag was invalid (too long, not printable): kept
+    #: without one.
+    bad_tenants: int = 0
 
     @property
     def rows(self) -> int:
@@ -137,9 +142,20 @@ class DecodedBatch:
         )
         notes = sum(len(u.request_id) + len(u.reason) + OBJECT_OVERHEAD for u in self.uncaptured)
         prompts = sum(
-            s.prompt_token_ids.nbytes + len(s.request_id) + OBJECT_OVERHEAD for s in self.started
+            s.prompt_token_ids.nbytes + len(s.request_id) + len(s.tenant) + OBJECT_OVERHEAD
+            for s in self.started
         )
         return arrays + strings + notes + prompts
+
+
+StartedEntry = tuple[str, Sequence[int], str] | tuple[str, Sequence[int]]
+"""A started request as the plugin hands it over: (request id, prompt ids[, tenant])."""
+
+
+def request_start(entry: StartedEntry) -> ingest_pb2.RequestStart:
+    """The ``RequestStart`` message of a started request."""
+    tenant = entry[2] if len(entry) > 2 else ""
+    return ingest_pb2.RequestStart(request_id=entry[0], prompt_token_ids=entry[1], tenant=tenant)
 
 
 @dataclass(frozen=True)
@@ -149,7 +165,8 @@ class WireBatch:
     ``activations`` is ``[rows, d_model]`` in host memory, in ``dtype``'s carrier
     (``CARRIERS``): float32, float16, or the raw bits of bfloat16 as 16-bit integers.
     ``row_request`` indexes ``request_ids``; ``uncaptured`` is ``(request id, tokens,
-    reason)``, ``started`` is ``(request id, prompt token ids)``.
+    reason)``, ``started`` is ``(request id, prompt token ids, tenant)`` (a pair without
+    the tenant means none).
     """
 
     model_name: str
@@ -163,7 +180,7 @@ class WireBatch:
     token_ids: npt.NDArray[Any]
     finished_request_ids: Sequence[str] = ()
     uncaptured: Sequence[tuple[str, int, str]] = ()
-    started: Sequence[tuple[str, Sequence[int]]] = ()
+    started: Sequence[StartedEntry] = ()
 
 
 def wire_dtype(dtype: np.dtype[Any]) -> ingest_pb2.DType:
@@ -212,7 +229,9 @@ def encode_batch(
     per_message = max(1, max_message_bytes // row_bytes)
     counters = [ingest_pb2.DropCounter(reason=k, rows=v) for k, v in sorted(dropped.items())]
     # The first message also carries the started requests' prompts.
-    started_bytes = sum(PROMPT_BYTES_PER_TOKEN * len(ids) + len(r) + 8 for r, ids in batch.started)
+    started_bytes = sum(
+        PROMPT_BYTES_PER_TOKEN * len(entry[1]) + len(entry[0]) + 72 for entry in batch.started
+    )  # 72: the tenant (at most 64 characters) and the framing
     first = max(1, (max_message_bytes - started_bytes) // row_bytes)
     cuts = [0, *range(min(first, n), n, per_message), n] if n else [0, 0]
     sequence = first_sequence
@@ -243,12 +262,7 @@ def encode_batch(
             else [],
             dropped=counters,
             producer_id=producer_id,
-            started=[
-                ingest_pb2.RequestStart(request_id=r, prompt_token_ids=ids)
-                for r, ids in batch.started
-            ]
-            if start == 0
-            else [],
+            started=[request_start(entry) for entry in batch.started] if start == 0 else [],
         )
         sequence += 1
 
@@ -379,7 +393,12 @@ def decode_batch(
         finished_request_ids=tuple(batch.finished_request_ids),
         uncaptured=tuple(Uncaptured(u.request_id, u.count, u.reason) for u in batch.uncaptured),
         started=tuple(
-            Started(s.request_id, np.asarray(s.prompt_token_ids, dtype=np.int64))
+            Started(
+                s.request_id,
+                np.asarray(s.prompt_token_ids, dtype=np.int64),
+                s.tenant if valid_tenant(s.tenant) else "",
+            )
             for s in batch.started
         ),
+        bad_tenants=sum(1 for s in batch.started if s.tenant and not valid_tenant(s.tenant)),
     )

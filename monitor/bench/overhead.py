@@ -3,7 +3,10 @@
 Two engines serve the same model in one run: one plain, one with the plugin shipping
 to a sidecar (a separate ``llm-monitor serve`` process scoring with probes). The same
 workload alternates between them, round after round, so drift of the machine affects
-both alike. Must run under ``if __name__ == "__main__"`` (vLLM spawns processes).
+both alike. Each round also records the CPU seconds of the engine's processes and of the
+front end per generated token, and (monitored) the plugin's own host time per step; the
+paired ratios are summarized with bootstrap intervals (:mod:`monitor.bench.overhead_summary`).
+Must run under ``if __name__ == "__main__"`` (vLLM spawns processes).
 """
 
 from __future__ import annotations
@@ -23,7 +26,17 @@ from typing import Any
 import numpy as np
 import psutil
 
+from monitor.bench.cpu_time import (
+    INSECURE_SERIALIZATION_ENV,
+    ProcessTree,
+    descendants,
+    plugin_timing,
+    process_cpu_s,
+    timing_delta,
+)
+from monitor.bench.overhead_summary import scaling_row, summarize
 from monitor.bench.settings import OverheadBenchSettings
+from monitor.cpu import serving_dtype
 from monitor.model.settings import DEFAULT_MODEL_NAME
 
 
@@ -77,9 +90,10 @@ def _start_sidecar(
     concepts: list[str],
     encoder_dir: Path | None,
     model_dir: Path,
+    extra_rules: list[dict[str, Any]] | None = None,
 ) -> tuple[subprocess.Popen[bytes], int, int]:
     """The sidecar as `up` runs it: probes reading their chat segments, the concept
-    encoder, one calibrated rule per probe and a SQLite trace store."""
+    encoder, one calibrated rule per probe (and ``extra_rules``) and a SQLite trace store."""
     grpc_port, metrics_port = free_port(), free_port()
     config = workdir / "monitor.yaml"
     config.write_text(
@@ -90,7 +104,8 @@ def _start_sidecar(
                 "tokenizer_path": str(model_dir),
                 "grpc_address": f"127.0.0.1:{grpc_port}",
                 "metrics_address": f"127.0.0.1:{metrics_port}",
-                "rules": [{"name": f"{c}-calibrated", "concept": c} for c in concepts],
+                "rules": [{"name": f"{c}-calibrated", "concept": c} for c in concepts]
+                + (extra_rules or []),
                 "storage": {"path": str(workdir / "traces.sqlite")},
             }
         )
@@ -115,25 +130,29 @@ def _start_sidecar(
 
 def _engine(
     settings: OverheadBenchSettings, monitored: bool, grpc_port: int, layers: list[int]
-) -> Any:
-    """A vLLM engine; the plugin is on in its processes iff ``monitored``."""
+) -> tuple[Any, ProcessTree]:
+    """A vLLM engine (the plugin is on in its processes iff ``monitored``) and the processes
+    that appeared while it started (its engine core and workers)."""
     from vllm import LLM
 
+    before = descendants()
     os.environ["LLM_MONITOR_PLUGIN_ENABLED"] = "1" if monitored else "0"
     os.environ["LLM_MONITOR_PLUGIN_SIDECAR_ADDRESS"] = f"127.0.0.1:{grpc_port}"
     os.environ["LLM_MONITOR_PLUGIN_LAYERS"] = json.dumps(layers)
     try:
-        return LLM(
+        llm = LLM(
             model=str(settings.model_dir),
             served_model_name=settings.model_name,
             max_model_len=2048,
             kv_cache_memory_bytes=1 << 30,
             enforce_eager=settings.enforce_eager,
+            dtype=serving_dtype(settings.dtype).dtype,
             seed=0,
         )
     finally:
         os.environ.pop("LLM_MONITOR_PLUGIN_ENABLED", None)
         os.environ.pop("LLM_MONITOR_PLUGIN_LAYERS", None)
+    return llm, ProcessTree(descendants() - before)
 
 
 def _workload(n: int) -> list[list[dict[str, str]]]:
@@ -144,14 +163,54 @@ def _workload(n: int) -> list[list[dict[str, str]]]:
     ]
 
 
-def _round(llm: Any, requests: int, tokens: int) -> tuple[int, float]:
+def _round(llm: Any, tree: ProcessTree, requests: int, tokens: int) -> dict[str, float]:
+    """One round: generated tokens, wall seconds, and the CPU seconds of the engine's
+    processes and of this process (the engine's front end runs here)."""
     from vllm import SamplingParams
 
     params = SamplingParams(max_tokens=tokens, temperature=0, ignore_eos=True)
+    me = psutil.Process()
+    engine_before, frontend_before = tree.cpu_s(), process_cpu_s(me)
     start = time.perf_counter()
     outs = llm.chat(_workload(requests), params, use_tqdm=False)
     elapsed = time.perf_counter() - start
-    return sum(len(o.outputs[0].token_ids) for o in outs), elapsed
+    engine_cpu, frontend_cpu = tree.cpu_s() - engine_before, process_cpu_s(me) - frontend_before
+    generated = sum(len(o.outputs[0].token_ids) for o in outs)
+    return {
+        "tokens": generated,
+        "seconds": elapsed,
+        "tokens_per_s": generated / elapsed,
+        "engine_cpu_s": engine_cpu,
+        "frontend_cpu_s": frontend_cpu,
+        "cpu_s_per_token": (engine_cpu + frontend_cpu) / generated if generated else 0.0,
+    }
+
+
+def _measured_round(
+    llm: Any, tree: ProcessTree, settings: OverheadBenchSettings, requests: int | None = None
+) -> dict[str, Any]:
+    """A round (of ``requests`` concurrent requests, default the settings'), with the
+    plugin's share of step time where the engine has the plugin."""
+    error: str | None = None
+    try:
+        before = plugin_timing(llm)
+    except Exception as exc:  # collective_rpc refused: report, keep measuring throughput
+        before, error = None, repr(exc)
+    n = settings.requests if requests is None else requests
+    figures: dict[str, Any] = _round(llm, tree, n, settings.tokens)
+    if before is not None:
+        after = plugin_timing(llm)
+        assert after is not None
+        timing = timing_delta(after, before)
+        figures.update(
+            plugin_steps=timing["steps"],
+            plugin_monitor_s=timing["monitor_s"],
+            plugin_step_s=timing["step_s"],
+            plugin_fraction=timing["monitor_fraction"],
+        )
+    elif error is not None:
+        figures["plugin_timing_error"] = error
+    return figures
 
 
 def run_overhead(settings: OverheadBenchSettings) -> dict[str, Any]:
@@ -174,35 +233,43 @@ def run_overhead(settings: OverheadBenchSettings) -> dict[str, Any]:
         if settings.encoder
         else None
     )
-    layers = sorted({p.layer for p in probes})
+    layers = sorted({p.layer for p in probes} | set(settings.extra_layers))
     if encoder_dir is not None:  # up captures the encoder's layer too
         layers = sorted({*layers, read_card(encoder_dir / CARD_FILE).layer})
     sidecar, grpc_port, metrics_port = _start_sidecar(
         workdir, probe_dir, [p.concept for p in probes], encoder_dir, model_dir
     )
+    os.environ.setdefault(INSECURE_SERIALIZATION_ENV, "1")  # to read the plugin's timing
     try:
         engines = {
             "unmonitored": _engine(settings, False, grpc_port, layers),
             "monitored": _engine(settings, True, grpc_port, layers),
         }
-        for llm in engines.values():
-            _round(llm, 8, 16)  # warm-up, not measured
+        for llm, _ in engines.values():
+            _round(llm, ProcessTree([]), 8, 16)  # warm-up, not measured
         before = _scrape(metrics_port)
         sidecar_cpu = psutil.Process(sidecar.pid)
-        cpu_before = sum(sidecar_cpu.cpu_times()[:2])
+        cpu_before = process_cpu_s(sidecar_cpu)
         wall_start = time.perf_counter()
-        rounds: dict[str, list[dict[str, float]]] = {k: [] for k in engines}
+        rounds: dict[str, list[dict[str, Any]]] = {k: [] for k in engines}
         order = list(engines)
         for r in range(settings.rounds):
             for name in order if r % 2 == 0 else order[::-1]:
-                generated, elapsed = _round(engines[name], settings.requests, settings.tokens)
-                rounds[name].append(
-                    {"tokens": generated, "seconds": elapsed, "tokens_per_s": generated / elapsed}
-                )
+                rounds[name].append(_measured_round(*engines[name], settings))
+        scaling = [scaling_row(settings.requests, rounds)]
+        sweep_tokens = 0  # the sidecar scores the sweep's monitored tokens too
+        for n in settings.sweep_requests:
+            point: dict[str, list[dict[str, Any]]] = {k: [] for k in engines}
+            for r in range(settings.sweep_rounds):
+                for name in order if r % 2 == 0 else order[::-1]:
+                    point[name].append(_measured_round(*engines[name], settings, n))
+            scaling.append(scaling_row(n, point))
+            sweep_tokens += sum(x["tokens"] for x in point["monitored"])
         time.sleep(2.0)
         after = _scrape(metrics_port)
-        sidecar_cpu_s = sum(sidecar_cpu.cpu_times()[:2]) - cpu_before
+        sidecar_cpu_s = process_cpu_s(sidecar_cpu) - cpu_before
         wall_s = time.perf_counter() - wall_start
+        engine_pids = {name: tree.pids for name, (_, tree) in engines.items()}
     finally:
         sidecar.terminate()
         sidecar.wait(20)
@@ -210,29 +277,24 @@ def run_overhead(settings: OverheadBenchSettings) -> dict[str, Any]:
     def rate(name: str) -> float:
         return sum(x["tokens"] for x in rounds[name]) / sum(x["seconds"] for x in rounds[name])
 
-    scored = after.get("llm_monitor_tokens_scored_total", 0.0) - before.get(
-        "llm_monitor_tokens_scored_total", 0.0
-    )
-    dropped = after.get("llm_monitor_activations_dropped_total", 0.0) - before.get(
-        "llm_monitor_activations_dropped_total", 0.0
-    )
+    def counted(name: str) -> float:
+        return after.get(name, 0.0) - before.get(name, 0.0)
+
     unmonitored, monitored = rate("unmonitored"), rate("monitored")
-    paired = [
-        m["tokens_per_s"] / u["tokens_per_s"]
-        for m, u in zip(rounds["monitored"], rounds["unmonitored"], strict=True)
-    ]
+    monitored_tokens = sum(x["tokens"] for x in rounds["monitored"]) + sweep_tokens
     return {
         "benchmark": "overhead",
         "tokens_per_s_unmonitored": round(unmonitored, 2),
         "tokens_per_s_monitored": round(monitored, 2),
-        "throughput_ratio": round(monitored / unmonitored, 4),
-        "paired_round_ratios": [round(r, 4) for r in paired],
-        "median_paired_ratio": round(float(np.median(paired)), 4),
+        "pooled_throughput_ratio": round(monitored / unmonitored, 4),
+        **summarize(rounds, settings.confidence, settings.seed),
+        "scaling_by_concurrency": sorted(scaling, key=lambda row: int(row["requests"])),
         "rounds": rounds,
         "workload": {
             "concurrent_requests": settings.requests,
             "generated_tokens_per_request": settings.tokens,
             "rounds_per_engine": settings.rounds,
+            "dtype": serving_dtype(settings.dtype).as_dict(),
         },
         "monitoring": {
             "layers": layers,
@@ -242,10 +304,14 @@ def run_overhead(settings: OverheadBenchSettings) -> dict[str, Any]:
             "concept_encoder": str(encoder_dir) if encoder_dir is not None else None,
             "rules": len(probes),
             "trace_store": "sqlite",
-            "tokens_scored_by_sidecar": scored,
-            "rows_dropped": dropped,
+            "tokens_scored_by_sidecar": counted("llm_monitor_tokens_scored_total"),
+            "rows_dropped": counted("llm_monitor_activations_dropped_total"),
             "sidecar_cpu_seconds": round(sidecar_cpu_s, 2),
+            "sidecar_cpu_s_per_million_tokens": round(sidecar_cpu_s / monitored_tokens * 1e6, 1)
+            if monitored_tokens
+            else None,
             "sidecar_cpu_share_of_wall": round(sidecar_cpu_s / wall_s, 4),
         },
+        "processes": {"bench": os.getpid(), "sidecar": sidecar.pid, **engine_pids},
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from monitor.cpu import ServingDtype
 from monitor.model.settings import DEFAULT_MODEL_NAME
 
 
@@ -26,10 +27,23 @@ class OverheadBenchSettings:
     """Concurrent requests per round."""
     tokens: int = 128
     """Generated tokens per request."""
-    rounds: int = 6
-    """Rounds per engine, alternating which goes first."""
+    rounds: int = 10
+    """Rounds per engine, alternating which goes first (the paired ratios' sample)."""
     enforce_eager: bool = False
     """Run vLLM eager (no compile)."""
+    extra_layers: tuple[int, ...] = ()
+    """Layers to capture besides those the probes and encoder read (capture cost grows
+    with the layers captured)."""
+    dtype: ServingDtype | None = None
+    """Serving dtype; None: ``LLM_MONITOR_DTYPE``, else what suits this CPU."""
+    sweep_requests: tuple[int, ...] = (1, 8)
+    """Other concurrencies of the scaling table (besides ``requests``)."""
+    sweep_rounds: int = 2
+    """Rounds per engine at each of them."""
+    confidence: float = 0.95
+    """Confidence of the bootstrap intervals."""
+    seed: int = 0
+    """Seed of the bootstrap resampling."""
 
 
 @dataclass(frozen=True)
@@ -84,3 +98,109 @@ class SoakSettings:
     def short(cls) -> SoakSettings:
         """The CI preset: the same shape, small enough for a unit-test run."""
         return cls(requests=24, tokens=150, prompt_tokens=16, producers=2, firing_fraction=0.25)
+
+
+@dataclass(frozen=True)
+class SidecarBenchSettings:
+    """``bench sidecar``: how many tokens/s one sidecar sustains, stage by stage, against
+    the unmonitored vLLM generation rate of the same machine."""
+
+    stages: tuple[str, ...] = ("probes", "encoder", "full")
+    """What the sidecar runs: probes only; + the concept encoder; + rules and trace store."""
+    start_tokens_per_s: float = 2000.0
+    """Offered rate of the first level of each stage's ladder."""
+    growth: float = 1.5
+    """Each level offers this many times the previous one, until the sidecar drops."""
+    level_s: float = 4.0
+    """Seconds each level streams."""
+    max_levels: int = 16
+    """Levels at most per stage."""
+    producers: int = 2
+    """Producer streams, each its own thread and ``Ingest`` stream."""
+    batch: int = 32
+    """Requests in flight per producer (rows per decode step)."""
+    tokens: int = 64
+    """Decode tokens per request."""
+    prompt_tokens: int = 16
+    """Prompt tokens per request (sent as rows in the request's first step)."""
+    layers: int = 1
+    """Captured layers (every token is one row per layer)."""
+    probes: int = 3
+    """Probes loaded per layer (synthetic)."""
+    firing_every: int = 20
+    """In the ``full`` stage every n-th request makes a rule fire (its alert is timed)."""
+    alert_batch: int = 8
+    """Requests in flight of the ``full`` stage's first level, streamed at vLLM's rate
+    (one producer, every second request firing): where alert latency is read."""
+    sweep_layers: tuple[int, ...] = (1, 2, 3, 4)
+    """Layer counts of the scaling table (empty: no table)."""
+    sweep_probes: tuple[int, ...] = (1, 4, 16)
+    """Probe counts of the scaling table (empty: no table)."""
+    sweep_s: float = 4.0
+    """Seconds of unpaced traffic per point of the scaling table."""
+    vllm_tokens_per_s: float | None = None
+    """The unmonitored vLLM generation rate to compare with; None: measure it here."""
+    model_dir: Path | None = None
+    """Model whose generation rate is measured (None: the prepared default)."""
+    vllm_requests: int = 64
+    """Concurrent requests of the vLLM measurement."""
+    vllm_tokens: int = 128
+    """Generated tokens per request of the vLLM measurement."""
+    vllm_rounds: int = 3
+    """Measured rounds of the vLLM measurement (after one warm-up)."""
+    dtype: ServingDtype | None = None
+    """vLLM's dtype; None: ``LLM_MONITOR_DTYPE``, else what suits this CPU."""
+    encoder_dir: Path | None = None
+    """Concept encoder of the ``encoder`` and ``full`` stages (None: the shipped one)."""
+    model_name: str = DEFAULT_MODEL_NAME
+    d_model: int = 576
+    first_layer: int = 15
+    """The first captured layer (the shipped encoder's); more layers count down from it."""
+    seed: int = 0
+
+    @classmethod
+    def smoke(cls) -> SidecarBenchSettings:
+        """Seconds, not minutes: proves the bench runs; its figures mean little."""
+        return cls(
+            start_tokens_per_s=1000.0,
+            growth=4.0,
+            level_s=1.0,
+            max_levels=3,
+            sweep_layers=(1, 2),
+            sweep_probes=(1, 4),
+            sweep_s=1.0,
+        )
+
+
+@dataclass(frozen=True)
+class LatencyBenchSettings:
+    """``bench latency``: an online workload against vLLM's OpenAI server with and
+    without the monitor (two servers, alternating)."""
+
+    model_dir: Path | None = None
+    """The model both servers serve (None: the prepared default)."""
+    model_name: str = DEFAULT_MODEL_NAME
+    arms: tuple[str, ...] = ("unmonitored", "monitored")
+    """Servers to measure; one of them alone gives no ratios."""
+    rates: tuple[float, ...] = ()
+    """Request rates (requests/s) of the Poisson arrivals; empty: ``fractions`` of the
+    saturation rate measured first."""
+    fractions: tuple[float, ...] = (0.25, 0.5, 0.75, 1.0)
+    """Rates as fractions of the measured saturation rate (when ``rates`` is empty)."""
+    saturation_requests: int = 64
+    """Requests sent at once to measure the saturation rate."""
+    requests: int = 48
+    """Requests per rate and server."""
+    max_tokens: int = 64
+    """Generated tokens per request."""
+    enforce_eager: bool = False
+    dtype: ServingDtype | None = None
+    """Serving dtype; None: ``LLM_MONITOR_DTYPE``, else what suits this CPU."""
+    start_timeout_s: float = 900.0
+    """Seconds a server may take to answer /health."""
+    seed: int = 0
+
+    @classmethod
+    def smoke(cls) -> LatencyBenchSettings:
+        """Seconds once the servers are up: proves the bench runs; figures mean little."""
+        return cls(fractions=(0.5,), saturation_requests=4, requests=4, max_tokens=8)

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from monitor import __version__
 from monitor.cli.commands import bench, model, query, rules, serve_up
 from monitor.cli.exit_codes import CommandError, ExitCode, epilog
+from monitor.logutil import LogFormat, LogFormatError, log_format, log_handler
 
 TOOLKIT_COMMANDS = {
     "train": "fit probes from labelled JSONL through the serving path",
@@ -33,12 +34,21 @@ REGISTRARS: tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]]
 )
 
 
-def configure_logging(verbose: bool) -> None:
-    """INFO (DEBUG with ``-v``) to stderr with time, level and logger name."""
+log = logging.getLogger("llm_monitor")
+
+
+def configure_logging(verbose: bool) -> LogFormat:
+    """INFO (DEBUG with ``-v``) to stderr with time, level and logger name, as text or
+    (``LLM_MONITOR_LOG_FORMAT=json``) one JSON object per line; the format chosen. A bad
+    value is a ``CommandError`` with the CONFIG exit code."""
+    try:
+        fmt = log_format()
+    except LogFormatError as exc:
+        raise CommandError(str(exc), ExitCode.CONFIG) from None
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        level=logging.DEBUG if verbose else logging.INFO, handlers=[log_handler(fmt)]
     )
+    return fmt
 
 
 def _toolkit_missing(reason: str) -> Callable[[argparse.Namespace], int]:
@@ -99,9 +109,13 @@ def main(argv: list[str] | None = None) -> int:
     args, unknown = parser.parse_known_args(argv)
     if unknown and not getattr(args, "takes_any_arguments", False):
         parser.error(f"unrecognized arguments: {' '.join(unknown)}")
-    configure_logging(args.verbose)
+    fmt: LogFormat = "text"
     try:
+        fmt = configure_logging(args.verbose)
         return int(args.func(args))
     except CommandError as exc:
-        print(f"llm-monitor: {exc}", file=sys.stderr)
+        if fmt == "json":  # the log stream stays one JSON object per line
+            log.error("%s", exc)
+        else:
+            print(f"llm-monitor: {exc}", file=sys.stderr)
         return int(exc.code)

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from monitor.artifacts.wire import WireBatch, encode_batch
+from monitor.plugin.request_control import StartedRequest
 from monitor.v1 import ingest_pb2
 
 #: Most finished request ids a step adds to one batch, and most carried from dropped
@@ -49,8 +50,11 @@ class CapturedBatch:
     token_ids: np.ndarray
     finished_request_ids: list[str] = field(default_factory=list)
     uncaptured: list[tuple[str, int, str]] = field(default_factory=list)
-    # (request id, prompt token ids) of the requests that started at this step
-    started: list[tuple[str, list[int]]] = field(default_factory=list)
+    # (request id, prompt token ids, tenant) of the requests that started at this step
+    started: list[StartedRequest] = field(default_factory=list)
+    # rows of this layer left out because their request opted out of capture: the
+    # shipper counts them (``opted_out``) just before it sends the batch
+    opted_out_rows: int = 0
 
     @property
     def rows(self) -> int:
@@ -93,8 +97,14 @@ class Outgoing(Protocol):
         ...
 
     @property
-    def started(self) -> list[tuple[str, list[int]]]:
+    def started(self) -> list[StartedRequest]:
         """Prompts of requests that started; delivered even if the rows are dropped."""
+        ...
+
+    @property
+    def opted_out_rows(self) -> int:
+        """Rows of opted-out requests left out that no batch carries the count of: a
+        step whose every row was left out (set by ``batches()``)."""
         ...
 
     def batches(self) -> list[CapturedBatch]:

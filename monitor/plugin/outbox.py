@@ -19,7 +19,8 @@ from collections.abc import Iterable
 
 from monitor.logutil import RateLimitedLog
 from monitor.plugin.batch import FINISHED_PER_BATCH, CapturedBatch, Outgoing, Unshippable
-from monitor.plugin.ring import REASON_PLUGIN_ERROR, DropCounters
+from monitor.plugin.request_control import StartedRequest
+from monitor.plugin.ring import REASON_OPTED_OUT, REASON_PLUGIN_ERROR, DropCounters
 
 log = logging.getLogger("vllm.llm_monitor")
 
@@ -35,20 +36,22 @@ class Outbox:
     def __init__(self, drops: DropCounters) -> None:
         self._drops = drops
         self._finished: list[str] = []
-        self._started: list[tuple[str, list[int]]] = []
+        self._started: list[StartedRequest] = []
         self._logs: dict[str, RateLimitedLog] = {}
         # gRPC pulls the stream on its own thread while the shipper's thread may drain
         self._lock = threading.Lock()
 
     @property
-    def carried(self) -> tuple[list[str], list[tuple[str, list[int]]]]:
+    def carried(self) -> tuple[list[str], list[StartedRequest]]:
         """Copies of the finished ids and prompts waiting for the next batch."""
         with self._lock:
             return list(self._finished), list(self._started)
 
     def unpack(self, item: Outgoing) -> list[CapturedBatch]:
         """The item's batches, with what was carried attached; [] when its rows are
-        dropped (counted; its finishes and prompts carried). Does not release the item."""
+        dropped (counted; its finishes and prompts carried). Does not release the item.
+        A step whose every row belongs to opted-out requests is counted here
+        (``opted_out``); otherwise each batch carries its own count for the shipper."""
         try:
             batches = item.batches()
         except Unshippable as exc:
@@ -58,6 +61,8 @@ class Outbox:
             self._dropped(item, REASON_PLUGIN_ERROR, item.rows, f"cannot open a step: {exc!r}")
             return []
         if not batches:
+            if item.opted_out_rows:
+                self._drops.add(REASON_OPTED_OUT, item.opted_out_rows)
             self.keep(item)
             return []
         with self._lock:
@@ -82,7 +87,7 @@ class Outbox:
         if batches:
             self.carry(batches[-1].finished_request_ids, batches[0].started)
 
-    def carry(self, finished: Iterable[str], started: Iterable[tuple[str, list[int]]]) -> None:
+    def carry(self, finished: Iterable[str], started: Iterable[StartedRequest]) -> None:
         """Attach these finished ids and prompts to the next batch that is sent."""
         with self._lock:
             self._finished.extend(finished)

@@ -27,6 +27,8 @@ REASON_SIDECAR_UNAVAILABLE = "sidecar_unavailable"
 REASON_LABEL_MISMATCH = "label_mismatch"
 REASON_CAPTURE_MISSED = "capture_missed"
 REASON_PLUGIN_ERROR = "plugin_error"
+#: Not a failure: rows of requests that opted out of capture (vllm_xargs).
+REASON_OPTED_OUT = "opted_out"
 
 #: Offset-stamped drops remembered ahead of the shipper (oldest forgotten first).
 MAX_DROPS_AHEAD = 4096

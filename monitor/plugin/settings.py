@@ -71,6 +71,13 @@ class PluginSettings(BaseSettings):
         default=None,
         description="Model name reported to the sidecar. Default: vLLM's served model name.",
     )
+    allow_opt_out: bool = Field(
+        default=False,
+        description="Honour a request's vllm_xargs llm_monitor_capture=off (its rows never "
+        "leave vLLM; counted as dropped, reason opted_out). Off by default: anyone who can "
+        "call the API could switch a misuse monitor off for their own request. Turn it on "
+        "(LLM_MONITOR_PLUGIN_ALLOW_OPT_OUT=1) only where the API's clients are trusted.",
+    )
     allow_unsupported_vllm: bool = Field(
         default=False,
         description="Install capture even on a vLLM outside the supported range "

@@ -18,7 +18,12 @@ import grpc
 
 from monitor.plugin.batch import Outgoing, encode
 from monitor.plugin.outbox import Outbox
-from monitor.plugin.ring import REASON_SIDECAR_UNAVAILABLE, DropCounters, RingBuffer
+from monitor.plugin.ring import (
+    REASON_OPTED_OUT,
+    REASON_SIDECAR_UNAVAILABLE,
+    DropCounters,
+    RingBuffer,
+)
 from monitor.v1 import ingest_pb2, ingest_pb2_grpc
 
 log = logging.getLogger("vllm.llm_monitor")
@@ -117,6 +122,9 @@ class Shipper:
                 batches = self._outbox.unpack(item)
                 dropped = self._drops.snapshot(below=item.row_offset)
                 for batch in batches:
+                    if batch.opted_out_rows:  # counted with the batch whose range has the gap
+                        self._drops.add(REASON_OPTED_OUT, batch.opted_out_rows)
+                        dropped = self._drops.snapshot(below=item.row_offset)
                     for message in encode(
                         batch, self.producer_id, self._sequence, dropped, self._max_message_bytes
                     ):

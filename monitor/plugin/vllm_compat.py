@@ -239,6 +239,17 @@ def prompts_of(scheduler_output: SchedulerOutputLike) -> list[tuple[str, list[in
     return out
 
 
+def request_args(scheduler_output: SchedulerOutputLike) -> list[tuple[str, Mapping[str, Any]]]:
+    """(request id, ``SamplingParams.extra_args``, i.e. the API's ``vllm_xargs``) of the
+    requests that start now and carry any."""
+    out = []
+    for r in scheduler_output.scheduled_new_reqs:
+        args = getattr(getattr(r, "sampling_params", None), "extra_args", None)
+        if isinstance(args, Mapping) and args:
+            out.append((r.req_id, args))
+    return out
+
+
 def prefix_cache_hits(scheduler_output: SchedulerOutputLike) -> list[tuple[str, int]]:
     """(request id, tokens served from the prefix cache) of the requests that start now."""
     return [

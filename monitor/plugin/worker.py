@@ -10,7 +10,9 @@ each step's rows are copied asynchronously into a preallocated host pool and the
 checks that need their values run on the shipper thread (:mod:`monitor.plugin.staged`).
 When the ring or the pool is full the step's rows are dropped and counted
 (``ring_buffer_full``, ``host_pool_full``); the ids of requests that finished stay
-pending until a step carrying them is queued.
+pending until a step carrying them is queued. Requests that opted out of capture
+(:mod:`monitor.plugin.request_control`) are left out of what is shipped: their starts and
+finishes here, their rows by the shipper thread (``opted_out``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -28,6 +31,7 @@ from monitor.plugin import vllm_compat
 from monitor.plugin.batch import FINISHED_PER_BATCH, Outgoing
 from monitor.plugin.capture import LayerCapture
 from monitor.plugin.host_pool import HostBufferPool
+from monitor.plugin.request_control import RequestControls, StartedRequest
 from monitor.plugin.ring import (
     REASON_HOST_POOL_FULL,
     REASON_PLUGIN_ERROR,
@@ -38,6 +42,7 @@ from monitor.plugin.ring import (
 from monitor.plugin.settings import PluginSettings
 from monitor.plugin.shipper import ChannelTls, Shipper
 from monitor.plugin.staged import StagedStep
+from monitor.plugin.step_timing import StepTiming
 from monitor.plugin.vllm_compat import (
     PatchableWorkerLike,
     SchedulerOutputLike,
@@ -84,9 +89,11 @@ class WorkerMonitor:
         self.producer_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.row_offset = 0
         self.steps = 0
+        self.timing = StepTiming()
         self._pending_finished: list[str] = []
-        self._pending_started: list[tuple[str, list[int]]] = []
+        self._pending_started: list[StartedRequest] = []
         self._logs: dict[str, RateLimitedLog] = {}
+        self.controls = RequestControls(settings.allow_opt_out)
         self.shipper: Shipper | None = None
 
     # -- start-up ---------------------------------------------------------------------
@@ -249,7 +256,8 @@ class WorkerMonitor:
         n = vllm_compat.scheduled_tokens(scheduler_output)
         if self.capture is None or not self.capture_ok or n == 0:
             if self.capture_ok:
-                self._pending_finished.extend(vllm_compat.finished_ids(scheduler_output))
+                finished = self.controls.finish(vllm_compat.finished_ids(scheduler_output))
+                self._pending_finished.extend(finished)
                 del self._pending_finished[:-MAX_PENDING_FINISHED]
             return 0
         self.capture.arm(n)
@@ -266,9 +274,11 @@ class WorkerMonitor:
         # Finished ids stay pending until a step carrying them is queued; so do the
         # prompts of started requests (the sidecar needs them to tell the chat's segments
         # apart), within a bound.
-        self._pending_finished.extend(vllm_compat.finished_ids(scheduler_output))
+        self._pending_finished.extend(
+            self.controls.finish(vllm_compat.finished_ids(scheduler_output))
+        )
         del self._pending_finished[:-MAX_PENDING_FINISHED]
-        self._pending_started.extend(vllm_compat.prompts_of(scheduler_output))
+        self._pending_started.extend(self.controls.starts(scheduler_output))
         del self._pending_started[:-MAX_PENDING_STARTED]
         if n > self.capture.max_rows:
             self._drop(
@@ -290,6 +300,7 @@ class WorkerMonitor:
         uncaptured = [
             (req_id, cached, REASON_PREFIX_CACHE)
             for req_id, cached in vllm_compat.prefix_cache_hits(scheduler_output)
+            if req_id not in self.controls.opted_out
         ]
         lease = self.pool.acquire(nbytes)
         if lease is None:
@@ -308,6 +319,7 @@ class WorkerMonitor:
                 uncaptured=uncaptured,
                 finished_request_ids=self._pending_finished[:FINISHED_PER_BATCH],
                 started=list(self._pending_started),
+                opted_out=self.controls.opted_out,
             )
             self.row_offset += step.rows
             queued = self.ring.put(step, rows=step.rows, nbytes=step.nbytes, offset=step.row_offset)
@@ -340,17 +352,22 @@ def wrap_step(monitor: WorkerMonitor, worker: WorkerLike, execute_model: StepFn)
     def execute_model_monitored(
         scheduler_output: SchedulerOutputLike, *args: Any, **kwargs: Any
     ) -> Any:
+        start = time.perf_counter_ns()
         try:
             n = monitor.before_step(scheduler_output)
         except Exception:
             n = 0
             monitor.step_error(0)
+        model_start = time.perf_counter_ns()
         output = execute_model(scheduler_output, *args, **kwargs)
+        model_end = time.perf_counter_ns()
         if n:
             try:
                 monitor.after_step(worker, scheduler_output, n)
             except Exception:
                 monitor.step_error(n)
+        end = time.perf_counter_ns()
+        monitor.timing.add(end - start - (model_end - model_start), end - start)
         return output
 
     return execute_model_monitored

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, GCCollector, ProcessCollector
 
@@ -12,7 +13,7 @@ from monitor.artifacts.probe_format import Probe, load_probe_dir
 from monitor.artifacts.segments import Segmenter, load_segmenter
 from monitor.sidecar.alerts.compile import RuleError, compile_rules
 from monitor.sidecar.alerts.flagging import TraceSink
-from monitor.sidecar.alerts.hub import AlertHub, WatchLimits
+from monitor.sidecar.alerts.hub import AlertHub, AlertPublisher, WatchLimits
 from monitor.sidecar.alerts.rules import RuleEngine
 from monitor.sidecar.config import (
     ConfigError,
@@ -38,6 +39,9 @@ from monitor.sidecar.server import exposure_warnings
 from monitor.sidecar.service_metrics import ServiceMetrics
 from monitor.sidecar.traces.factory import build_trace_store, concept_labeller
 from monitor.sidecar.traces.reader import TraceReader
+
+if TYPE_CHECKING:
+    from monitor.sidecar.alerts.otlp import OtlpExport
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +84,31 @@ def build_segmenter(tokenizer_path: Path | None, probes: Sequence[Probe] = ()) -
                     head.name,
                 )
     return segmenter
+
+
+def build_otlp_export(
+    config: SidecarConfig,
+    registry: CollectorRegistry,
+    probes: Sequence[Probe],
+    hub: AlertPublisher,
+) -> tuple[OtlpExport | None, AlertPublisher]:
+    """The OTLP export of ``config.otlp`` (None without it) and where alerts go: ``hub``,
+    and the export when it exports alerts. ``ConfigError`` without the OpenTelemetry SDK."""
+    if config.otlp is None:
+        return None, hub
+    try:
+        from monitor.sidecar.alerts.otlp import AlertFanOut, OtlpExport
+    except ImportError as exc:
+        raise ConfigError(
+            f"otlp: needs the OpenTelemetry SDK: pip install 'llm-monitor[otlp]' ({exc})"
+        ) from None
+    export = OtlpExport(
+        config.otlp,
+        registry,
+        config.model_name or "",
+        thresholds={probe.concept: probe.threshold for probe in probes},
+    )
+    return export, AlertFanOut(hub, export) if config.otlp.alerts else hub
 
 
 class Sidecar:
@@ -147,11 +176,13 @@ class Sidecar:
         self.trace_store = build_trace_store(
             config.storage, self.metrics, config.model_name or "", concept_label=label
         )
+        # OpenTelemetry: alerts next to WatchAlerts, finished requests as a sink
+        self.otlp, publisher = build_otlp_export(config, self.registry, self.probes, self.alert_hub)
         self.trace_sink = TraceSink(
             self.rule_engine,
             self.metrics,
             store=self.trace_store,
-            publisher=self.alert_hub,
+            publisher=publisher,
             max_buffered_tokens=config.storage.max_buffered_tokens_per_request,
             max_buffered_bytes=config.storage.max_buffered_bytes,
             max_tokens_per_trace=config.storage.max_tokens_per_trace,
@@ -162,7 +193,13 @@ class Sidecar:
         self.pipeline = Pipeline(
             self.metrics,
             self.probe_sets,
-            [MetricsSink(self.metrics), self.trace_sink, *sinks],
+            # the OTLP export shuts down after the trace sink (its last alerts go out)
+            [
+                MetricsSink(self.metrics),
+                self.trace_sink,
+                *sinks,
+                *([self.otlp] if self.otlp is not None else []),
+            ],
             queue_size=config.ingest.queue_size,
             request_ttl_s=config.request_ttl_s,
             max_queue_bytes=config.ingest.max_queue_bytes,

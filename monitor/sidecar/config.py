@@ -31,7 +31,7 @@ from monitor.sidecar.rules_config import RuleAggregation as RuleAggregation
 from monitor.sidecar.rules_config import RuleConfig as RuleConfig
 from monitor.sidecar.rules_config import _Section
 from monitor.sidecar.security import AuthConfig, TlsConfig
-from monitor.sidecar.serving_config import HealthConfig, ServerConfig, WatchConfig
+from monitor.sidecar.serving_config import HealthConfig, OtlpConfig, ServerConfig, WatchConfig
 
 log = logging.getLogger(__name__)
 
@@ -272,6 +272,11 @@ class SidecarConfig(BaseSettings):
     health: HealthConfig = Field(
         default_factory=HealthConfig,
         description="When the watchdog reports NOT_SERVING (gRPC health, /readyz).",
+    )
+    otlp: OtlpConfig | None = Field(
+        default=None,
+        description="OpenTelemetry export of alerts (and per-request scores) as OTLP log "
+        "events; None: off.",
     )
 
     @field_validator("grpc_address")

@@ -29,6 +29,7 @@ DROP_REASONS: frozenset[str] = frozenset(
         "label_mismatch",
         "capture_missed",
         "plugin_error",
+        "opted_out",  # not a failure: the request asked not to be captured (vllm_xargs)
         "lost_in_transit",
         "sidecar_rejected",
         "sidecar_queue_full",
@@ -67,6 +68,7 @@ IGNORED_REASONS: frozenset[str] = frozenset(
     {
         "hello_layer",  # a Hello names a layer that is neither configured nor probed
         "drop_claim",  # a producer drop counter that went backwards or grew implausibly
+        "tenant",  # a started request's tenant tag that is too long or not printable
     }
 )
 

@@ -19,6 +19,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from monitor.sidecar.bulk_histogram import BulkHistogram, BulkHistogramChild
+from monitor.sidecar.metric_buckets import LAG_BUCKETS, SCORING_BUCKETS, WRITE_BUCKETS
 from monitor.sidecar.metric_labels import (
     DEFAULT_MAX_MODELS,
     DROP_REASONS,
@@ -103,7 +104,15 @@ class SidecarMetrics:
         )
         self.alerts = Counter(
             "llm_monitor_alerts",
-            "Alerts raised by the rule engine.",
+            "Rule firings, every one, also those within the rule's cooldown; counted when "
+            "the firing's trace update is committed or lost (at once without a trace store).",
+            (*model, "concept", "severity"),
+            registry=registry,
+        )
+        self.alert_notifications = Counter(
+            "llm_monitor_alert_notifications",
+            "Rule firings outside the rule's cooldown, handed to WatchAlerts at the same "
+            "moment as they are counted in llm_monitor_alerts_total.",
             (*model, "concept", "severity"),
             registry=registry,
         )
@@ -125,6 +134,34 @@ class SidecarMetrics:
             "llm_monitor_ingest_queue_depth",
             "Batches waiting in the ingest queue.",
             model,
+            registry=registry,
+        )
+        self.queue_bytes = Gauge(
+            "llm_monitor_ingest_queue_bytes",
+            "Bytes of decoded activation batches waiting in the ingest queue to be scored.",
+            model,
+            registry=registry,
+        )
+        self.scoring_duration = Histogram(
+            "llm_monitor_scoring_duration_seconds",
+            "Wall time to score one batch: probes, concept encoder, rules and sinks.",
+            model,
+            buckets=SCORING_BUCKETS,
+            registry=registry,
+        )
+        self.ingest_to_score = Histogram(
+            "llm_monitor_ingest_to_score_seconds",
+            "From the ingest receiving a batch to the end of its scoring (queueing included).",
+            model,
+            buckets=LAG_BUCKETS,
+            registry=registry,
+        )
+        self.trace_write_duration = Histogram(
+            "llm_monitor_trace_write_duration_seconds",
+            "Wall time of one trace-store write transaction (a batch of trace updates, "
+            "committed or failed).",
+            model,
+            buckets=WRITE_BUCKETS,
             registry=registry,
         )
         self.capture_up = Gauge(
@@ -270,6 +307,10 @@ class ModelMetrics:
         self.batches_received = families.batches_received.labels(model_name)
         self.pipeline_errors = families.pipeline_errors.labels(model_name)
         self.queue_depth = families.queue_depth.labels(model_name)
+        self.queue_bytes = families.queue_bytes.labels(model_name)
+        self.scoring_duration = families.scoring_duration.labels(model_name)
+        self.ingest_to_score = families.ingest_to_score.labels(model_name)
+        self.trace_write_duration = families.trace_write_duration.labels(model_name)
         self.alerts_dropped = families.alerts_dropped.labels(model_name)
         self.trace_writes_dropped = families.trace_writes_dropped.labels(model_name)
         self.config_reload_errors = families.config_reload_errors.labels(model_name)
@@ -303,3 +344,5 @@ class ModelMetrics:
         self.trace_errors: _Children[Counter] = labelled(families.trace_errors)
         #: by concept and severity
         self.alerts: _Children[Counter] = labelled(families.alerts)
+        #: by concept and severity
+        self.alert_notifications: _Children[Counter] = labelled(families.alert_notifications)

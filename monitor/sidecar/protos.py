@@ -54,6 +54,8 @@ def alert_message(
         top_concepts=concept_activations(firing.top_concept_ids, firing.top_concept_values, label),
         suppressed=firing.suppressed,
         trace_stored=trace_stored,
+        external_request_id=firing.external_request_id,
+        tenant=firing.tenant,
     )
     alert.fired_at.FromNanoseconds(int(firing.fired_at * 1e9))
     return alert

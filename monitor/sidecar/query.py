@@ -36,6 +36,7 @@ from monitor.v1 import query_pb2, query_pb2_grpc
 log = logging.getLogger(__name__)
 
 MAX_PAGE_TOKEN_CHARS = 1024
+MAX_ID_CHARS = 1024  # a request id or tenant filter longer than this matches nothing stored
 TRACE_QUERY_SERVICE = query_pb2.DESCRIPTOR.services_by_name["TraceQuery"].full_name
 ADMIN_SERVICE = query_pb2.DESCRIPTOR.services_by_name["Admin"].full_name
 NO_STORE = "no trace store configured"
@@ -94,6 +95,9 @@ def parse_query(request: query_pb2.QueryTracesRequest) -> TraceQuery:
     token = request.page_token
     if len(token) > MAX_PAGE_TOKEN_CHARS or not token.isprintable():
         raise InvalidRequest("page_token is malformed (not from a previous response)")
+    for field in ("tenant", "request_id"):
+        if len(getattr(request, field)) > MAX_ID_CHARS:
+            raise InvalidRequest(f"{field} is longer than {MAX_ID_CHARS} characters")
     page_size = request.page_size or DEFAULT_PAGE_SIZE
     return TraceQuery(
         filter=TraceFilter(
@@ -103,6 +107,8 @@ def parse_query(request: query_pb2.QueryTracesRequest) -> TraceQuery:
             min_score=score if score > 0.0 else None,
             model_name=request.model_name,
             min_severity=_severity("min_severity", request.min_severity),
+            tenant=request.tenant,
+            request_id=request.request_id,
         ),
         page_size=min(page_size, MAX_PAGE_SIZE),
         cursor=token,
@@ -161,6 +167,12 @@ class TraceQueryServicer(query_pb2_grpc.TraceQueryServicer):
             await _abort(context, grpc.StatusCode.UNAVAILABLE, NO_STORE)
         if not request.request_id:
             await _abort(context, grpc.StatusCode.INVALID_ARGUMENT, "request_id is empty")
+        if len(request.request_id) > MAX_ID_CHARS:
+            await _abort(
+                context,
+                grpc.StatusCode.INVALID_ARGUMENT,
+                f"request_id is longer than {MAX_ID_CHARS} characters",
+            )
         try:
             trace = await self._calls.call(
                 context,

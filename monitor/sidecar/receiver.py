@@ -127,7 +127,7 @@ class ActivationQueue:
             name="llm-monitor-activations",
         )
 
-    def offer(self, batch: DecodedBatch) -> bool:
+    def offer(self, batch: DecodedBatch, received_at: float | None = None) -> bool:
         size = batch.nbytes  # the whole decoded message, not the activations alone
         with self._lock:
             if self._max_bytes is not None and self._bytes + size > self._max_bytes:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from monitor.request_ids import external_request_id
 from monitor.sidecar.severity import Severity
 
 RequestKey = tuple[str, str]
@@ -29,12 +30,18 @@ class Firing:
     threshold: float
     position: int  # token position (0-based, in the request's sequence) where it fired
     fired_at: float  # seconds since the epoch
-    #: Fired within the rule's cooldown for this model: stored with the trace, not streamed
-    #: or counted.
+    #: Fired within the rule's cooldown for this model: stored with the trace and counted in
+    #: alerts_total; not streamed (nor counted in alert_notifications_total).
     suppressed: bool = False
     top_concept_ids: tuple[int, ...] = ()  # the encoder's top-k at that token (negative = none)
     top_concept_values: tuple[float, ...] = ()
+    tenant: str = ""  # the request's tenant tag ('' when none)
 
     @property
     def key(self) -> RequestKey:
         return (self.model_name, self.request_id)
+
+    @property
+    def external_request_id(self) -> str:
+        """The id the API client saw (``request_id`` without vLLM's internal suffix)."""
+        return external_request_id(self.request_id)

@@ -49,7 +49,13 @@ def stack(
         probe_dir=probe_dir,
     )
     try:
-        stack.start_vllm(extra_env={"LLM_MONITOR_PLUGIN_BUFFER_BATCHES": "32"})
+        stack.start_vllm(
+            extra_env={
+                "LLM_MONITOR_PLUGIN_BUFFER_BATCHES": "32",
+                # test_request_ids.py opts a request out (off by default)
+                "LLM_MONITOR_PLUGIN_ALLOW_OPT_OUT": "1",
+            }
+        )
         yield stack
     finally:
         stack.close()

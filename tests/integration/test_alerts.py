@@ -219,7 +219,11 @@ def test_harmful_requests_raise_the_misuse_alert(
     assert len({a.request_id for a in fired}) == len(fired)  # at most one per request and rule
     samples = scrape(monitored.metrics_port)
     counted = metric(samples, "llm_monitor_alerts_total", concept="misuse", severity="critical")
-    assert counted == len(fired)
+    assert counted == len(fired)  # cooldown_s 0: every firing is also a notification
+    notified = metric(
+        samples, "llm_monitor_alert_notifications_total", concept="misuse", severity="critical"
+    )
+    assert notified == len(fired)
 
 
 def test_flagged_request_comes_back_as_a_concept_trace(

@@ -156,18 +156,19 @@ def test_alert_fires_while_the_counter_increases(promtool: str, tmp_path: Path) 
 
 
 def test_deployed_rules_file_is_current_and_valid(promtool: str, tmp_path: Path) -> None:
-    """deploy/prometheus/rules/llm-monitor.yml is what `llm-monitor rules` makes of
-    deploy/kubernetes/monitor.yaml, and promtool accepts it."""
+    """deploy/prometheus/rules/llm-monitor.yml is what `llm-monitor rules --health` makes of
+    deploy/monitor.compose.yaml (the compose sidecar's configuration), and promtool accepts
+    it."""
     shipped = REPO / "deploy" / "prometheus" / "rules" / "llm-monitor.yml"
     check = subprocess.run(
         [promtool, "check", "rules", str(shipped)], capture_output=True, text=True, timeout=60
     )
     assert check.returncode == 0, check.stdout + check.stderr
-    config = yaml.safe_load((REPO / "deploy" / "kubernetes" / "monitor.yaml").read_text())
+    config = yaml.safe_load((REPO / "deploy" / "monitor.compose.yaml").read_text())
     # image paths, not needed for rules
     config["probe_dir"] = config["encoder_dir"] = config["tokenizer_path"] = None
     local = tmp_path / "monitor.yaml"
     local.write_text(yaml.safe_dump(config))
-    result = llm_monitor_rules(local)
+    result = llm_monitor_rules(local, "--health")
     assert result.returncode == 0, result.stderr
     assert yaml.safe_load(result.stdout) == yaml.safe_load(shipped.read_text())

@@ -67,7 +67,7 @@ def test_query_table(api: ApiServer, capsys: pytest.CaptureFixture[str]) -> None
     code, out, err = run(capsys, "query", "--address", api.target)
     assert code == ExitCode.OK, err
     lines = out.splitlines()
-    assert lines[0].split()[:4] == ["FIRST", "SEEN", "REQUEST", "MODEL"]
+    assert lines[0].split()[:5] == ["FIRST", "SEEN", "REQUEST", "TENANT", "MODEL"]
     assert [line.split()[1] for line in lines[1:]] == ["new", "old"]
     assert "deception=0.900" in lines[1] and "critical" in lines[1]
     assert "deception-high" in lines[1]
@@ -159,7 +159,7 @@ def test_query_bad_flags(
 def test_trace_table_and_json(api: ApiServer, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "trace", "new", "--address", api.target)
     assert code == ExitCode.OK, err
-    assert out.startswith("request new  model tiny-llama  severity critical")
+    assert out.startswith("request new  vllm id new  tenant -\nmodel tiny-llama  severity critical")
     assert "alert deception-high (deception, critical): score 0.900 >= 0.500 at position 2" in out
     table = out.split("\n\n", 1)[1].splitlines()
     assert table[0].split() == ["POS", "SEGMENT", "TOKEN", "DECEPTION", "MISUSE", "TOP", "CONCEPTS"]
@@ -267,7 +267,9 @@ def test_tls_and_mutual_tls(
 def _alert(n: int, concept: str = "deception") -> query_pb2.Alert:
     return query_pb2.Alert(
         alert_id=f"a{n}",
-        request_id=f"r{n}",
+        request_id=f"r{n}-0123abcd",
+        external_request_id=f"r{n}",
+        tenant="team-b",
         model_name=MODEL,
         concept=concept,
         rule=f"{concept}-high",
@@ -327,10 +329,63 @@ def test_watch_line_format_and_ctrl_c(api: ApiServer) -> None:
         if process.poll() is None:
             process.kill()
     assert code == ExitCode.OK
-    assert "CRITICAL" in line and "rule=deception-high" in line and "request=r7" in line
+    assert (
+        "CRITICAL" in line and "rule=deception-high" in line and "request=r7 tenant=team-b" in line
+    )
     assert "score=0.910/0.500" in line and "lying#3=2.00" in line
     assert process.stderr is not None
     assert "Traceback" not in process.stderr.read()
+
+
+API_ID = "chatcmpl-5f0c2e"  # what the API response said; vLLM appended -0a1b2c3d inside
+HEADER_ID = "client-chosen-7"  # an X-Request-Id header: vLLM made chatcmpl-client-chosen-7
+
+
+@pytest.fixture
+def id_api() -> Iterator[ApiServer]:
+    reader = MemoryTraceReader(
+        [
+            make_trace(f"{API_ID}-0a1b2c3d", NOW - 120, tenant="team-a"),
+            make_trace(f"chatcmpl-{HEADER_ID}-9e8d7c6b", NOW - 60),
+        ]
+    )
+    with api_server(reader) as server:
+        yield server
+
+
+@pytest.mark.parametrize(
+    ("given", "internal"),
+    [
+        (API_ID, f"{API_ID}-0a1b2c3d"),
+        (f"{API_ID}-0a1b2c3d", f"{API_ID}-0a1b2c3d"),
+        (HEADER_ID, f"chatcmpl-{HEADER_ID}-9e8d7c6b"),
+    ],
+)
+def test_trace_by_any_id_shows_the_api_id_and_tenant(
+    id_api: ApiServer, capsys: pytest.CaptureFixture[str], given: str, internal: str
+) -> None:
+    code, out, err = run(capsys, "trace", given, "--address", id_api.target)
+    assert code == ExitCode.OK, err
+    external = internal.rsplit("-", 1)[0]
+    tenant = "team-a" if internal.startswith(API_ID) else "-"
+    assert out.splitlines()[0] == f"request {external}  vllm id {internal}  tenant {tenant}"
+
+
+def test_query_by_request_id_and_tenant(
+    id_api: ApiServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "query", "--address", id_api.target)
+    assert code == ExitCode.OK, err
+    rows = [line.split() for line in out.splitlines()[1:]]
+    assert [row[1:3] for row in rows] == [[f"chatcmpl-{HEADER_ID}", "-"], [API_ID, "team-a"]]
+    code, out, _ = run(capsys, "query", "--address", id_api.target, "--tenant", "team-a", "--json")
+    assert [(t["external_request_id"], t["tenant"]) for t in json.loads(out)] == [
+        (API_ID, "team-a")
+    ]
+    code, out, _ = run(
+        capsys, "query", "--address", id_api.target, "--request-id", HEADER_ID, "--json"
+    )
+    assert [t["request_id"] for t in json.loads(out)] == [f"chatcmpl-{HEADER_ID}-9e8d7c6b"]
 
 
 def test_parse_duration() -> None:

@@ -1,4 +1,5 @@
-"""``llm-monitor bench overhead | encoder | soak``: benchmarks that print (and write) JSON.
+"""``llm-monitor bench overhead | encoder | soak``: benchmarks that print (and write) JSON
+(``latency`` and ``sidecar`` are in :mod:`monitor.cli.commands.bench_perf`).
 
 Flags fill the benchmarks' frozen settings (:mod:`monitor.bench.settings`), whose
 defaults they show; the benchmarks are imported when they run.
@@ -11,6 +12,7 @@ import dataclasses
 from pathlib import Path
 
 from monitor.bench.settings import EncoderBenchSettings, OverheadBenchSettings, SoakSettings
+from monitor.cli.commands.bench_perf import dtype_flag, register_latency, register_sidecar
 from monitor.cli.exit_codes import CommandError, ExitCode, epilog
 from monitor.cli.flags import default_of, positive_float, positive_int, print_json
 from monitor.model.settings import DEFAULT_MODEL_NAME
@@ -34,6 +36,9 @@ def cmd_overhead(args: argparse.Namespace) -> int:
         tokens=args.tokens,
         rounds=args.rounds,
         enforce_eager=args.enforce_eager,
+        extra_layers=tuple(args.extra_layers),
+        sweep_requests=tuple(args.sweep_requests),
+        dtype=args.dtype,
     )
     print_json(run_overhead(settings), args.json)
     return ExitCode.OK
@@ -159,7 +164,10 @@ def _register_overhead(bench_sub: argparse._SubParsersAction[argparse.ArgumentPa
         help="throughput of vLLM with vs without monitoring, interleaved in one run",
         description="Start two vLLM engines on the same model, one with the plugin (and a "
         "sidecar scoring with probes) and one without, and alternate the same workload "
-        "between them. Prints tokens/s of each and their ratio.",
+        "between them. Prints per round tokens/s and CPU seconds per token of each, the "
+        "plugin's host time as a share of step time, the median paired ratios with "
+        "bootstrap 95%% intervals, the sidecar's CPU seconds per million tokens, and "
+        "whether the goals are met.",
         epilog=epilog(),
     )
     overhead.add_argument("--json", type=Path, help="also write the result to this file")
@@ -181,7 +189,8 @@ def _register_overhead(bench_sub: argparse._SubParsersAction[argparse.ArgumentPa
         "--rounds",
         type=positive_int,
         default=default("rounds"),
-        help="rounds per engine, alternating order (default %(default)s)",
+        help="rounds per engine, alternating order; the paired ratios' sample "
+        "(default %(default)s, at least 10 for a useful interval)",
     )
     overhead.add_argument(
         "--enforce-eager",
@@ -198,6 +207,22 @@ def _register_overhead(bench_sub: argparse._SubParsersAction[argparse.ArgumentPa
         default=not default("encoder"),
         help="score with the probes only, no concept encoder",
     )
+    overhead.add_argument(
+        "--extra-layers",
+        type=int,
+        nargs="+",
+        default=[],
+        help="capture these layers too (capture cost grows with the layers captured)",
+    )
+    overhead.add_argument(
+        "--sweep-requests",
+        type=positive_int,
+        nargs="*",
+        default=list(default_of(OverheadBenchSettings, "sweep_requests")),
+        help="other concurrencies of the scaling table, a few rounds each "
+        "(default: %(default)s; none: no table beyond --requests)",
+    )
+    dtype_flag(overhead)
     overhead.set_defaults(func=cmd_overhead)
 
 
@@ -238,9 +263,16 @@ def _register_encoder(bench_sub: argparse._SubParsersAction[argparse.ArgumentPar
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register ``bench overhead``, ``bench encoder`` and ``bench soak``."""
-    bench = sub.add_parser("bench", help="benchmarks, printing JSON")
+    """Register ``bench overhead | latency | sidecar | encoder | soak``."""
+    bench = sub.add_parser(
+        "bench",
+        help="benchmarks, printing JSON",
+        description="Benchmarks of the monitor's cost; each prints one JSON object (and "
+        "writes it with --json FILE). overhead, latency and sidecar start vLLM (minutes).",
+    )
     bench_sub = bench.add_subparsers(dest="bench", metavar="BENCH", required=True)
     _register_overhead(bench_sub)
+    register_latency(bench_sub)
+    register_sidecar(bench_sub)
     _register_encoder(bench_sub)
     _register_soak(bench_sub)

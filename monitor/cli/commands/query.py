@@ -66,6 +66,8 @@ def build_query(
         min_severity=args.severity or "",
         page_size=args.limit,
         page_token=args.page_token or "",
+        tenant=args.tenant or "",
+        request_id=args.request_id or "",
     )
     if args.min_score is not None:
         if not 0.0 <= args.min_score <= 1.0:
@@ -193,6 +195,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     query.add_argument("--min-score", type=float, help="minimum aggregated score, in [0, 1]")
     query.add_argument("--model", help="only this served model")
     query.add_argument("--severity", choices=SEVERITIES, help="minimum severity")
+    query.add_argument("--tenant", help="only this tenant (vllm_xargs llm_monitor_tenant)")
+    query.add_argument(
+        "--request-id",
+        help="only this request: the id from the API response, its X-Request-Id header, "
+        "or vLLM's internal id",
+    )
     query.add_argument("--limit", type=int, default=50, help="traces per page (default 50)")
     query.add_argument("--page-token", help="continue from a previous page")
     query.add_argument("--json", action="store_true", help="print a JSON list of traces")
@@ -206,7 +214,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "and the top concepts of the concept encoder.",
         epilog=EPILOG,
     )
-    trace.add_argument("request_id", metavar="REQUEST_ID", help="the request id")
+    trace.add_argument(
+        "request_id",
+        metavar="REQUEST_ID",
+        help="the id from the API response (chatcmpl-...), the X-Request-Id header the client "
+        "sent, or vLLM's internal id; when several traces match, the newest is shown",
+    )
     trace.add_argument("--model", help="served model (when the id was stored for several)")
     trace.add_argument("--json", action="store_true", help="print the trace as JSON")
     trace.set_defaults(func=client_command(_trace))

@@ -48,8 +48,13 @@ def _concepts(items: Iterable[query_pb2.ConceptActivation], limit: int = 3) -> s
     return " ".join(parts) or "-"
 
 
+def _api_id(external: str, internal: str) -> str:
+    """The id the API client saw (stores from before it was kept: vLLM's id)."""
+    return external or internal
+
+
 def format_summaries(traces: Sequence[query_pb2.TraceSummary]) -> str:
-    """The ``query`` table."""
+    """The ``query`` table (REQUEST is the id the API client saw)."""
     rows = []
     for t in traces:
         scores = " ".join(f"{c}={s:.3f}" for c, s in sorted(t.max_scores.items()))
@@ -57,7 +62,8 @@ def format_summaries(traces: Sequence[query_pb2.TraceSummary]) -> str:
         rows.append(
             [
                 _when(t.first_seen),
-                t.request_id,
+                _api_id(t.external_request_id, t.request_id),
+                t.tenant or "-",
                 t.model_name,
                 t.severity or "-",
                 str(t.token_count),
@@ -65,7 +71,16 @@ def format_summaries(traces: Sequence[query_pb2.TraceSummary]) -> str:
                 rules,
             ]
         )
-    headers = ["FIRST SEEN", "REQUEST", "MODEL", "SEVERITY", "TOKENS", "MAX SCORES", "RULES"]
+    headers = [
+        "FIRST SEEN",
+        "REQUEST",
+        "TENANT",
+        "MODEL",
+        "SEVERITY",
+        "TOKENS",
+        "MAX SCORES",
+        "RULES",
+    ]
     return table(headers, rows)
 
 
@@ -79,8 +94,10 @@ def format_trace(trace: query_pb2.Trace) -> str:
     """The ``trace`` header and per-token table."""
     s = trace.summary
     lines = [
-        f"request {s.request_id}  model {s.model_name}  severity {s.severity or '-'}  "
-        f"tokens {s.token_count}  first seen {_when(s.first_seen)}  last seen {_when(s.last_seen)}",
+        f"request {_api_id(s.external_request_id, s.request_id)}  vllm id {s.request_id}  "
+        f"tenant {s.tenant or '-'}",
+        f"model {s.model_name}  severity {s.severity or '-'}  tokens {s.token_count}  "
+        f"first seen {_when(s.first_seen)}  last seen {_when(s.last_seen)}",
     ]
     for a in s.alerts:
         lines.append(
@@ -110,5 +127,7 @@ def format_alert(alert: query_pb2.Alert) -> str:
     return (
         f"{_when(alert.fired_at)} {alert.severity.upper():8} {alert.model_name} "
         f"{alert.concept} rule={alert.rule} score={alert.score:.3f}/{alert.threshold:.3f} "
-        f"request={alert.request_id} pos={alert.position} concepts={_concepts(alert.top_concepts)}"
+        f"request={_api_id(alert.external_request_id, alert.request_id)} "
+        f"tenant={alert.tenant or '-'} pos={alert.position} "
+        f"concepts={_concepts(alert.top_concepts)}"
     )

@@ -11,15 +11,17 @@ request that started buffering first is dropped (the request is still scored, an
 trace, if it is flagged later, starts after the drop), counted in
 ``llm_monitor_trace_buffer_evictions_total``.
 
-Publish after commit: with a store, an alert is published to ``WatchAlerts`` and counted in
-``llm_monitor_alerts_total`` only when the store reports its trace update committed
-(``trace_committed``, on the writer thread), so a streamed alert has a durable trace. When the
-update is lost instead (queue full, disk full, write error, shutdown; counted per trace in
-``llm_monitor_traces_lost_total{reason}``) the alert is still published and counted
+Publish after commit: with a store, a firing is counted in ``llm_monitor_alerts_total`` (every
+firing, also one within its rule's cooldown) and, unless the cooldown suppressed it,
+published to ``WatchAlerts`` and counted in ``llm_monitor_alert_notifications_total`` only
+when the store reports its trace update committed (``trace_committed``, on the writer
+thread), so a counted or streamed alert has a durable trace. When the update is lost instead
+(queue full, disk full, write error, shutdown; counted per trace in
+``llm_monitor_traces_lost_total{reason}``) the firing is still counted and published
 (``trace_lost``), marked ``Alert.trace_stored = false``: alerting never goes quiet because
-the disk did, and a client can tell which alerts have a durable trace. Without a store alerts are
-published at once. Alerts whose update was still queued when the process was killed are
-neither published nor stored.
+the disk did, and a client can tell which alerts have a durable trace. Without a store
+firings are counted and published at once. Firings whose update was still queued when the
+process was killed are neither counted, published nor stored.
 
 Requests are forgotten when the scoring worker reports their end (finished, expired or
 shutdown): the worker owns the per-request table and its TTL, and sends no tokens of a
@@ -203,6 +205,7 @@ class TraceSink(BaseScoreSink):
                 tokens=chunks,
                 alerts=firings,
                 max_scores=dict(request.max_scores),
+                tenant=tokens.tenant,
             )
         )
 
@@ -249,14 +252,19 @@ class TraceSink(BaseScoreSink):
 
     def _publish_all(self, firings: Sequence[Firing], *, trace_stored: bool = False) -> None:
         for firing in firings:
-            if not firing.suppressed:
-                try:
-                    self._publish(firing, trace_stored)
-                except Exception as exc:
-                    self._error(firing.model_name, exc)
+            try:
+                self._publish(firing, trace_stored)
+            except Exception as exc:
+                self._error(firing.model_name, exc)
 
     def _publish(self, firing: Firing, trace_stored: bool) -> None:
-        self._metrics.model(firing.model_name).alerts(firing.concept, firing.severity).inc()
+        """Count every firing; stream (and count as a notification) those outside the
+        cooldown."""
+        model = self._metrics.model(firing.model_name)
+        model.alerts(firing.concept, firing.severity).inc()
+        if firing.suppressed:
+            return
+        model.alert_notifications(firing.concept, firing.severity).inc()
         if self._publisher is not None:
             self._publisher.publish(alert_message(firing, self._label, trace_stored=trace_stored))
 

@@ -12,8 +12,10 @@ token, so an alert names the exact token where the rule fired.
 Cooldown is per (model, rule): after a rule's alert for a model is published, further
 firings of that rule for the same model within ``cooldown_s`` come back as *suppressed*
 (``Firing.suppressed``): the request is still flagged (its trace is stored with the alert)
-but the alert is neither streamed nor counted, so a flood of similar requests yields one
-notification per cooldown and every flagged request stays queryable.
+and the firing is counted in ``llm_monitor_alerts_total``, but it is not streamed to
+``WatchAlerts`` (nor counted in ``llm_monitor_alert_notifications_total``), so a flood of
+similar requests yields one notification per cooldown while every firing stays counted and
+every flagged request queryable.
 
 Rules can be replaced at any time (reload). A request's state for a rule survives the
 replacement when the rule's name, concept and aggregation are unchanged (its threshold,
@@ -209,6 +211,7 @@ class RuleEngine:
             suppressed=suppressed,
             top_concept_ids=ids,
             top_concept_values=values,
+            tenant=tokens.tenant,
         )
 
 

@@ -81,9 +81,10 @@ DECODE_THREADS = 2
 
 
 class BatchQueue(Protocol):
-    """Where accepted batches go; ``offer`` never blocks and says whether it kept the batch."""
+    """Where accepted batches go; ``offer`` never blocks and says whether it kept the batch.
+    ``received_at`` is the ``time.monotonic()`` at which the handler received the message."""
 
-    def offer(self, batch: DecodedBatch) -> bool: ...
+    def offer(self, batch: DecodedBatch, received_at: float | None = None) -> bool: ...
 
 
 @dataclass
@@ -273,6 +274,7 @@ class IngestHandler:
             )
 
     def _batch(self, batch: ingest_pb2.ActivationBatch, size: int, stream: StreamState) -> None:
+        received_at = time.monotonic()
         if not stream.hello_seen:
             raise BadBatch("no_hello", "a stream starts with a Hello, before any batch")
         if len(batch.dropped) > MAX_DROP_COUNTERS:
@@ -310,7 +312,9 @@ class IngestHandler:
             model.dropped(reason).inc(rows)
         if drops.ignored:
             model.ignored("drop_claim").inc(drops.ignored)
-        self._batches.offer(decoded)
+        if decoded.bad_tenants:  # the requests are kept, without a tenant tag
+            model.ignored("tenant").inc(decoded.bad_tenants)
+        self._batches.offer(decoded, received_at=received_at)
 
     def _reject(
         self, exc: BadBatch, stream: StreamState, batch: ingest_pb2.ActivationBatch | None

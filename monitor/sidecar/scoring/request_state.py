@@ -20,6 +20,7 @@ class RequestState:
     readers: dict[str, ProbeReader] = field(default_factory=dict)
     uncaptured: dict[str, int] = field(default_factory=dict)
     prompt: SegmentArray | None = None  # segments of the prompt, once the request started
+    tenant: str = ""  # the tenant tag its start carried ('' when none)
 
     def reader(self, concept: str, plan: ReadPlan) -> ProbeReader:
         reader = self.readers.get(concept)

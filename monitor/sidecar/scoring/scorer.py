@@ -59,6 +59,7 @@ class Pipeline:
         request_ttl_s: float,
         max_queue_bytes: int | None = None,
         clock: Callable[[], float] = time.monotonic,
+        timer: Callable[[], float] = time.monotonic,
     ) -> None:
         self._metrics = metrics
         self._probe_sets = dict(probe_sets)
@@ -77,7 +78,9 @@ class Pipeline:
         self._max_bytes = max_queue_bytes
         self._queued_bytes = 0
         self._bytes_lock = threading.Lock()
-        self._enqueued_at: deque[float] = deque()  # monotonic time of each queued batch
+        # (queued, received) ``timer`` times of each queued batch, in queue order
+        self._enqueued_at: deque[tuple[float, float]] = deque()
+        self._timer = timer  # latency metrics and queue age; the clock of ``received_at``
         self.heartbeat = time.monotonic()  # the worker's loop came round (watchdog)
         self._ttl = request_ttl_s
         self._clock = clock
@@ -85,7 +88,8 @@ class Pipeline:
         self._tombstones: OrderedDict[RequestKey, None] = OrderedDict()
         # Prompts of started requests with no rows yet (bounded, oldest dropped first):
         # a ``started`` entry alone never creates request state.
-        self._pending_prompts: OrderedDict[RequestKey, list[int]] = OrderedDict()
+        # (prompt token ids, tenant) of each
+        self._pending_prompts: OrderedDict[RequestKey, tuple[list[int], str]] = OrderedDict()
         self._lock = threading.RLock()
         self._stop = threading.Event()
         self._deadline = 0.0
@@ -94,9 +98,10 @@ class Pipeline:
 
     # -- producer side (any thread) --------------------------------------------------
 
-    def offer(self, batch: DecodedBatch) -> bool:
+    def offer(self, batch: DecodedBatch, received_at: float | None = None) -> bool:
         """Queue a batch without blocking; when full (batches or bytes), drop it and count
-        its rows."""
+        its rows. ``received_at`` (``timer`` time, default now) is when the ingest received
+        it, the start of ``llm_monitor_ingest_to_score_seconds``."""
         model = self._metrics.model(batch.model_name)
         size = batch.nbytes  # the whole decoded message, not the activations alone
         with self._bytes_lock:
@@ -105,22 +110,26 @@ class Pipeline:
                 try:
                     self._queue.put_nowait(batch)
                     self._queued_bytes += size
-                    self._enqueued_at.append(time.monotonic())
+                    now = self._timer()
+                    self._enqueued_at.append((now, now if received_at is None else received_at))
                 except queue.Full:
                     fits = False
         if not fits:
             model.dropped("sidecar_queue_full").inc(batch.rows)
             return False
         model.queue_depth.inc()
+        model.queue_bytes.inc(size)
         return True
 
-    def _take(self, batch: DecodedBatch) -> None:
-        """Bookkeeping for a batch leaving the queue."""
+    def _take(self, batch: DecodedBatch) -> float | None:
+        """Bookkeeping for a batch leaving the queue; when the ingest received it."""
         with self._bytes_lock:
             self._queued_bytes -= batch.nbytes
-            if self._enqueued_at:
-                self._enqueued_at.popleft()
-        self._metrics.model(batch.model_name).queue_depth.dec()
+            times = self._enqueued_at.popleft() if self._enqueued_at else None
+        model = self._metrics.model(batch.model_name)
+        model.queue_depth.dec()
+        model.queue_bytes.dec(batch.nbytes)
+        return None if times is None else times[1]
 
     @property
     def queue_depth(self) -> int:
@@ -129,8 +138,8 @@ class Pipeline:
     def oldest_queued_age(self) -> float:
         """Seconds the oldest queued batch has waited (0.0 when the queue is empty)."""
         with self._bytes_lock:
-            first = self._enqueued_at[0] if self._enqueued_at else None
-        return 0.0 if first is None else max(0.0, time.monotonic() - first)
+            first = self._enqueued_at[0][0] if self._enqueued_at else None
+        return 0.0 if first is None else max(0.0, self._timer() - first)
 
     def alive(self) -> bool:
         """True while the worker thread runs."""
@@ -202,8 +211,11 @@ class Pipeline:
                 batch = None
             if batch is not None:
                 try:
-                    self._take(batch)
+                    received = self._take(batch)
                     self.process(batch)
+                    if received is not None:
+                        lag = max(0.0, self._timer() - received)
+                        self._metrics.model(batch.model_name).ingest_to_score.observe(lag)
                 except Exception as exc:  # the worker must survive anything
                     self._error(batch.model_name, "processing a batch", exc)
                 finally:
@@ -223,7 +235,9 @@ class Pipeline:
     # -- processing (worker thread; also callable directly) --------------------------
 
     def process(self, batch: DecodedBatch) -> None:
-        """Score one batch, update per-request state and notify the sinks."""
+        """Score one batch, update per-request state and notify the sinks (timed in
+        ``llm_monitor_scoring_duration_seconds``)."""
+        started_at = self._timer()
         model = self._metrics.model(batch.model_name)
         for activation_sink in self._activation_sinks:
             try:
@@ -260,12 +274,17 @@ class Pipeline:
                 key = (batch.model_name, started.request_id)
                 if key not in self._requests and started.request_id not in with_rows:
                     if key not in self._tombstones:
-                        self._pending_prompts[key] = started.prompt_token_ids.tolist()
+                        self._pending_prompts[key] = (
+                            started.prompt_token_ids.tolist(),
+                            started.tenant,
+                        )
                         self._pending_prompts.move_to_end(key)
                         while len(self._pending_prompts) > MAX_PENDING_PROMPTS:
                             self._pending_prompts.popitem(last=False)
                     continue
                 state = self._touch(key, now)
+                if state is not None and not state.tenant:
+                    state.tenant = started.tenant
                 if state is not None and state.prompt is None:
                     state.prompt = self._segmenter.prompt_segments(
                         started.prompt_token_ids.tolist()
@@ -321,6 +340,7 @@ class Pipeline:
                         counts=counts,
                         sentence_end=ends,
                         prompt_done=done,
+                        tenant=state.tenant,
                     )
                 )
             for note in batch.uncaptured:
@@ -339,6 +359,7 @@ class Pipeline:
             for j, probe in enumerate(probe_set.probes):
                 if observed[j]:
                     model.probe_score(probe.concept).observe_many(np.concatenate(observed[j]))
+        model.scoring_duration.observe(max(0.0, self._timer() - started_at))
 
     def expire(self, now: float | None = None) -> int:
         """Forget requests idle for longer than the TTL; returns how many."""
@@ -373,7 +394,8 @@ class Pipeline:
             state = self._requests[key] = RequestState(last_seen=now)
             pending = self._pending_prompts.pop(key, None)
             if pending is not None:
-                state.prompt = self._segmenter.prompt_segments(pending)
+                state.prompt = self._segmenter.prompt_segments(pending[0])
+                state.tenant = pending[1]
         else:
             state.last_seen = now
             self._requests.move_to_end(key)

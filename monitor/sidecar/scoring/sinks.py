@@ -42,6 +42,7 @@ class RequestTokens:
     counts: Mapping[str, npt.NDArray[np.int64]] = field(default_factory=dict)  # concept -> [n]
     sentence_end: npt.NDArray[np.bool_] | None = None  # [n] the token ends a sentence
     prompt_done: npt.NDArray[np.bool_] | None = None  # [n] the prompt is complete here
+    tenant: str = ""  # the request's tenant tag ('' when none)
 
     def __len__(self) -> int:
         return int(self.positions.shape[0])

@@ -45,7 +45,7 @@ def build_trace_store(
     def on_lost(model_name: str, reason: str) -> None:
         metrics.model(model_name).traces_lost(reason).inc()
 
-    return SqliteTraceStore(
+    store = SqliteTraceStore(
         storage.path,
         retention_s=storage.retention_hours * 3600.0,
         max_bytes=storage.max_bytes,
@@ -60,6 +60,8 @@ def build_trace_store(
         on_drop=on_drop,
         on_lost=on_lost,
     )
+    store.time_writes(model.trace_write_duration.observe)
+    return store
 
 
 def concept_labeller(encoders: Mapping[int, ConceptEncoder]) -> Callable[[int], str] | None:

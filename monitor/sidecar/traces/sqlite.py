@@ -23,18 +23,29 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
 
+from monitor.request_ids import external_request_id
 from monitor.sidecar.protos import alert_message
 from monitor.sidecar.records import Firing
 from monitor.sidecar.scoring.sinks import RequestTokens
-from monitor.sidecar.severity import SEVERITIES, severity_rank
+from monitor.sidecar.severity import severity_rank
 from monitor.sidecar.traces.cursor import decode_cursor, encode_cursor, page_limit
 from monitor.sidecar.traces.reader import TraceFilter, trace_token_limit
 from monitor.sidecar.traces.repository import DiskFullError
-from monitor.sidecar.traces.sqlite_rows import alert_time, merge_layers, token_rows
+from monitor.sidecar.traces.sqlite_rows import (
+    SUMMARY_COLUMNS,
+    alert_time,
+    merge_layers,
+    summaries,
+    token_rows,
+)
 from monitor.sidecar.traces.sqlite_schema import StoreError as StoreError
-from monitor.sidecar.traces.sqlite_schema import connect, create_database, filter_sql
+from monitor.sidecar.traces.sqlite_schema import (
+    connect,
+    create_database,
+    filter_sql,
+    id_condition,
+)
 from monitor.sidecar.traces.sqlite_space import is_disk_full, prune_to_size
 from monitor.sidecar.traces.store import ErrorCallback, LostCallback, TraceStore
 from monitor.sidecar.traces.writer import TokenDecoder, TraceUpdate
@@ -155,11 +166,14 @@ class SqliteTraceRepository:
                 return  # the request's first (flagging) write was lost: nothing to attach to
             first_alert = min(alert_time(alert) for alert in alerts)
             cursor = conn.execute(
-                "INSERT INTO traces (model_name, request_id, first_seen, last_seen, first_alert,"
-                " severity, max_score) VALUES (?, ?, ?, ?, ?, 0, 0.0)",
+                "INSERT INTO traces (model_name, request_id, external_request_id, tenant,"
+                " first_seen, last_seen, first_alert, severity, max_score)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0.0)",
                 (
                     update.model_name,
                     update.request_id,
+                    external_request_id(update.request_id),
+                    update.tenant,
                     update.first_seen,
                     update.last_seen,
                     first_alert,
@@ -169,8 +183,9 @@ class SqliteTraceRepository:
         else:
             trace_id = row[0]
             conn.execute(
-                "UPDATE traces SET last_seen = max(last_seen, ?) WHERE id = ?",
-                (update.last_seen, trace_id),
+                "UPDATE traces SET last_seen = max(last_seen, ?),"
+                " tenant = CASE WHEN tenant = '' THEN ? ELSE tenant END WHERE id = ?",
+                (update.last_seen, update.tenant, trace_id),
             )
         for concept, score in update.max_scores.items():
             conn.execute(
@@ -240,8 +255,7 @@ class SqliteTraceRepository:
         after = decode_cursor(cursor) if cursor else None
         where, args = filter_sql(query, after)
         sql = (
-            "SELECT t.id, t.model_name, t.request_id, t.first_seen, t.last_seen,"
-            " t.first_alert, t.severity FROM traces t"
+            f"SELECT {SUMMARY_COLUMNS} FROM traces t"
             + (" WHERE " + where if where else "")
             + " ORDER BY t.first_alert DESC, t.id DESC LIMIT ?"
         )
@@ -249,11 +263,11 @@ class SqliteTraceRepository:
         try:
             rows = conn.execute(sql, [*args, limit + 1]).fetchall()
             page = rows[:limit]
-            summaries = self._summaries(conn, page)
+            found = summaries(conn, page)
         finally:
             conn.close()
         next_cursor = encode_cursor(page[-1][5], page[-1][0]) if len(rows) > limit else ""
-        return summaries, next_cursor
+        return found, next_cursor
 
     def get_trace(
         self, request_id: str, model_name: str = "", token_offset: int = 0, max_tokens: int = 0
@@ -263,11 +277,8 @@ class SqliteTraceRepository:
         if token_offset < 0:
             raise ValueError(f"token_offset must be >= 0, got {token_offset}")
         limit = trace_token_limit(max_tokens)
-        sql = (
-            "SELECT t.id, t.model_name, t.request_id, t.first_seen, t.last_seen,"
-            " t.first_alert, t.severity FROM traces t WHERE t.request_id = ?"
-        )
-        args: list[object] = [request_id]
+        condition, args = id_condition(request_id)
+        sql = f"SELECT {SUMMARY_COLUMNS} FROM traces t WHERE {condition}"
         if model_name:
             sql += " AND t.model_name = ?"
             args.append(model_name)
@@ -277,7 +288,7 @@ class SqliteTraceRepository:
             row = conn.execute(sql, args).fetchone()
             if row is None:
                 return None
-            summary = self._summaries(conn, [row])[0]
+            summary = summaries(conn, [row])[0]
             total = summary.token_count
             trace = query_pb2.Trace(summary=summary, total_tokens=total)
             bounds = conn.execute(
@@ -305,50 +316,6 @@ class SqliteTraceRepository:
             return trace
         finally:
             conn.close()
-
-    def _summaries(
-        self, conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]
-    ) -> list[query_pb2.TraceSummary]:
-        if not rows:
-            return []
-        ids = [row[0] for row in rows]
-        marks = ",".join("?" * len(ids))
-        scores: dict[int, dict[str, float]] = {}
-        for trace_id, concept, score in conn.execute(
-            f"SELECT trace_id, concept, max_score FROM trace_scores WHERE trace_id IN ({marks})",
-            ids,
-        ):
-            scores.setdefault(trace_id, {})[concept] = score
-        counts: dict[int, int] = dict(
-            conn.execute(
-                "SELECT trace_id, count(DISTINCT position) FROM tokens"
-                f" WHERE trace_id IN ({marks}) GROUP BY trace_id",
-                ids,
-            ).fetchall()
-        )
-        alerts: dict[int, list[query_pb2.Alert]] = {}
-        for trace_id, data in conn.execute(
-            f"SELECT trace_id, data FROM alerts WHERE trace_id IN ({marks})"
-            " ORDER BY fired_at, alert_id",
-            ids,
-        ):
-            alert = query_pb2.Alert()
-            alert.ParseFromString(data)
-            alerts.setdefault(trace_id, []).append(alert)
-        out = []
-        for trace_id, model, request_id, first_seen, last_seen, _, severity in rows:
-            summary = query_pb2.TraceSummary(
-                request_id=str(request_id),
-                model_name=str(model),
-                max_scores=scores.get(trace_id, {}),
-                severity=SEVERITIES[int(severity)],
-                token_count=counts.get(trace_id, 0),
-                alerts=alerts.get(trace_id, []),
-            )
-            summary.first_seen.FromNanoseconds(round(float(first_seen) * 1e9))
-            summary.last_seen.FromNanoseconds(round(float(last_seen) * 1e9))
-            out.append(summary)
-        return out
 
 
 class SqliteTraceStore(TraceStore):

@@ -9,19 +9,29 @@ Access: the store may hold token text, so a folder it creates is ``0700`` and th
 file ``0600`` (SQLite gives the ``-wal`` and ``-shm`` files the database file's mode); an
 existing file that others could read is narrowed to ``0600``. New files use
 ``auto_vacuum=INCREMENTAL``, so space freed by pruning can be returned to the disk.
+
+Versions: ``SCHEMA`` is the base (version 0); opening a store then applies the migrations
+it lacks (:mod:`monitor.sidecar.traces.sqlite_migrations`, ``PRAGMA user_version``), and
+refuses a store written by a newer llm-monitor.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sqlite3
 import stat
 from pathlib import Path
 
+from monitor.request_ids import lookup_ids
 from monitor.sidecar.severity import severity_rank
 from monitor.sidecar.traces.reader import TraceFilter
+from monitor.sidecar.traces.sqlite_migrations import SchemaTooNew, check_version, migrate
 
+log = logging.getLogger(__name__)
+
+#: Version 0 of the schema; the migrations add the rest.
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS traces (
     id INTEGER PRIMARY KEY,
@@ -74,23 +84,36 @@ def connect(path: Path) -> sqlite3.Connection:
 
 
 def create_database(path: Path) -> None:
-    """Create the file (and its folder) or open it, switch it to WAL mode and create the
-    tables that are missing; ``StoreError`` naming the path when that fails."""
+    """Create the file (and its folder) or open it, switch it to WAL mode, create the
+    tables that are missing and migrate it to ``SCHEMA_VERSION``; ``StoreError`` naming
+    the path when that fails or the store is newer than this llm-monitor."""
     try:
         if not path.parent.exists():
             path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         _private_file(path)
         conn = connect(path)
         try:
+            check_version(conn)  # before any change: a newer store stays untouched
             conn.execute("PRAGMA auto_vacuum = INCREMENTAL")  # only takes on a new file
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if str(mode).lower() != "wal":
                 raise StoreError(f"{path}: cannot switch to WAL mode (got {mode})")
             conn.executescript(SCHEMA)
+            before, after = migrate(conn)
+            if before != after and _has_traces(conn):  # a fresh store needs no notice
+                log.info(
+                    "trace store %s: migrated from schema version %d to %d", path, before, after
+                )
         finally:
             conn.close()
+    except SchemaTooNew as exc:
+        raise StoreError(f"{path}: {exc}") from None
     except (OSError, sqlite3.Error) as exc:
         raise StoreError(f"{path}: cannot open the trace store: {exc}") from None
+
+
+def _has_traces(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT 1 FROM traces LIMIT 1").fetchone() is not None
 
 
 def _private_file(path: Path) -> None:
@@ -128,6 +151,13 @@ def filter_sql(query: TraceFilter, after: tuple[float, int] | None) -> tuple[str
     if query.min_severity:
         where.append("t.severity >= ?")
         args.append(severity_rank(query.min_severity))
+    if query.tenant:
+        where.append("t.tenant = ?")
+        args.append(query.tenant)
+    if query.request_id:
+        condition, ids = id_condition(query.request_id)
+        where.append(condition)
+        args += ids
     if query.concept:
         where.append("EXISTS (SELECT 1 FROM alerts a WHERE a.trace_id = t.id AND a.concept = ?)")
         args.append(query.concept)
@@ -142,3 +172,12 @@ def filter_sql(query: TraceFilter, after: tuple[float, int] | None) -> tuple[str
             where.append("t.max_score >= ?")
             args.append(query.min_score)
     return " AND ".join(where), args
+
+
+def id_condition(given: str) -> tuple[str, list[object]]:
+    """The condition over ``traces t`` that matches a user-given request id, and its
+    arguments: vLLM's internal id, or an external id (the API response's id, or the
+    ``X-Request-Id`` header it was made from, :func:`monitor.request_ids.lookup_ids`)."""
+    external = lookup_ids(given)
+    marks = ", ".join("?" * len(external))
+    return f"(t.request_id = ? OR t.external_request_id IN ({marks}))", [given, *external]

@@ -86,10 +86,11 @@ class TraceStore:
         self._on_drop = on_drop
         self._on_lost = on_lost
         self._listener: TraceListener | None = None
+        self._write_timer: Callable[[float], None] | None = None
         self._lost_keys: OrderedDict[RequestKey, None] = OrderedDict()
         self._lost_lock = threading.Lock()
         self._writer: BatchWriter[TraceUpdate] = BatchWriter(
-            repository.apply,
+            self._apply,
             max_queue=queue_size,
             max_batch=max_batch,
             shutdown=repository.close,
@@ -110,6 +111,11 @@ class TraceStore:
     def listen(self, listener: TraceListener) -> None:
         """Report what becomes of every later update to ``listener``."""
         self._listener = listener
+
+    def time_writes(self, observe: Callable[[float], None]) -> None:
+        """Pass the wall time (seconds) of every later write transaction, committed or
+        failed, to ``observe`` (``llm_monitor_trace_write_duration_seconds``)."""
+        self._write_timer = observe
 
     def start(self) -> None:
         """Start the writer thread."""
@@ -147,7 +153,7 @@ class TraceStore:
         is reported like the writer thread's (no retry)."""
         batch = list(updates)
         try:
-            self.repository.apply(batch)
+            self._apply(batch)
         except Exception as exc:
             self._error("write", exc)
             self._failed(batch, exc)
@@ -157,6 +163,16 @@ class TraceStore:
     def prune(self, now: float | None = None) -> int:
         """Delete traces past retention now (or at ``now``); how many. Raises on failure."""
         return self.repository.prune(self._clock() if now is None else now)
+
+    def _apply(self, batch: list[TraceUpdate]) -> None:
+        """One write transaction, timed."""
+        started = time.monotonic()
+        try:
+            self.repository.apply(batch)
+        finally:
+            observe = self._write_timer
+            if observe is not None:
+                observe(time.monotonic() - started)
 
     def _housekeeping(self) -> None:
         try:

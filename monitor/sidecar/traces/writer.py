@@ -46,6 +46,7 @@ class TraceUpdate:
     tokens: Sequence[RequestTokens] = ()
     alerts: Sequence[Firing] = ()
     max_scores: Mapping[str, float] = field(default_factory=dict)
+    tenant: str = ""  # the request's tenant tag ('' when none)
 
 
 class TraceListener(Protocol):

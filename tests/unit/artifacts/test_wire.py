@@ -110,6 +110,28 @@ def test_encode_then_decode_gives_the_batch_back(dtype: ingest_pb2.DType, limit:
     assert isinstance(parts[0].started[0], Started)
 
 
+def test_started_requests_carry_their_tenant_and_bad_tags_are_dropped() -> None:
+    acts = _activations(ingest_pb2.DTYPE_FLOAT32)
+    batch = _batch(acts, ingest_pb2.DTYPE_FLOAT32)
+    starts = [("a", [1], "team-a"), ("b", [2, 3]), ("c", [4], "t" * 65), ("d", [5], "bad\x1b")]
+    wire = WireBatch(**{**batch.__dict__, "started": starts})
+    (message,) = encode_batch(wire, "p1", 0, {}, 1 << 20)
+    assert [(s.request_id, s.tenant) for s in message.started] == [
+        ("a", "team-a"),
+        ("b", ""),
+        ("c", "t" * 65),  # the producer sends what it was given; the sidecar decides
+        ("d", "bad\x1b"),
+    ]
+    decoded = decode_batch(message, expected_d_model=D)
+    assert [(s.request_id, s.prompt_token_ids.tolist(), s.tenant) for s in decoded.started] == [
+        ("a", [1], "team-a"),
+        ("b", [2, 3], ""),
+        ("c", [4], ""),
+        ("d", [5], ""),
+    ]
+    assert decoded.bad_tenants == 2
+
+
 def test_bfloat16_bits_may_come_as_int16() -> None:
     """A torch bfloat16 tensor viewed as int16 on the host travels unchanged."""
     bits = _activations(ingest_pb2.DTYPE_BFLOAT16)

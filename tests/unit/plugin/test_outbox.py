@@ -36,6 +36,7 @@ class Step:
         self.started = started
         self.rows = 3 * layers
         self.row_offset = 0
+        self.opted_out_rows = 0
         self.released = 0
 
     def batches(self) -> list[CapturedBatch]:
@@ -54,6 +55,7 @@ class TwoLayers:
         self.started = [("s", [1])]
         self.rows = 4
         self.row_offset = 0
+        self.opted_out_rows = 0
 
     def batches(self) -> list[CapturedBatch]:
         return list(self.parts)

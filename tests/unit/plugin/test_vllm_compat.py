@@ -121,6 +121,34 @@ def test_prompts_of_skips_requests_without_prompt_ids() -> None:
     assert prompts_of(out) == [("a", [7])]
 
 
+def test_request_args_read_vllm_xargs_from_vllms_own_classes() -> None:
+    """``vllm_xargs`` arrive as ``SamplingParams.extra_args`` on ``NewRequestData``."""
+    from vllm.sampling_params import SamplingParams
+    from vllm.v1.core.sched.output import NewRequestData
+
+    def new(req_id: str, params: SamplingParams | None) -> NewRequestData:
+        return NewRequestData(
+            req_id=req_id,
+            prompt_token_ids=[1, 2],
+            mm_features=[],
+            sampling_params=params,
+            pooling_params=None,
+            block_ids=([],),
+            num_computed_tokens=0,
+            lora_request=None,
+        )
+
+    xargs = {"llm_monitor_capture": "off", "llm_monitor_tenant": "team-a"}
+    out = SimpleNamespace(
+        scheduled_new_reqs=[
+            new("a", SamplingParams(extra_args=xargs)),
+            new("b", SamplingParams()),
+            new("c", None),  # a pooling request
+        ]
+    )
+    assert vllm_compat.request_args(out) == [("a", xargs)]  # type: ignore[arg-type]
+
+
 # -- runner, config and model ----------------------------------------------------------
 
 

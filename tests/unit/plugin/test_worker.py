@@ -217,7 +217,7 @@ def test_every_layer_gets_a_batch(fake_shipper: type[FakeShipper], worker: FakeW
     assert (first.row_offset, second.row_offset) == (0, 3)
     assert first.finished_request_ids == [] and second.finished_request_ids == ["x"]
     # the new request's prompt goes with every layer's batch (the sidecar needs one)
-    assert first.started == [("a", [7])] and second.started == [("a", [7])]
+    assert first.started == [("a", [7], "")] and second.started == [("a", [7], "")]
     _, ids, positions = worker.inputs[0]
     model = worker.model_runner.model
     torch.testing.assert_close(second.activations, reference_residual(model, ids, positions, 3))
@@ -243,7 +243,7 @@ def test_step_where_capture_did_not_fire_is_dropped_and_finished_ids_carried(
     assert batch.finished_request_ids == ["old", "new"]
     assert batch.row_offset == 4  # the dropped rows keep their offsets
     # the prompt of the request that started in the dropped step still reaches the sidecar
-    assert batch.started == [("a", [7])]
+    assert batch.started == [("a", [7], "")]
     step(monitor, worker, scheduler_output({"a": 1}, cached=[("a", 5)]), ["a"])
     assert ring_items(monitor)[-1].started == []
 

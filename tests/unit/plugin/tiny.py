@@ -88,14 +88,22 @@ def scheduler_output(
     new: Iterable[tuple[str, int]] = (),
     cached: Iterable[tuple[str, int]] = (),
     finished: Iterable[str] = (),
+    xargs: Mapping[str, Mapping[str, object]] | None = None,
 ) -> SimpleNamespace:
-    """A SchedulerOutput-like object: ``new``/``cached`` are (req_id, num_computed_tokens)."""
+    """A SchedulerOutput-like object: ``new``/``cached`` are (req_id, num_computed_tokens);
+    ``xargs`` the ``vllm_xargs`` (``SamplingParams.extra_args``) of new requests."""
+    xargs = xargs or {}
     cached = list(cached)
     return SimpleNamespace(
         total_num_scheduled_tokens=sum(scheduled.values()),
         num_scheduled_tokens=dict(scheduled),
         scheduled_new_reqs=[
-            SimpleNamespace(req_id=r, num_computed_tokens=c, prompt_token_ids=[7] * (c + 1))
+            SimpleNamespace(
+                req_id=r,
+                num_computed_tokens=c,
+                prompt_token_ids=[7] * (c + 1),
+                sampling_params=SimpleNamespace(extra_args=xargs.get(r)),
+            )
             for r, c in new
         ],
         scheduled_cached_reqs=SimpleNamespace(

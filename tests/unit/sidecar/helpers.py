@@ -68,7 +68,7 @@ def make_batch(
     finished: Sequence[str] = (),
     dropped: dict[str, int] | None = None,
     uncaptured: Sequence[tuple[str, int, str]] = (),
-    started: Sequence[tuple[str, Sequence[int]]] = (),
+    started: Sequence[tuple[str, Sequence[int]] | tuple[str, Sequence[int], str]] = (),
 ) -> ingest_pb2.ActivationBatch:
     rows, d = acts.shape
     if dtype == ingest_pb2.DTYPE_FLOAT32:
@@ -97,7 +97,10 @@ def make_batch(
         dropped=[ingest_pb2.DropCounter(reason=k, rows=v) for k, v in (dropped or {}).items()],
         producer_id=producer_id,
         started=[
-            ingest_pb2.RequestStart(request_id=r, prompt_token_ids=list(ids)) for r, ids in started
+            ingest_pb2.RequestStart(
+                request_id=s[0], prompt_token_ids=list(s[1]), tenant=s[2] if len(s) > 2 else ""
+            )
+            for s in started
         ],
     )
 

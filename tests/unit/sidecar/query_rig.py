@@ -12,6 +12,7 @@ import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 from prometheus_client import CollectorRegistry
 
+from monitor.request_ids import external_request_id, lookup_ids
 from monitor.sidecar.alerts.hub import AlertHub
 from monitor.sidecar.ingest.batches import DecodedBatch
 from monitor.sidecar.ingest.handler import IngestHandler, IngestServicer
@@ -40,8 +41,10 @@ def make_trace(
     severity: str = "warning",
     model_name: str = MODEL,
     tokens: int = 3,
+    tenant: str = "",
 ) -> query_pb2.Trace:
     """A stored trace with one alert and ``tokens`` scored tokens."""
+    external = external_request_id(request_id)
     alert = query_pb2.Alert(
         alert_id=f"{request_id}-1",
         request_id=request_id,
@@ -53,6 +56,8 @@ def make_trace(
         threshold=0.5,
         position=tokens - 1,
         fired_at=stamp(first_seen),
+        external_request_id=external,
+        tenant=tenant,
     )
     summary = query_pb2.TraceSummary(
         request_id=request_id,
@@ -63,6 +68,8 @@ def make_trace(
         severity=severity,
         token_count=tokens,
         alerts=[alert],
+        external_request_id=external,
+        tenant=tenant,
     )
     return query_pb2.Trace(
         summary=summary,
@@ -110,6 +117,10 @@ class MemoryTraceReader:
             return False
         if query.model_name and s.model_name != query.model_name:
             return False
+        if query.tenant and s.tenant != query.tenant:
+            return False
+        if query.request_id and not _same_request(s, query.request_id):
+            return False
         if query.min_severity is not None and severity_rank(s.severity) < severity_rank(
             query.min_severity
         ):
@@ -144,7 +155,7 @@ class MemoryTraceReader:
         self._enter()
         for trace in self.traces:
             s = trace.summary
-            if s.request_id == request_id and (not model_name or s.model_name == model_name):
+            if _same_request(s, request_id) and (not model_name or s.model_name == model_name):
                 limit = trace_token_limit(max_tokens)
                 page = query_pb2.Trace(summary=s, total_tokens=len(trace.tokens))
                 page.tokens.extend(trace.tokens[token_offset : token_offset + limit])
@@ -152,6 +163,10 @@ class MemoryTraceReader:
                     page.next_token_offset = token_offset + limit
                 return page
         return None
+
+
+def _same_request(summary: query_pb2.TraceSummary, given: str) -> bool:
+    return summary.request_id == given or summary.external_request_id in lookup_ids(given)
 
 
 _: type[TraceReader] = MemoryTraceReader  # structural check
@@ -163,7 +178,7 @@ class CountingQueue:
     def __init__(self) -> None:
         self.batches = 0
 
-    def offer(self, batch: DecodedBatch) -> bool:
+    def offer(self, batch: DecodedBatch, received_at: float | None = None) -> bool:
         self.batches += 1
         return True
 

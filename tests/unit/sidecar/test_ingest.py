@@ -23,7 +23,7 @@ class ListQueue:
     def __init__(self) -> None:
         self.batches: list[DecodedBatch] = []
 
-    def offer(self, batch: DecodedBatch) -> bool:
+    def offer(self, batch: DecodedBatch, received_at: float | None = None) -> bool:
         self.batches.append(batch)
         return True
 

@@ -16,6 +16,11 @@ REQUIRED = {
     "llm_monitor_tokens_uncaptured",
     "llm_monitor_capture_up",
     "llm_monitor_pipeline_errors",
+    "llm_monitor_alert_notifications",
+    "llm_monitor_ingest_queue_bytes",
+    "llm_monitor_scoring_duration_seconds",
+    "llm_monitor_ingest_to_score_seconds",
+    "llm_monitor_trace_write_duration_seconds",
 }
 
 
@@ -27,6 +32,7 @@ def test_every_series_has_model_name(registry: CollectorRegistry) -> None:
     model.probe_score("misuse").observe(0.3)
     model.request_score("misuse").observe(0.7)
     model.alerts("misuse", "critical").inc()
+    model.alert_notifications("misuse", "critical").inc()
     model.rejected("shape").inc()
     model.uncaptured("prefix_cache_hit").inc(4)
     model.capture_up(15).set(1)

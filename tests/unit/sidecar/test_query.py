@@ -62,8 +62,11 @@ def test_parse_query_converts_every_field() -> None:
         min_severity="warning",
         page_size=5000,
         page_token="50",
+        tenant="team-a",
+        request_id="order-42",
     )
     query = parse_query(request)
+    assert (query.filter.tenant, query.filter.request_id) == ("team-a", "order-42")
     assert query.filter.start == datetime.fromtimestamp(T0, tz=timezone.utc)
     assert query.filter.end == datetime.fromtimestamp(T0 + 60, tz=timezone.utc)
     assert (query.filter.concept, query.filter.model_name) == ("misuse", MODEL)
@@ -86,6 +89,8 @@ def test_parse_query_converts_every_field() -> None:
         (query_pb2.QueryTracesRequest(min_severity="fatal"), "unknown severity 'fatal'"),
         (query_pb2.QueryTracesRequest(page_token="x" * 5000), "page_token is malformed"),
         (query_pb2.QueryTracesRequest(page_token="a\nb"), "page_token is malformed"),
+        (query_pb2.QueryTracesRequest(tenant="t" * 1025), "tenant is longer than 1024"),
+        (query_pb2.QueryTracesRequest(request_id="r" * 1025), "request_id is longer than 1024"),
     ],
 )
 def test_parse_query_rejects(request_: query_pb2.QueryTracesRequest, message: str) -> None:
@@ -190,6 +195,25 @@ def test_get_trace(stub: query_pb2_grpc.TraceQueryStub) -> None:
         stub.GetTrace(query_pb2.GetTraceRequest(), timeout=5)
     assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "request_id is empty" in info.value.details()
+
+
+def test_get_trace_by_the_api_id_or_the_header(
+    stub: query_pb2_grpc.TraceQueryStub, reader: MemoryTraceReader
+) -> None:
+    reader.traces.append(make_trace("chatcmpl-hdr-1-0a0b0c0d", T0 + 5, tenant="team-a"))
+    for given in ("chatcmpl-hdr-1-0a0b0c0d", "chatcmpl-hdr-1", "hdr-1"):
+        trace = stub.GetTrace(query_pb2.GetTraceRequest(request_id=given), timeout=5)
+        assert trace.summary.request_id == "chatcmpl-hdr-1-0a0b0c0d"
+        assert (trace.summary.external_request_id, trace.summary.tenant) == (
+            "chatcmpl-hdr-1",
+            "team-a",
+        )
+        assert [(a.external_request_id, a.tenant) for a in trace.summary.alerts] == [
+            ("chatcmpl-hdr-1", "team-a")
+        ]
+    with pytest.raises(grpc.RpcError) as info:
+        stub.GetTrace(query_pb2.GetTraceRequest(request_id="x" * 1025), timeout=5)
+    assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
 
 
 def test_get_trace_passes_the_token_page_through(

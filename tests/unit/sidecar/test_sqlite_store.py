@@ -63,6 +63,7 @@ def flagged(
     tokens: Sequence[RequestTokens] = (),
     alerts: Sequence[Firing] | None = None,
     max_scores: dict[str, float] | None = None,
+    tenant: str = "",
     **alert_kw: object,
 ) -> TraceUpdate:
     return TraceUpdate(
@@ -77,6 +78,7 @@ def flagged(
             else [make_alert(request_id, fired_at=at, model_name=model_name, **alert_kw)]  # type: ignore[arg-type]
         ),
         max_scores=max_scores if max_scores is not None else {"deception": 0.9},
+        tenant=tenant,
     )
 
 

@@ -109,6 +109,14 @@ def alerts_total(registry: CollectorRegistry, severity: str = "warning") -> floa
     return value or 0.0
 
 
+def notifications_total(registry: CollectorRegistry, severity: str = "warning") -> float:
+    value = registry.get_sample_value(
+        "llm_monitor_alert_notifications_total",
+        {"model_name": MODEL, "concept": "deception", "severity": severity},
+    )
+    return value or 0.0
+
+
 def test_unflagged_requests_are_never_written_and_are_forgotten(
     registry: CollectorRegistry,
 ) -> None:
@@ -205,11 +213,13 @@ def test_alerts_are_published_only_when_their_trace_is_committed(
     sink.on_tokens(request_tokens({"deception": [0.9]}, request_id="b"))
     assert len(writer.updates) == 2
     assert publisher.alerts == [] and alerts_total(registry) == 0
+    assert notifications_total(registry) == 0
     writer.commit(writer.updates[0])
     assert [a.request_id for a in publisher.alerts] == ["a"]
+    assert (alerts_total(registry), notifications_total(registry)) == (1, 1)
     writer.lose(writer.updates[1], "disk_full")  # lost (counted by the store): still alerted
     assert [a.request_id for a in publisher.alerts] == ["a", "b"]
-    assert alerts_total(registry) == 2
+    assert (alerts_total(registry), notifications_total(registry)) == (2, 2)
 
 
 def evictions(registry: CollectorRegistry) -> float:
@@ -263,7 +273,7 @@ def test_stored_tokens_per_trace_are_capped_and_counted_once(registry: Collector
     assert truncated == 1
 
 
-def test_suppressed_alerts_are_stored_but_not_published_or_counted(
+def test_suppressed_alerts_are_stored_and_counted_but_not_streamed(
     registry: CollectorRegistry,
 ) -> None:
     sink, writer, publisher = make_sink(registry, rules=[max_rule(cooldown_s=60)])
@@ -272,7 +282,45 @@ def test_suppressed_alerts_are_stored_but_not_published_or_counted(
     assert [u.request_id for u in writer.updates] == ["a", "b"]
     assert [a.suppressed for u in writer.updates for a in u.alerts] == [False, True]
     assert [a.request_id for a in publisher.alerts] == ["a"]
-    assert alerts_total(registry) == 1
+    assert alerts_total(registry) == 2
+    assert notifications_total(registry) == 1
+
+
+def test_three_harmful_requests_within_the_cooldown_count_three_firings_one_notification(
+    tmp_path: Path, registry: CollectorRegistry, rng: np.random.Generator
+) -> None:
+    """Through the pipeline into a real store: every firing is counted in alerts_total, the
+    cooldown only holds back the WatchAlerts notifications of the second and third."""
+    metrics = SidecarMetrics(registry)
+    store = SqliteTraceStore(tmp_path / "t.sqlite", retention_s=3600.0)
+    store.start()
+    publisher = Publisher()
+    sink = TraceSink(
+        RuleEngine([max_rule(threshold=0.0, cooldown_s=60.0)]),  # every request fires
+        metrics,
+        store=store,
+        publisher=publisher,
+        clock=lambda: T0,
+    )
+    pipeline = Pipeline(
+        metrics,
+        build_probe_sets([make_probe(rng, "deception")]),
+        [sink],
+        queue_size=4,
+        request_ttl_s=60.0,
+    )
+    acts = rng.normal(size=(2, D_MODEL)).astype(np.float32)
+    before = (alerts_total(registry), notifications_total(registry))
+    for name in ("harm-1", "harm-2", "harm-3"):
+        batch = make_batch(acts, request_ids=[name], positions=[0, 1], finished=[name])
+        pipeline.process(decoded(batch))
+    assert store.flush(10.0)
+    store.close()
+    after = (alerts_total(registry), notifications_total(registry))
+    assert (after[0] - before[0], after[1] - before[1]) == (3.0, 1.0)
+    assert [a.request_id for a in publisher.alerts] == ["harm-1"]
+    summaries, _ = store.query_traces(TraceFilter(), 10, "")
+    assert sorted(s.request_id for s in summaries) == ["harm-1", "harm-2", "harm-3"]
 
 
 def test_without_rules_nothing_is_buffered(registry: CollectorRegistry) -> None:
@@ -286,7 +334,7 @@ def test_without_a_store_alerts_are_still_published(registry: CollectorRegistry)
     sink = TraceSink(RuleEngine([max_rule()]), SidecarMetrics(registry), publisher=publisher)
     sink.on_tokens(request_tokens({"deception": [1.0]}))
     assert len(publisher.alerts) == 1
-    assert alerts_total(registry) == 1
+    assert (alerts_total(registry), notifications_total(registry)) == (1, 1)
 
 
 def test_errors_never_reach_the_pipeline(registry: CollectorRegistry) -> None:

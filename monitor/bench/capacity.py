@@ -1,0 +1,362 @@
+"""``llm-monitor bench sidecar``: the tokens/s one sidecar sustains, stage by stage.
+
+Each stage starts ``llm-monitor serve`` (a subprocess) on a temporary configuration:
+``probes`` (synthetic probes only), ``encoder`` (+ the concept encoder), ``full`` (+ one
+rule per probe and a SQLite trace store; every n-th request makes a rule fire and its
+alert is timed on WatchAlerts). Synthetic producers (:mod:`monitor.bench.capacity_traffic`)
+stream through the real gRPC ``Ingest`` at a rising ladder of offered rates; a level is
+sustained when every row was scored about as fast as it was sent, none dropped, and the
+queue drained. The sidecar's
+CPU seconds per token are read from its process. A scaling table repeats the probes-only
+stage, unpaced, for several layer and probe counts. The figures are set against the
+machine's unmonitored vLLM generation rate (measured in the same run, or given).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import platform
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import grpc
+import numpy as np
+import psutil
+import yaml
+
+from monitor.bench.alert_watch import AlertWatch
+from monitor.bench.capacity_traffic import CapacityStream, capacity_messages
+from monitor.bench.cpu_time import process_cpu_s
+from monitor.bench.overhead import free_port, synthetic_probes
+from monitor.bench.settings import SidecarBenchSettings
+from monitor.bench.soak import _sidecar
+from monitor.bench.soak_metrics import counters, delta, drain, samples
+from monitor.bench.soak_traffic import RowPool
+from monitor.bench.stats import goal, percentiles, ratio
+from monitor.v1 import ingest_pb2_grpc
+
+STAGES = ("probes", "encoder", "full")
+#: Goals, as multiples of vLLM's unmonitored generation rate, per core of the sidecar.
+PROBES_GOAL_X = 400.0
+FULL_GOAL_X = 40.0
+ALERT_P99_GOAL_MS = 100.0
+
+
+@dataclasses.dataclass(frozen=True)
+class Setup:
+    """What one sidecar start loads."""
+
+    stage: str
+    layers: list[int]
+    probes: int
+
+
+def _layers(settings: SidecarBenchSettings, count: int) -> list[int]:
+    return [settings.first_layer - i for i in range(count)]
+
+
+def _write_probes(directory: Path, settings: SidecarBenchSettings, setup: Setup) -> list[str]:
+    """``setup.probes`` synthetic probes per layer; returns the concepts of the first layer
+    (the first one is the probe firing requests carry the signal of)."""
+    from monitor.artifacts.probe_format import load_probe, save_probe
+
+    directory.mkdir(parents=True, exist_ok=True)
+    synthetic_probes(
+        directory, setup.layers[0], settings.d_model, settings.model_name, settings.seed
+    )
+    base = load_probe(directory / "deception.probe.json")
+    for path in directory.glob("*.probe.json"):
+        path.unlink()
+    rng = np.random.default_rng(settings.seed)
+    first: list[str] = []
+    for layer in setup.layers:
+        for i in range(setup.probes):
+            concept = "deception" if (layer, i) == (setup.layers[0], 0) else f"c{layer}_{i}"
+            weights = (
+                base.weights
+                if concept == "deception"
+                else (rng.normal(size=settings.d_model) / np.sqrt(settings.d_model)).tolist()
+            )
+            probe = base.model_copy(update={"concept": concept, "layer": layer, "weights": weights})
+            save_probe(directory / f"{concept}.probe.json", probe)
+            if layer == setup.layers[0]:
+                first.append(concept)
+    return first
+
+
+def _write_config(
+    path: Path, workdir: Path, setup: Setup, settings: SidecarBenchSettings, ports: tuple[int, int]
+) -> list[str]:
+    """The stage's monitor.yaml; returns the concepts of the first layer."""
+    from monitor.artifacts.shipped import shipped_encoder_dir
+
+    concepts = _write_probes(workdir / "probes", settings, setup)
+    config: dict[str, Any] = {
+        "model_name": settings.model_name,
+        "probe_dir": str(workdir / "probes"),
+        "layers": setup.layers,
+        "grpc_address": f"127.0.0.1:{ports[0]}",
+        "metrics_address": f"127.0.0.1:{ports[1]}",
+        "rules": [],
+    }
+    if setup.stage in ("encoder", "full"):
+        encoder = settings.encoder_dir or shipped_encoder_dir(settings.model_name)
+        if encoder is None:
+            raise RuntimeError(f"no concept encoder shipped for {settings.model_name}")
+        config["encoder_dir"] = str(encoder)
+    if setup.stage == "full":
+        config["rules"] = [
+            {
+                "name": f"bench-{c}",
+                "concept": c,
+                "threshold": 0.999 if c == "deception" else 1.0,
+                "aggregation": {"method": "max"},
+                "cooldown_s": 0.0,
+            }
+            for c in concepts
+        ]
+        config["storage"] = {"path": str(workdir / "traces.sqlite")}
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return concepts
+
+
+def _produce(address: str, stream: CapacityStream, pool: RowPool, errors: list[str]) -> None:
+    with grpc.insecure_channel(address) as channel:
+        try:
+            ingest_pb2_grpc.MonitorStub(channel).Ingest(capacity_messages(stream, pool))
+        except grpc.RpcError as exc:
+            errors.append(f"{stream.producer_id}: {exc.code().name}: {exc.details()}")
+
+
+def _level(
+    settings: SidecarBenchSettings,
+    setup: Setup,
+    name: str,
+    rate: float | None,
+    seconds: float,
+    ports: tuple[int, int],
+    proc: psutil.Process,
+    pool: RowPool,
+) -> dict[str, Any]:
+    """Stream ``rate`` tokens/s (None: unpaced) for ``seconds``; drain; read back."""
+    address = f"127.0.0.1:{ports[0]}"
+    before = counters(samples(ports[1]))
+    cpu_before = process_cpu_s(proc)
+    streams = [
+        CapacityStream(
+            producer_id=f"{name}-p{k}",
+            model_name=settings.model_name,
+            layers=setup.layers,
+            tokens_per_s=None if rate is None else rate / settings.producers,
+            duration_s=seconds,
+            batch=settings.batch,
+            tokens=settings.tokens,
+            prompt_tokens=settings.prompt_tokens,
+            firing_every=settings.firing_every if setup.stage == "full" else 0,
+            seed=settings.seed + k,
+        )
+        for k in range(settings.producers)
+    ]
+    errors: list[str] = []
+    start = time.monotonic()
+    threads = [threading.Thread(target=_produce, args=(address, s, pool, errors)) for s in streams]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    streamed = time.monotonic() - start
+    rows = sum(s.rows_sent for s in streams)
+    tokens = sum(s.tokens_sent for s in streams)
+    drained = drain(ports[1], before["accounted"] + rows, max(2.0, seconds))
+    figures = delta(drained.figures, before)
+    cpu_s = process_cpu_s(proc) - cpu_before
+    processed_s = (drained.accounted_at or time.monotonic()) - start
+    scored_tokens = figures["scored"] / len(setup.layers)
+    dropped = sum(figures["dropped"].values())
+    return {
+        "offered_tokens_per_s": rate,
+        "sent_tokens_per_s": round(tokens / streamed, 1),
+        "scored_tokens_per_s": round(scored_tokens / processed_s, 1),
+        "tokens_sent": tokens,
+        "rows_sent": rows,
+        "rows_scored": figures["scored"],
+        "rows_dropped": figures["dropped"],
+        # kept up: nothing dropped, all drained, and scored about as fast as it was sent
+        "sustained": dropped == 0
+        and drained.settled
+        and not errors
+        and scored_tokens / processed_s >= 0.9 * tokens / streamed,
+        "producer_limited": rate is not None and tokens / streamed < 0.9 * rate,
+        "sidecar_cpu_s": round(cpu_s, 3),
+        "cpu_us_per_token": round(cpu_s / scored_tokens * 1e6, 2) if scored_tokens else None,
+        "stream_errors": errors,
+        "_sent_at": {k: v for s in streams for k, v in s.loud_sent_at.items()},
+    }
+
+
+def _with_sidecar(
+    settings: SidecarBenchSettings, setup: Setup, pool: RowPool, run: Any
+) -> dict[str, Any]:
+    """Start a sidecar for ``setup``, call ``run(ports, process)``, stop it."""
+    with tempfile.TemporaryDirectory(prefix="llm-monitor-sidecar-bench-") as tmp:
+        workdir = Path(tmp)
+        ports = (free_port(), free_port())
+        config = workdir / "monitor.yaml"
+        _write_config(config, workdir, setup, settings, ports)
+        with _sidecar(config, workdir / "sidecar.log", ports[1]) as proc:
+            time.sleep(0.5)
+            result: dict[str, Any] = run(ports, psutil.Process(proc.pid))
+    return result
+
+
+def _latency_ms(values: list[float]) -> dict[str, Any]:
+    rounded = {k: None if v is None else round(v, 2) for k, v in percentiles(values).items()}
+    return {"alerts_timed": len(values), **rounded}
+
+
+def _ladder(
+    settings: SidecarBenchSettings, stage: str, pool: RowPool, vllm_rate: float | None
+) -> dict[str, Any]:
+    """Rising offered rates until a level is not sustained (or the producers fall short).
+    The ``full`` stage first streams at ``vllm_rate`` (when known): the load a sidecar
+    next to this machine's vLLM sees, where its alert latency is the headline figure."""
+    setup = Setup(stage, _layers(settings, settings.layers), settings.probes)
+
+    def run(ports: tuple[int, int], proc: psutil.Process) -> dict[str, Any]:
+        watch = AlertWatch(f"127.0.0.1:{ports[0]}") if stage == "full" else None
+        levels: list[dict[str, Any]] = []
+        plans = [
+            (settings, settings.start_tokens_per_s * settings.growth**i, settings.level_s)
+            for i in range(settings.max_levels)
+        ]
+        if watch is not None and vllm_rate is not None:
+            # a batch and a length like vLLM's own, long enough for alerts to fire
+            like_vllm = dataclasses.replace(
+                settings, producers=1, batch=settings.alert_batch, firing_every=2
+            )
+            seconds = 3.0 * settings.tokens * settings.alert_batch / vllm_rate
+            plans.insert(0, (like_vllm, vllm_rate, min(120.0, max(settings.level_s, seconds))))
+        try:
+            for i, (level_settings, rate, seconds) in enumerate(plans):
+                level = _level(
+                    level_settings, setup, f"{stage}-{i}", rate, seconds, ports, proc, pool
+                )
+                sent_at = level.pop("_sent_at")
+                if watch is not None:
+                    time.sleep(0.5)
+                    level["alert_latency_ms"] = _latency_ms(
+                        [
+                            (watch.received[r] - t) * 1e3
+                            for r, t in sent_at.items()
+                            if r in watch.received
+                        ]
+                    )
+                levels.append(level)
+                if not level["sustained"] or level["producer_limited"]:
+                    break
+        finally:
+            if watch is not None:
+                watch.close()
+        good = [lv for lv in levels if lv["sustained"]]
+        best = max(good, key=lambda lv: lv["scored_tokens_per_s"]) if good else None
+        out: dict[str, Any] = {
+            "stage": stage,
+            "layers": setup.layers,
+            "probes_per_layer": setup.probes,
+            "sustained_tokens_per_s": best["scored_tokens_per_s"] if best else None,
+            "cpu_us_per_token": best["cpu_us_per_token"] if best else None,
+            "limited_by": "producers" if levels and levels[-1]["producer_limited"] else "sidecar",
+            "levels": levels,
+        }
+        if watch is not None and levels:
+            out["alert_latency_ms"] = {
+                "measured_from": "the synthetic producer handing the row to gRPC (the plugin "
+                "sends after the step's copy lands; no step-end time travels on the wire)",
+                "at_tokens_per_s": levels[0]["offered_tokens_per_s"],
+                **levels[0]["alert_latency_ms"],
+            }
+        return out
+
+    return _with_sidecar(settings, setup, pool, run)
+
+
+def _sweep(settings: SidecarBenchSettings, pool: RowPool) -> list[dict[str, Any]]:
+    """Probes-only stage, unpaced, for each layer count and probe count."""
+    table = []
+    for layers in settings.sweep_layers:
+        for probes in settings.sweep_probes:
+            setup = Setup("probes", _layers(settings, layers), probes)
+
+            def run(
+                ports: tuple[int, int], proc: psutil.Process, setup: Setup = setup
+            ) -> dict[str, Any]:
+                name = f"sweep-{len(setup.layers)}-{setup.probes}"
+                return _level(settings, setup, name, None, settings.sweep_s, ports, proc, pool)
+
+            level = _with_sidecar(settings, setup, pool, run)
+            table.append(
+                {
+                    "layers": layers,
+                    "probes_per_layer": probes,
+                    "scored_tokens_per_s": level["scored_tokens_per_s"],
+                    "cpu_us_per_token": level["cpu_us_per_token"],
+                    "rows_dropped": sum(level["rows_dropped"].values()),
+                }
+            )
+    return table
+
+
+def run_sidecar_bench(
+    settings: SidecarBenchSettings, vllm: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Every stage's ladder, the scaling table, and the ratios to ``vllm``'s rate (a dict
+    with ``tokens_per_s``; None: none known, ratios left out)."""
+    from monitor.artifacts.probe_format import load_probe
+
+    unknown = set(settings.stages) - set(STAGES)
+    if unknown:
+        raise ValueError(f"unknown stage(s) {sorted(unknown)}; expected some of {STAGES}")
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory() as tmp:
+        synthetic_probes(
+            Path(tmp), settings.first_layer, settings.d_model, settings.model_name, settings.seed
+        )
+        direction = np.asarray(load_probe(Path(tmp) / "deception.probe.json").weights)
+    pool = RowPool.build(settings.d_model, direction, settings.seed)
+    rate = None if vllm is None else float(vllm["tokens_per_s"])
+    stages = {stage: _ladder(settings, stage, pool, rate) for stage in settings.stages}
+    table = _sweep(settings, pool) if settings.sweep_layers and settings.sweep_probes else []
+
+    def per_core_x(stage: str) -> float | None:
+        cpu = stages.get(stage, {}).get("cpu_us_per_token")
+        return None if cpu is None or rate is None else ratio(1e6 / cpu, rate)
+
+    alerts = stages.get("full", {}).get("alert_latency_ms", {})
+    return {
+        "benchmark": "sidecar",
+        "vllm_unmonitored": vllm,
+        "stages": stages,
+        "ratios_to_vllm": {
+            stage: {
+                "sustained_x": ratio(stages[stage]["sustained_tokens_per_s"], rate),
+                "per_core_x": per_core_x(stage),
+            }
+            for stage in stages
+        },
+        "goals": {
+            "probes_per_core_x": goal(per_core_x("probes"), ">=", PROBES_GOAL_X),
+            "full_per_core_x": goal(per_core_x("full"), ">=", FULL_GOAL_X),
+            "alert_latency_p99_ms": goal(alerts.get("p99"), "<=", ALERT_P99_GOAL_MS),
+        },
+        "scaling": table,
+        "settings": {
+            k: (str(v) if isinstance(v, Path) else v)
+            for k, v in dataclasses.asdict(settings).items()
+        },
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
+        "duration_s": round(time.monotonic() - started, 1),
+    }

@@ -1,0 +1,232 @@
+"""``llm-monitor bench latency``: TTFT and inter-token latency with vs without the monitor.
+
+Two vLLM OpenAI servers (``vllm serve`` as ``llm-monitor up`` starts it: the same
+command, dtype and KV cache) run side by side, one with the plugin shipping to a sidecar
+(``llm-monitor serve`` with the shipped probes, encoder, calibrated rules and a trace
+store), one without. At each request rate the same Poisson arrivals are sent to each in
+turn, alternating which goes first; responses are streamed and timed token by token
+(:mod:`monitor.bench.latency_client`). Rates are given, or fractions of the saturation
+rate measured first (all requests at once).
+
+Alert latency: one extra rule fires on each monitored request's first scored token; the
+alert's arrival on WatchAlerts is set against the client's receipt of the token that the
+same engine step put out. No step-end time travels on the ingest wire, so this is measured
+from the client's receipt of that token, which comes after the step's end.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import tempfile
+import time
+import urllib.request
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from monitor.bench.alert_watch import AlertWatch
+from monitor.bench.latency_client import (
+    RequestTiming,
+    run_requests,
+    summarize_timings,
+    token_index,
+)
+from monitor.bench.overhead import _start_sidecar, free_port
+from monitor.bench.settings import LatencyBenchSettings
+from monitor.bench.stats import goal, percentiles, ratio
+from monitor.cpu import serving_dtype
+from monitor.launch import VllmServerSettings, plugin_environment, stop_process_group, vllm_command
+
+ITL_P99_GOAL = 1.02
+TIMING_RULE = "bench-alert-latency"
+
+
+class LatencyBenchError(RuntimeError):
+    """A server did not start (the message ends with its log)."""
+
+
+def _start_server(
+    settings: LatencyBenchSettings, model_dir: Path, arm: str, grpc_port: int, workdir: Path
+) -> tuple[subprocess.Popen[bytes], str, Path]:
+    port = free_port()
+    server = VllmServerSettings(
+        model_dir=model_dir,
+        served_model_name=settings.model_name,
+        port=port,
+        enforce_eager=settings.enforce_eager,
+        dtype=settings.dtype,
+    )
+    env = plugin_environment(server, f"127.0.0.1:{grpc_port}")
+    env["LLM_MONITOR_PLUGIN_ENABLED"] = "1" if arm == "monitored" else "0"
+    log = workdir / f"vllm-{arm}.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            vllm_command(server),
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    return proc, f"http://127.0.0.1:{port}", log
+
+
+def _wait_healthy(
+    servers: dict[str, tuple[subprocess.Popen[bytes], str, Path]], timeout_s: float
+) -> None:
+    deadline = time.monotonic() + timeout_s
+    waiting = dict(servers)
+    while waiting:
+        for arm, (proc, url, log) in list(waiting.items()):
+            if proc.poll() is not None:
+                raise LatencyBenchError(
+                    f"the {arm} server exited with {proc.returncode}: "
+                    + log.read_text(errors="replace")[-2000:]
+                )
+            try:
+                with urllib.request.urlopen(f"{url}/health", timeout=5) as resp:
+                    if resp.status == 200:
+                        del waiting[arm]
+            except OSError:
+                pass
+        if waiting and time.monotonic() > deadline:
+            raise LatencyBenchError(f"{', '.join(waiting)} server(s) not up in {timeout_s:.0f} s")
+        time.sleep(1.0)
+
+
+def alert_latencies(timings: list[RequestTiming], watch: AlertWatch) -> list[float]:
+    """Milliseconds from the client's receipt of the token an alert's step put out to the
+    alert's arrival, one per request that raised one."""
+    out = []
+    for timing in timings:
+        for request_id, arrived in list(watch.received.items()):
+            if timing.request_id not in request_id or timing.prompt_tokens is None:
+                continue
+            index = token_index(watch.positions[request_id], timing.prompt_tokens)
+            if index < len(timing.token_times):
+                out.append((arrived - timing.token_times[index]) * 1e3)
+            break
+    return out
+
+
+def _point(
+    settings: LatencyBenchSettings,
+    urls: dict[str, str],
+    rate: float,
+    i: int,
+    watch: AlertWatch | None,
+) -> tuple[dict[str, Any], list[float]]:
+    arms = list(urls) if i % 2 == 0 else list(urls)[::-1]
+    point: dict[str, Any] = {"rate_rps": round(rate, 3), "arms": {}}
+    alerts: list[float] = []
+    for arm in arms:
+        timings, wall = run_requests(
+            urls[arm],
+            settings.model_name,
+            f"lat-{arm}-{i}",
+            settings.requests,
+            rate,
+            settings.max_tokens,
+            settings.seed + i,
+        )
+        point["arms"][arm] = summarize_timings(timings, wall)
+        if arm == "monitored" and watch is not None:
+            time.sleep(1.0)  # alerts of the last tokens
+            alerts = alert_latencies(timings, watch)
+    if len(urls) == 2:
+        m, u = point["arms"]["monitored"], point["arms"]["unmonitored"]
+        point["ratios"] = {
+            f"{what}_{q}": ratio(m[f"{what}_ms"][q], u[f"{what}_ms"][q])
+            for what in ("ttft", "itl")
+            for q in ("p50", "p99")
+        }
+    return point, alerts
+
+
+def run_latency(settings: LatencyBenchSettings, model_dir: Path) -> dict[str, Any]:
+    """Start the servers and the sidecar, measure every rate, stop them all."""
+    with tempfile.TemporaryDirectory(prefix="llm-monitor-latency-") as tmp:
+        return _run(settings, model_dir, Path(tmp))
+
+
+def _run(settings: LatencyBenchSettings, model_dir: Path, workdir: Path) -> dict[str, Any]:
+    from monitor.artifacts.probe_format import load_probe_dir
+    from monitor.artifacts.shipped import shipped_encoder_dir, shipped_probe_dir
+
+    started = time.monotonic()
+    probe_dir = shipped_probe_dir(settings.model_name)
+    if probe_dir is None:
+        raise LatencyBenchError(f"no probes shipped for {settings.model_name}")
+    concepts = [p.concept for p in load_probe_dir(probe_dir)]
+    timing_rule = {"name": TIMING_RULE, "concept": concepts[0], "threshold": 0.0, "cooldown_s": 0.0}
+    sidecar, grpc_port, _ = _start_sidecar(
+        workdir,
+        probe_dir,
+        concepts,
+        shipped_encoder_dir(settings.model_name),
+        model_dir,
+        extra_rules=[timing_rule],
+    )
+    servers: dict[str, tuple[subprocess.Popen[bytes], str, Path]] = {}
+    watch: AlertWatch | None = None
+    try:
+        for arm in settings.arms:
+            servers[arm] = _start_server(settings, model_dir, arm, grpc_port, workdir)
+        _wait_healthy(servers, settings.start_timeout_s)
+        urls = {arm: servers[arm][1] for arm in settings.arms}
+        first = next(iter(urls.values()))
+        run_requests(first, settings.model_name, "lat-warmup", 4, None, 8, 0)
+        saturation: dict[str, Any] | None = None
+        rates = list(settings.rates)
+        if not rates:
+            timings, wall = run_requests(
+                first,
+                settings.model_name,
+                "lat-saturation",
+                settings.saturation_requests,
+                None,
+                settings.max_tokens,
+                settings.seed,
+            )
+            saturation = summarize_timings(timings, wall)
+            saturation["requests_per_s"] = round(saturation["completed"] / wall, 3)
+            rates = [f * saturation["requests_per_s"] for f in settings.fractions]
+        if "monitored" in urls:
+            watch = AlertWatch(f"127.0.0.1:{grpc_port}")
+        points, alerts = [], []
+        for i, rate in enumerate(rates):
+            point, latencies = _point(settings, urls, rate, i, watch)
+            points.append(point)
+            alerts += latencies
+    finally:
+        if watch is not None:
+            watch.close()
+        for proc, _, _ in servers.values():
+            stop_process_group(proc, timeout=30.0)
+        sidecar.terminate()
+        sidecar.wait(20)
+    # below saturation: every given rate, or the fractions under 1 of the measured one
+    below = (
+        points
+        if settings.rates
+        else [p for p, f in zip(points, settings.fractions, strict=True) if f < 1.0]
+    )
+    itl = [p["ratios"]["itl_p99"] for p in below if p.get("ratios", {}).get("itl_p99") is not None]
+    worst = max(itl) if itl else None
+    return {
+        "benchmark": "latency",
+        "saturation": saturation,
+        "points": points,
+        "alert_latency_ms": {
+            "measured_from": "the client's receipt of the token the alert's step put out "
+            "(after the step's end; no step-end time travels on the ingest wire)",
+            "alerts_timed": len(alerts),
+            **{k: None if v is None else round(v, 2) for k, v in percentiles(alerts).items()},
+        },
+        "goals": {"itl_p99_ratio_below_saturation": goal(worst, "<=", ITL_P99_GOAL)},
+        "dtype": serving_dtype(settings.dtype).as_dict(),
+        "settings": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(settings).items()},
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
+        "duration_s": round(time.monotonic() - started, 1),
+    }

@@ -1,0 +1,123 @@
+"""``bench latency``'s client against a fake streaming OpenAI server, and the matching of
+alerts to the tokens their steps put out."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+from aiohttp import web
+
+from monitor.bench.latency import alert_latencies
+from monitor.bench.latency_client import (
+    RequestTiming,
+    poisson_delays,
+    run_requests,
+    summarize_timings,
+    token_index,
+)
+from monitor.bench.overhead import free_port
+from monitor.cli.main import build_parser
+
+PROMPT = 5
+TOKENS = 6
+GAP_S = 0.02
+IDS = web.AppKey("ids", list[str])
+
+
+async def _chat(request: web.Request) -> web.StreamResponse:
+    """Streams like vLLM with return_token_ids: prompt ids first, then token ids by chunk
+    (the last chunk carries two tokens)."""
+    body = await request.json()
+    assert body["stream"] and body["return_token_ids"]
+    request.app[IDS].append(request.headers["X-Request-Id"])
+    resp = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+    await resp.prepare(request)
+
+    async def send(chunk: dict[str, Any]) -> None:
+        await resp.write(f"data: {json.dumps(chunk)}\n\n".encode())
+
+    await send({"prompt_token_ids": list(range(PROMPT)), "choices": [{"token_ids": []}]})
+    for i in range(TOKENS - 2):
+        await asyncio.sleep(GAP_S)
+        await send({"choices": [{"token_ids": [100 + i]}]})
+    await asyncio.sleep(GAP_S)
+    await send({"choices": [{"token_ids": [1, 2]}]})
+    await resp.write(b"data: [DONE]\n\n")
+    return resp
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[tuple[str, list[str]]]:
+    app = web.Application()
+    app[IDS] = []
+    app.router.add_post("/v1/chat/completions", _chat)
+    port = free_port()
+    loop = asyncio.new_event_loop()
+    runner = web.AppRunner(app)
+    loop.run_until_complete(runner.setup())
+    loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}", app[IDS]
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(5)
+
+
+def test_each_token_is_timed_and_summarized(server: tuple[str, list[str]]) -> None:
+    url, ids = server
+    timings, wall = run_requests(url, "m", "t", 4, None, TOKENS, seed=0)
+    assert {t.request_id for t in timings} == {f"t-{i}" for i in range(4)} <= set(ids)
+    for t in timings:
+        assert t.error is None and t.prompt_tokens == PROMPT
+        assert len(t.token_times) == TOKENS
+        assert t.token_times == sorted(t.token_times)
+    summary = summarize_timings(timings, wall)
+    assert summary["completed"] == 4 and summary["tokens"] == 4 * TOKENS
+    assert GAP_S * 1e3 * 0.8 < summary["ttft_ms"]["p50"] < 1000
+    assert summary["itl_ms"]["p50"] == pytest.approx(GAP_S * 1e3, rel=0.5)
+    assert summary["itl_ms"]["p99"] >= summary["itl_ms"]["p50"]
+
+
+def test_a_refused_request_is_reported(server: tuple[str, list[str]]) -> None:
+    url, _ = server
+    timings, wall = run_requests(url + "/nothing", "m", "x", 1, None, 4, seed=0)
+    assert timings[0].error is not None and "404" in timings[0].error
+    assert summarize_timings(timings, wall)["completed"] == 0
+
+
+def test_poisson_arrivals_are_seeded_and_average_the_rate() -> None:
+    delays = poisson_delays(2000, 50.0, seed=1)
+    assert delays[0] == 0.0 and delays == sorted(delays)
+    assert delays == poisson_delays(2000, 50.0, seed=1)
+    assert np.mean(np.diff(delays)) == pytest.approx(1 / 50.0, rel=0.1)
+    assert poisson_delays(3, None, seed=0) == [0.0, 0.0, 0.0]
+
+
+class FakeWatch:
+    def __init__(self, received: dict[str, float], positions: dict[str, int]) -> None:
+        self.received, self.positions = received, positions
+
+
+def test_an_alert_is_timed_from_the_token_its_step_put_out() -> None:
+    assert token_index(2, 5) == 0 and token_index(4, 5) == 0 and token_index(7, 5) == 3
+    timing = RequestTiming("lat-monitored-0-3", 0.0, [1.0, 1.1, 1.2, 1.3], prompt_tokens=5)
+    other = RequestTiming("lat-monitored-0-4", 0.0, [2.0], prompt_tokens=5)
+    watch = FakeWatch(
+        {"chatcmpl-lat-monitored-0-3-0123abcd": 1.35, "chatcmpl-zzz": 9.0},
+        {"chatcmpl-lat-monitored-0-3-0123abcd": 7, "chatcmpl-zzz": 0},
+    )
+    latencies = alert_latencies([timing, other], watch)  # type: ignore[arg-type]
+    assert latencies == [pytest.approx(50.0)]
+
+
+def test_latency_flags_fill_the_settings() -> None:
+    args = build_parser().parse_args(
+        ["bench", "latency", "--smoke", "--rates", "0.5", "2", "--arms", "monitored"]
+    )
+    assert args.smoke and args.rates == [0.5, 2.0] and args.arms == ["monitored"]
