@@ -122,6 +122,8 @@ class DecodedBatch:
     #: Started requests whose tenant tag was invalid (too long, not printable): kept
     #: without one.
     bad_tenants: int = 0
+    #: When the producer's engine step returned (Unix ns, its clock); 0 when unknown.
+    step_end_unix_ns: int = 0
 
     @property
     def rows(self) -> int:
@@ -181,6 +183,7 @@ class WireBatch:
     finished_request_ids: Sequence[str] = ()
     uncaptured: Sequence[tuple[str, int, str]] = ()
     started: Sequence[StartedEntry] = ()
+    step_end_unix_ns: int = 0  # when the engine step returned (0: unknown)
 
 
 def wire_dtype(dtype: np.dtype[Any]) -> ingest_pb2.DType:
@@ -263,6 +266,7 @@ def encode_batch(
             dropped=counters,
             producer_id=producer_id,
             started=[request_start(entry) for entry in batch.started] if start == 0 else [],
+            step_end_unix_ns=batch.step_end_unix_ns,
         )
         sequence += 1
 
@@ -401,4 +405,5 @@ def decode_batch(
             for s in batch.started
         ),
         bad_tenants=sum(1 for s in batch.started if s.tenant and not valid_tenant(s.tenant)),
+        step_end_unix_ns=batch.step_end_unix_ns,
     )

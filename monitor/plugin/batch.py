@@ -52,6 +52,7 @@ class CapturedBatch:
     uncaptured: list[tuple[str, int, str]] = field(default_factory=list)
     # (request id, prompt token ids, tenant) of the requests that started at this step
     started: list[StartedRequest] = field(default_factory=list)
+    step_end_unix_ns: int = 0  # when the engine step that computed the rows returned
     # rows of this layer left out because their request opted out of capture: the
     # shipper counts them (``opted_out``) just before it sends the batch
     opted_out_rows: int = 0
@@ -148,6 +149,7 @@ def encode(
         finished_request_ids=batch.finished_request_ids,
         uncaptured=batch.uncaptured,
         started=batch.started,
+        step_end_unix_ns=batch.step_end_unix_ns,
     )
     for message in encode_batch(wire, producer_id, first_sequence, dropped, max_message_bytes):
         yield ingest_pb2.IngestMessage(batch=message)

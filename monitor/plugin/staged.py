@@ -51,6 +51,7 @@ class StagedStep:
     started: list[StartedRequest] = field(default_factory=list)
     opted_out: frozenset[str] = frozenset()  # requests whose rows are not shipped
     opted_out_rows: int = 0  # rows (all layers) of a step ``batches()`` left out whole
+    step_end_unix_ns: int = 0  # when the engine step returned (wall clock)
 
     @property
     def tokens(self) -> int:
@@ -115,6 +116,7 @@ class StagedStep:
                 uncaptured=self.uncaptured if i == last else [],
                 started=self.started,  # with every layer: any one that arrives will do
                 opted_out_rows=skipped,
+                step_end_unix_ns=self.step_end_unix_ns,
             )
             for i, layer in enumerate(self.staged.layers)
         ]

@@ -270,6 +270,7 @@ class WorkerMonitor:
         shipper checks and labels the rows once their copy has landed.
         """
         assert self.capture is not None and self.pool is not None
+        step_end_ns = time.time_ns()
         self.steps += 1
         # Finished ids stay pending until a step carrying them is queued; so do the
         # prompts of started requests (the sidecar needs them to tell the chat's segments
@@ -320,6 +321,7 @@ class WorkerMonitor:
                 finished_request_ids=self._pending_finished[:FINISHED_PER_BATCH],
                 started=list(self._pending_started),
                 opted_out=self.controls.opted_out,
+                step_end_unix_ns=step_end_ns,
             )
             self.row_offset += step.rows
             queued = self.ring.put(step, rows=step.rows, nbytes=step.nbytes, offset=step.row_offset)

@@ -156,6 +156,14 @@ class SidecarMetrics:
             buckets=LAG_BUCKETS,
             registry=registry,
         )
+        self.capture_to_score = Histogram(
+            "llm_monitor_capture_to_score_seconds",
+            "From the end of the engine step that computed a batch (the producer's clock) to "
+            "the end of its scoring: shipping, queueing and scoring.",
+            model,
+            buckets=LAG_BUCKETS,
+            registry=registry,
+        )
         self.trace_write_duration = Histogram(
             "llm_monitor_trace_write_duration_seconds",
             "Wall time of one trace-store write transaction (a batch of trace updates, "
@@ -310,6 +318,7 @@ class ModelMetrics:
         self.queue_bytes = families.queue_bytes.labels(model_name)
         self.scoring_duration = families.scoring_duration.labels(model_name)
         self.ingest_to_score = families.ingest_to_score.labels(model_name)
+        self.capture_to_score = families.capture_to_score.labels(model_name)
         self.trace_write_duration = families.trace_write_duration.labels(model_name)
         self.alerts_dropped = families.alerts_dropped.labels(model_name)
         self.trace_writes_dropped = families.trace_writes_dropped.labels(model_name)

@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 EXPIRE_INTERVAL_S = 1.0
 MAX_TOMBSTONES = 65536
 MAX_PENDING_PROMPTS = 4096
+#: A capture-to-score lag at least this long (or negative) is clock skew between hosts.
+MAX_CAPTURE_LAG_S = 3600.0
 
 
 class Pipeline:
@@ -60,8 +62,10 @@ class Pipeline:
         max_queue_bytes: int | None = None,
         clock: Callable[[], float] = time.monotonic,
         timer: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
     ) -> None:
         self._metrics = metrics
+        self._wall = wall  # the clock producers stamp step ends with
         self._probe_sets = dict(probe_sets)
         self._sinks = list(sinks)
         # Sinks that want per-request token scores (the metrics sink observes per batch).
@@ -130,6 +134,17 @@ class Pipeline:
         model.queue_depth.dec()
         model.queue_bytes.dec(batch.nbytes)
         return None if times is None else times[1]
+
+    def _observe_lag(self, batch: DecodedBatch, received: float | None) -> None:
+        """Ingest-to-score and capture-to-score of a batch just scored. The capture time
+        is the producer's wall clock: a lag outside [0, 1 h) is clock skew, not observed."""
+        model = self._metrics.model(batch.model_name)
+        if received is not None:
+            model.ingest_to_score.observe(max(0.0, self._timer() - received))
+        if batch.step_end_unix_ns > 0:
+            lag = self._wall() - batch.step_end_unix_ns / 1e9
+            if 0.0 <= lag < MAX_CAPTURE_LAG_S:
+                model.capture_to_score.observe(lag)
 
     @property
     def queue_depth(self) -> int:
@@ -213,9 +228,7 @@ class Pipeline:
                 try:
                     received = self._take(batch)
                     self.process(batch)
-                    if received is not None:
-                        lag = max(0.0, self._timer() - received)
-                        self._metrics.model(batch.model_name).ingest_to_score.observe(lag)
+                    self._observe_lag(batch, received)
                 except Exception as exc:  # the worker must survive anything
                     self._error(batch.model_name, "processing a batch", exc)
                 finally:

@@ -236,3 +236,15 @@ def test_quote_truncates_and_escapes() -> None:
     text = quote("line\nforged" + "x" * 1000)
     assert "\n" not in text and "\\n" in text
     assert text.endswith("...(+911 chars)") and len(text) < 130
+
+
+def test_the_step_end_time_travels_with_every_part() -> None:
+    acts = _activations(ingest_pb2.DTYPE_FLOAT32)
+    batch = _batch(acts, ingest_pb2.DTYPE_FLOAT32)
+    wire = WireBatch(**{**batch.__dict__, "step_end_unix_ns": 1_700_000_000_123_456_789})
+    messages = list(encode_batch(wire, "p1", 0, {}, 3 * D * 4 + 1))
+    assert len(messages) > 1
+    parts = [decode_batch(m, expected_d_model=D) for m in messages]
+    assert {p.step_end_unix_ns for p in parts} == {1_700_000_000_123_456_789}
+    (old,) = encode_batch(batch, "p1", 0, {}, 1 << 20)  # a producer that does not stamp
+    assert decode_batch(old, expected_d_model=D).step_end_unix_ns == 0

@@ -89,6 +89,7 @@ def test_dashboard_covers_the_fleet_overview() -> None:
         "histogram_quantile(0.99, sum by (le, model_name) "
         "(rate(llm_monitor_scoring_duration_seconds_bucket",
         "llm_monitor_ingest_to_score_seconds_bucket",
+        "llm_monitor_capture_to_score_seconds_bucket",
         "llm_monitor_trace_write_duration_seconds_bucket",
     ):
         assert needed in exprs, needed

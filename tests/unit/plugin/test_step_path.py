@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from typing import Any
 
 import pytest
@@ -240,3 +241,14 @@ def test_the_default_pool_holds_four_full_steps_rounded_to_a_power_of_two() -> N
     assert worker_mod.default_pool_bytes(16 * mib) == 64 * mib
     assert worker_mod.default_pool_bytes(16 * mib + 1) == 128 * mib
     assert worker_mod.default_pool_bytes(128 * mib + 128 * 1024) == 1024 * mib
+
+
+def test_every_batch_carries_the_wall_time_its_step_returned(worker: FakeWorker) -> None:
+    mon = monitor_for(worker, layers=[0, 2])
+    before = time.time_ns()
+    step(mon, worker, "a", 3)
+    after = time.time_ns()
+    step(mon, worker, "b", 2)
+    first, second = ship(mon)[:2], ship(mon)
+    assert len(first) == 2 and all(before <= b.step_end_unix_ns <= after for b in first)
+    assert all(b.step_end_unix_ns >= after for b in second)

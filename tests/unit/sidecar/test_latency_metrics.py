@@ -3,6 +3,7 @@ trace-store writes, read back through the registry."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 
@@ -213,6 +214,7 @@ def test_the_sidecars_store_reports_its_writes(tmp_path: Path, registry: Collect
         "llm_monitor_ingest_queue_bytes",
         "llm_monitor_scoring_duration_seconds",
         "llm_monitor_ingest_to_score_seconds",
+        "llm_monitor_capture_to_score_seconds",
         "llm_monitor_trace_write_duration_seconds",
     ],
 )
@@ -223,8 +225,39 @@ def test_new_families_follow_the_model_cap(registry: CollectorRegistry, family: 
         model.queue_bytes.inc(1)
         model.scoring_duration.observe(0.001)
         model.ingest_to_score.observe(0.001)
+        model.capture_to_score.observe(0.001)
         model.trace_write_duration.observe(0.001)
     models = {
         s.labels["model_name"] for m in registry.collect() if m.name == family for s in m.samples
     }
     assert models == {"m", "unknown"}
+
+
+def test_capture_to_score_runs_from_the_producers_step_end(
+    registry: CollectorRegistry, rng: np.random.Generator
+) -> None:
+    metrics = SidecarMetrics(registry)
+    wall = 1_000.0
+    pipeline = Pipeline(
+        metrics, {}, [], queue_size=8, request_ttl_s=60.0, wall=lambda: wall
+    )  # not started: batches stay queued until wait_idle below
+    stamped = [
+        dataclasses.replace(decoded(2, rng), step_end_unix_ns=int((wall - lag) * 1e9))
+        for lag in (0.25, 3.0)
+    ]
+    skewed = [  # a producer clock ahead, or an hour behind: not observed
+        dataclasses.replace(decoded(2, rng), step_end_unix_ns=int((wall + 5.0) * 1e9)),
+        dataclasses.replace(decoded(2, rng), step_end_unix_ns=int((wall - 7200.0) * 1e9)),
+    ]
+    unstamped = decoded(2, rng)
+    for batch in (*stamped, *skewed, unstamped):
+        assert pipeline.offer(batch)
+    pipeline.start()
+    try:
+        assert pipeline.wait_idle(10.0)
+    finally:
+        pipeline.stop(1.0)
+    assert value(registry, "llm_monitor_capture_to_score_seconds_count") == 2
+    assert value(registry, "llm_monitor_capture_to_score_seconds_sum") == pytest.approx(3.25)
+    assert value(registry, "llm_monitor_capture_to_score_seconds_bucket", le="0.25") == 1
+    assert value(registry, "llm_monitor_ingest_to_score_seconds_count") == 5

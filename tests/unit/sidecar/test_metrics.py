@@ -20,6 +20,7 @@ REQUIRED = {
     "llm_monitor_ingest_queue_bytes",
     "llm_monitor_scoring_duration_seconds",
     "llm_monitor_ingest_to_score_seconds",
+    "llm_monitor_capture_to_score_seconds",
     "llm_monitor_trace_write_duration_seconds",
 }
 
