@@ -203,6 +203,7 @@ class Sidecar:
             queue_size=config.ingest.queue_size,
             request_ttl_s=config.request_ttl_s,
             max_queue_bytes=config.ingest.max_queue_bytes,
+            encoder_shed_above=config.ingest.encoder_shed_above,
             activation_sinks=activation_sinks,
             concept_encoders=self.concept_encoders,
             segmenter=build_segmenter(config.tokenizer_path, self.probes),

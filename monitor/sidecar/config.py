@@ -66,6 +66,17 @@ class IngestConfig(BaseModel):
         description="Decoded bytes the queue may hold (activations plus request ids and "
         "other lists of each batch); beyond it batches are dropped.",
     )
+    encoder_shed_above: float = Field(
+        default=0.5,
+        gt=0,
+        le=1.0,
+        allow_inf_nan=False,
+        description="Degrade path under overload: while the ingest queue is fuller than this "
+        "(by batches or by bytes, whichever is fuller), the concept encoder is skipped for "
+        "the batches scored; probes and rules still read every token. Skipped rows are "
+        "counted in llm_monitor_encoder_rows_shed_total and their trace tokens carry no "
+        "concepts. 1.0 never sheds.",
+    )
     drain_timeout_s: float = Field(
         default=5.0,
         ge=0,

@@ -242,6 +242,13 @@ class SidecarMetrics:
             (*model, "reason"),
             registry=registry,
         )
+        self.encoder_rows_shed = Counter(
+            "llm_monitor_encoder_rows_shed",
+            "Rows scored by probes without the concept encoder because the ingest queue was "
+            "fuller than ingest.encoder_shed_above (their traces carry no concepts).",
+            model,
+            registry=registry,
+        )
         self.non_finite_scores = Counter(
             "llm_monitor_non_finite_scores",
             "Token scores that came out NaN or infinite; rules read them as 1.0.",
@@ -318,6 +325,7 @@ class ModelMetrics:
         self.queue_bytes = families.queue_bytes.labels(model_name)
         self.scoring_duration = families.scoring_duration.labels(model_name)
         self.ingest_to_score = families.ingest_to_score.labels(model_name)
+        self.encoder_rows_shed = families.encoder_rows_shed.labels(model_name)
         self.capture_to_score = families.capture_to_score.labels(model_name)
         self.trace_write_duration = families.trace_write_duration.labels(model_name)
         self.alerts_dropped = families.alerts_dropped.labels(model_name)

@@ -22,7 +22,7 @@ import numpy.typing as npt
 from monitor.artifacts.segments import Segmenter
 from monitor.logutil import RateLimitedLog
 from monitor.sidecar.ingest.batches import DecodedBatch
-from monitor.sidecar.metrics import SidecarMetrics
+from monitor.sidecar.metrics import ModelMetrics, SidecarMetrics
 from monitor.sidecar.records import RequestKey
 from monitor.sidecar.scoring.concepts import ConceptEncoder
 from monitor.sidecar.scoring.probe_set import ProbeSet
@@ -60,6 +60,7 @@ class Pipeline:
         queue_size: int,
         request_ttl_s: float,
         max_queue_bytes: int | None = None,
+        encoder_shed_above: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
         timer: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
@@ -80,6 +81,8 @@ class Pipeline:
         }
         self._queue: queue.Queue[DecodedBatch] = queue.Queue(maxsize=queue_size)
         self._max_bytes = max_queue_bytes
+        self._queue_size = queue_size
+        self._shed_above = encoder_shed_above  # queue fill above which the encoder is skipped
         self._queued_bytes = 0
         self._bytes_lock = threading.Lock()
         # (queued, received) ``timer`` times of each queued batch, in queue order
@@ -269,7 +272,7 @@ class Pipeline:
         model.tokens_scored.inc(batch.rows)
         # concepts only travel with probe scores, to sinks that want tokens
         if probe_set is not None and self._token_sinks:
-            concept_ids, concept_values = self._encode(batch)
+            concept_ids, concept_values = self._encode(batch, model)
         else:
             concept_ids, concept_values = None, None
         sentence_end = self._segmenter.is_sentence_end(batch.token_ids)
@@ -438,12 +441,24 @@ class Pipeline:
             except Exception as exc:
                 self._error(key[0], f"in sink {type(sink).__name__}", exc)
 
+    def queue_fill(self) -> float:
+        """How full the queue is: the larger of its batch and byte fractions."""
+        fill = self._queue.qsize() / self._queue_size
+        if self._max_bytes:
+            with self._bytes_lock:
+                fill = max(fill, self._queued_bytes / self._max_bytes)
+        return fill
+
     def _encode(
-        self, batch: DecodedBatch
+        self, batch: DecodedBatch, model: ModelMetrics
     ) -> tuple[npt.NDArray[np.int32] | None, npt.NDArray[np.float32] | None]:
-        """The layer's concept encoder output, or (None, None) without one or on error."""
+        """The layer's concept encoder output, or (None, None) without one, on error, or
+        while the queue is fuller than ``encoder_shed_above`` (the rows are counted)."""
         encoder = self._encoders.get(batch.layer)
         if encoder is None:
+            return None, None
+        if self._shed_above < 1.0 and self.queue_fill() > self._shed_above:
+            model.encoder_rows_shed.inc(batch.rows)
             return None, None
         try:
             return encoder.encode(batch.activations)

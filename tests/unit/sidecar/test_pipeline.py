@@ -418,3 +418,65 @@ def test_a_started_entry_alone_creates_no_request_state(
     assert last not in {key[1] for key in pipeline._pending_prompts}
     assert sink.tokens[-1].segments is not None
     assert sink.tokens[-1].segments.tolist() == [int(Segment.REPLY)]  # after its 3-token prompt
+
+
+class CountingEncoder(ArgmaxEncoder):
+    def __init__(self) -> None:
+        self.rows: list[int] = []
+
+    def encode(self, activations: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        self.rows.append(int(activations.shape[0]))
+        return super().encode(activations)
+
+
+def test_an_overloaded_queue_sheds_the_encoder_not_the_probes(
+    registry: CollectorRegistry, rng: np.random.Generator
+) -> None:
+    sink = RecordingSink()
+    encoder = CountingEncoder()
+    pipeline = Pipeline(
+        SidecarMetrics(registry),
+        build_probe_sets([make_probe(rng)]),
+        [sink],
+        concept_encoders={LAYER: encoder},
+        queue_size=4,
+        request_ttl_s=30.0,
+        encoder_shed_above=0.5,
+    )  # not started: the four batches wait in the queue
+    for i, rows in enumerate((1, 2, 3, 4)):
+        acts = rng.normal(size=(rows, D_MODEL)).astype(np.float32)
+        assert pipeline.offer(_decoded(acts, request_ids=[f"r{i}"]))
+    assert pipeline.queue_fill() == 1.0
+    pipeline.start()
+    try:
+        assert pipeline.wait_idle(10.0)
+    finally:
+        pipeline.stop(1.0)
+    # scoring the first leaves 3 of 4 queued (0.75 > 0.5): shed; then 0.5, 0.25, 0: encoded
+    assert encoder.rows == [2, 3, 4]
+    assert _value(registry, "llm_monitor_encoder_rows_shed_total") == 1
+    assert _value(registry, "llm_monitor_tokens_scored_total") == 10  # probes read them all
+    by_request = {t.request_id: t for t in sink.tokens}
+    assert by_request["r0"].concept_ids is None and "deception" in by_request["r0"].scores
+    assert all(by_request[f"r{i}"].concept_ids is not None for i in (1, 2, 3))
+
+
+def test_shedding_is_off_at_one(registry: CollectorRegistry, rng: np.random.Generator) -> None:
+    encoder = CountingEncoder()
+    pipeline = Pipeline(
+        SidecarMetrics(registry),
+        build_probe_sets([make_probe(rng)]),
+        [RecordingSink()],
+        concept_encoders={LAYER: encoder},
+        queue_size=2,
+        request_ttl_s=30.0,
+    )
+    for _ in range(2):
+        assert pipeline.offer(_decoded(rng.normal(size=(1, D_MODEL)).astype(np.float32)))
+    pipeline.start()
+    try:
+        assert pipeline.wait_idle(10.0)
+    finally:
+        pipeline.stop(1.0)
+    assert encoder.rows == [1, 1]
+    assert _value(registry, "llm_monitor_encoder_rows_shed_total") == 0
