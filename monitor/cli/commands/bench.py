@@ -166,7 +166,7 @@ def _register_overhead(bench_sub: argparse._SubParsersAction[argparse.ArgumentPa
         "sidecar scoring with probes) and one without, and alternate the same workload "
         "between them. Prints per round tokens/s and CPU seconds per token of each, the "
         "plugin's host time as a share of step time, the median paired ratios with "
-        "bootstrap 95%% intervals, the sidecar's CPU seconds per million tokens, and "
+        "bootstrap 95% intervals, the sidecar's CPU seconds per million tokens, and "
         "whether the goals are met.",
         epilog=epilog(),
     )
