@@ -275,7 +275,8 @@ def _ladder(
         if watch is not None and levels:
             out["alert_latency_ms"] = {
                 "measured_from": "the synthetic producer handing the row to gRPC (the plugin "
-                "sends after the step's copy lands; no step-end time travels on the wire)",
+                "sends after the step's copy lands, so this leaves out the copy; the sidecar's "
+                "llm_monitor_capture_to_score_seconds covers it from the step's end)",
                 "at_tokens_per_s": levels[0]["offered_tokens_per_s"],
                 **levels[0]["alert_latency_ms"],
             }

@@ -220,7 +220,8 @@ def _run(settings: LatencyBenchSettings, model_dir: Path, workdir: Path) -> dict
         "points": points,
         "alert_latency_ms": {
             "measured_from": "the client's receipt of the token the alert's step put out "
-            "(after the step's end; no step-end time travels on the ingest wire)",
+            "(after the step's end, so this slightly understates it; the sidecar's "
+            "llm_monitor_capture_to_score_seconds runs from the step's end)",
             "alerts_timed": len(alerts),
             **{k: None if v is None else round(v, 2) for k, v in percentiles(alerts).items()},
         },
