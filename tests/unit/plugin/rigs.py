@@ -2,22 +2,51 @@
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from prometheus_client import CollectorRegistry
 
-from monitor.plugin.batch import Outgoing
+from monitor.plugin.batch import CapturedBatch, Outgoing
+from monitor.plugin.outbox import Outbox
 from monitor.plugin.ring import DropCounters, RingBuffer
+from monitor.plugin.settings import PluginSettings
 from monitor.plugin.shipper import Shipper
+from monitor.plugin.worker import WorkerMonitor
 from monitor.sidecar.app import Sidecar
 from monitor.sidecar.ingest.batches import DecodedBatch
 from monitor.v1 import ingest_pb2
 
 from ..sidecar.recording import RecordingSink
+from .tiny import FakeWorker
+
+
+def monitor_for(worker: FakeWorker, **fields: Any) -> WorkerMonitor:
+    """A monitor attached to ``worker`` and self-tested, shipping nowhere reachable."""
+    settings = PluginSettings(enabled=True, sidecar_address="127.0.0.1:1", **fields)
+    mon = WorkerMonitor(settings)
+    mon.attach(worker)
+    mon.self_test(worker)
+    assert mon.capture_ok, mon.capture_error
+    return mon
+
+
+def ship(mon: WorkerMonitor) -> list[CapturedBatch]:
+    """What the shipper would send of everything queued (rows copied out)."""
+    outbox = mon.__dict__.setdefault("_test_outbox", Outbox(mon.drops))
+    sent = []
+    while (item := mon.ring.get(timeout=0)) is not None:
+        try:
+            for batch in outbox.unpack(item):
+                sent.append(dataclasses.replace(batch, activations=batch.activations.clone()))
+        finally:
+            item.release()
+    return sent
 
 
 class BatchRecorder:

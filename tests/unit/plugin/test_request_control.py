@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from typing import Any
 
@@ -12,7 +11,6 @@ import torch
 
 from monitor.plugin import worker as worker_mod
 from monitor.plugin.batch import CapturedBatch
-from monitor.plugin.outbox import Outbox
 from monitor.plugin.request_control import (
     CAPTURE_KEY,
     TENANT_KEY,
@@ -24,7 +22,7 @@ from monitor.plugin.settings import PluginSettings
 from monitor.plugin.worker import WorkerMonitor, wrap_step
 from monitor.sidecar.ingest.accounting import LOST_IN_TRANSIT
 
-from .rigs import SidecarFactory, wait_for
+from .rigs import SidecarFactory, monitor_for, ship, wait_for
 from .tiny import FakeWorker, make_model, reference_residual, scheduler_output, tokens_of
 
 OFF = {CAPTURE_KEY: "off"}
@@ -91,31 +89,9 @@ def worker() -> FakeWorker:
     return FakeWorker(make_model(), max_num_tokens=32)
 
 
-def monitor_for(worker: FakeWorker, **fields: Any) -> WorkerMonitor:
-    settings = PluginSettings(enabled=True, sidecar_address="127.0.0.1:1", **fields)
-    mon = WorkerMonitor(settings)
-    mon.attach(worker)
-    mon.self_test(worker)
-    assert mon.capture_ok, mon.capture_error
-    return mon
-
-
 def run_step(mon: WorkerMonitor, worker: FakeWorker, out: Any, order: list[str]) -> None:
     worker.model_runner.input_batch.req_ids = order
     wrap_step(mon, worker, worker.execute_model)(out)
-
-
-def shipped(mon: WorkerMonitor) -> list[CapturedBatch]:
-    """What the shipper would send of everything queued (rows copied out)."""
-    outbox = mon.__dict__.setdefault("_test_outbox", Outbox(mon.drops))
-    out = []
-    while (item := mon.ring.get(timeout=0)) is not None:
-        try:
-            for batch in outbox.unpack(item):
-                out.append(dataclasses.replace(batch, activations=batch.activations.clone()))
-        finally:
-            item.release()
-    return out
 
 
 def labels(batch: CapturedBatch) -> list[tuple[str, int]]:
@@ -136,7 +112,7 @@ def test_opted_out_rows_starts_and_notes_never_leave_and_are_counted(
         xargs={"a": {**OFF, TENANT_KEY: "hidden"}, "b": {TENANT_KEY: "team-a"}},
     )
     run_step(mon, worker, out, ["a", "b", "c"])
-    first, second = shipped(mon)
+    first, second = ship(mon)
     assert [b.layer for b in (first, second)] == [0, 2]
     for batch in (first, second):
         assert batch.request_ids == ["b", "c"]
@@ -158,7 +134,7 @@ def test_opted_out_rows_starts_and_notes_never_leave_and_are_counted(
     # its finish is not shipped either, and the opt-out is forgotten with it
     out = scheduler_output({"b": 1}, cached=[("b", 3)], finished=["a", "c"])
     run_step(mon, worker, out, ["b"])
-    (only,) = shipped(mon)[-1:]
+    (only,) = ship(mon)[-1:]
     assert only.finished_request_ids == ["c"]
     assert mon.controls.opted_out == frozenset()
 
@@ -174,11 +150,11 @@ def test_a_step_of_opted_out_requests_only_ships_nothing(
         scheduler_output({"a": 5}, new=[("a", 0)], finished=["z"], xargs={"a": OFF}),
         ["a"],
     )
-    assert shipped(mon) == []
+    assert ship(mon) == []
     assert mon.drops.snapshot() == {REASON_OPTED_OUT: 5}
     assert mon.pool is not None and mon.pool.used_bytes == 0
     run_step(mon, worker, scheduler_output({"b": 2}, new=[("b", 0)]), ["b"])
-    (batch,) = shipped(mon)
+    (batch,) = ship(mon)
     assert batch.finished_request_ids == ["z"]  # carried from the empty step
     assert batch.row_offset == 5 and labels(batch) == [("b", 0), ("b", 1)]
 
@@ -195,7 +171,7 @@ def test_opt_out_refused_by_the_settings_captures_and_warns(
             scheduler_output({"a": 3}, new=[("a", 0)], xargs={"a": {**OFF, TENANT_KEY: "t\x00"}}),
             ["a"],
         )
-    (batch,) = shipped(mon)
+    (batch,) = ship(mon)
     assert batch.request_ids == ["a"] and batch.started == [("a", [7], "")]
     assert mon.drops.snapshot() == {}
     text = caplog.text

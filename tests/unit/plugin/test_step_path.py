@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from typing import Any
 
@@ -11,11 +10,11 @@ import torch
 
 from monitor.plugin import worker as worker_mod
 from monitor.plugin.batch import FINISHED_PER_BATCH, CapturedBatch
-from monitor.plugin.outbox import Outbox
 from monitor.plugin.ring import REASON_HOST_POOL_FULL, REASON_RING_FULL
 from monitor.plugin.settings import PluginSettings
 from monitor.plugin.worker import WorkerMonitor, wrap_step
 
+from .rigs import monitor_for, ship
 from .tiny import FakeWorker, make_model, reference_residual, scheduler_output
 
 MAX_TOKENS = 32
@@ -42,32 +41,10 @@ def worker() -> FakeWorker:
     return FakeWorker(make_model(), max_num_tokens=MAX_TOKENS)
 
 
-def monitor_for(worker: FakeWorker, **fields: Any) -> WorkerMonitor:
-    settings = PluginSettings(enabled=True, sidecar_address="127.0.0.1:1", **fields)
-    mon = WorkerMonitor(settings)
-    mon.attach(worker)
-    mon.self_test(worker)
-    assert mon.capture_ok, mon.capture_error
-    return mon
-
-
 def step(mon: WorkerMonitor, worker: FakeWorker, req: str, tokens: int, **kw: Any) -> None:
     worker.model_runner.input_batch.req_ids = [req]
     out = scheduler_output({req: tokens}, new=[(req, 0)], **kw)
     wrap_step(mon, worker, worker.execute_model)(out)
-
-
-def ship(mon: WorkerMonitor) -> list[CapturedBatch]:
-    """What the shipper would send of everything queued (rows copied out)."""
-    outbox = mon.__dict__.setdefault("_test_outbox", Outbox(mon.drops))
-    sent = []
-    while (item := mon.ring.get(timeout=0)) is not None:
-        try:
-            for batch in outbox.unpack(item):
-                sent.append(dataclasses.replace(batch, activations=batch.activations.clone()))
-        finally:
-            item.release()
-    return sent
 
 
 def finished_of(batches: list[CapturedBatch]) -> list[str]:
