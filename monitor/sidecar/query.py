@@ -95,7 +95,7 @@ def parse_query(request: query_pb2.QueryTracesRequest) -> TraceQuery:
     token = request.page_token
     if len(token) > MAX_PAGE_TOKEN_CHARS or not token.isprintable():
         raise InvalidRequest("page_token is malformed (not from a previous response)")
-    for field in ("tenant", "request_id"):
+    for field in ("tenant", "request_id", "source"):
         if len(getattr(request, field)) > MAX_ID_CHARS:
             raise InvalidRequest(f"{field} is longer than {MAX_ID_CHARS} characters")
     page_size = request.page_size or DEFAULT_PAGE_SIZE
@@ -109,6 +109,7 @@ def parse_query(request: query_pb2.QueryTracesRequest) -> TraceQuery:
             min_severity=_severity("min_severity", request.min_severity),
             tenant=request.tenant,
             request_id=request.request_id,
+            source=request.source,
         ),
         page_size=min(page_size, MAX_PAGE_SIZE),
         cursor=token,
@@ -121,6 +122,7 @@ def parse_watch(request: query_pb2.WatchAlertsRequest) -> AlertFilter:
         concept=request.concept,
         model_name=request.model_name,
         min_severity=_severity("min_severity", request.min_severity),
+        source=request.source,
     )
 
 
@@ -182,6 +184,7 @@ class TraceQueryServicer(query_pb2_grpc.TraceQueryServicer):
                     request.model_name,
                     request.token_offset,
                     request.max_tokens,
+                    request.source,
                 ),
             )
         except ValueError as exc:

@@ -77,10 +77,13 @@ class AlertFilter:
     concept: str = ""
     model_name: str = ""
     min_severity: Severity | None = None
+    source: str = ""
 
     def matches(self, alert: query_pb2.Alert) -> bool:
         """True when the alert passes every filter (an unknown severity passes only 'any')."""
         if self.concept and alert.concept != self.concept:
+            return False
+        if self.source and alert.source != self.source:
             return False
         if self.model_name and alert.model_name != self.model_name:
             return False

@@ -32,6 +32,7 @@ class TraceFilter:
     min_severity: Severity | None = None
     tenant: str = ""
     request_id: str = ""  # any id form: internal, external, or X-Request-Id
+    source: str = ""  # the replica (sidecar instance_id) that stored the trace
 
 
 class TraceReader(Protocol):
@@ -45,11 +46,17 @@ class TraceReader(Protocol):
         ...
 
     def get_trace(
-        self, request_id: str, model_name: str = "", token_offset: int = 0, max_tokens: int = 0
+        self,
+        request_id: str,
+        model_name: str = "",
+        token_offset: int = 0,
+        max_tokens: int = 0,
+        source: str = "",
     ) -> query_pb2.Trace | None:
         """One stored trace with a page of its tokens, or None. ``request_id`` is vLLM's
-        internal id, the id the API client saw, or its ``X-Request-Id`` header; when several
-        traces match, the newest (by first alert) is returned. The tokens from index
+        internal id, the id the API client saw, or its ``X-Request-Id`` header; ``model_name``
+        and ``source`` ('' = any) narrow it; when several traces match, the newest (by first
+        alert) is returned. The tokens from index
         ``token_offset`` (by position), at most ``trace_token_limit(max_tokens)`` of them;
         ``total_tokens`` and ``next_token_offset`` (0 after the last page) are set."""
         ...

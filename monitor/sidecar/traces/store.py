@@ -239,7 +239,12 @@ class TraceStore:
         return self.repository.query_traces(query, page_size, cursor)
 
     def get_trace(
-        self, request_id: str, model_name: str = "", token_offset: int = 0, max_tokens: int = 0
+        self,
+        request_id: str,
+        model_name: str = "",
+        token_offset: int = 0,
+        max_tokens: int = 0,
+        source: str = "",
     ) -> query_pb2.Trace | None:
         """One stored trace with one page of its tokens (see ``TraceReader``), or None."""
-        return self.repository.get_trace(request_id, model_name, token_offset, max_tokens)
+        return self.repository.get_trace(request_id, model_name, token_offset, max_tokens, source)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from monitor.sidecar.records import Firing
+from monitor.sidecar.severity import Severity
 from monitor.sidecar.scoring.sinks import RequestTokens
 
 TokenDecoder = Callable[[Sequence[int]], list[str]]
@@ -27,6 +28,20 @@ LOST_WRITE_ERROR = "write_error"
 LOST_SHUTDOWN = "shutdown"
 LOST_REASONS = (LOST_QUEUE_FULL, LOST_DISK_FULL, LOST_WRITE_ERROR, LOST_SHUTDOWN)
 """Why a trace update was not stored (the ``reason`` label of traces_lost_total)."""
+
+
+@dataclass(frozen=True)
+class TraceSnapshot:
+    """A trace's summary as it stands after one update (what a fleet store keeps per
+    trace, newest ``version`` winning; see :mod:`monitor.sidecar.traces.snapshots`)."""
+
+    first_alert: float  # seconds since the epoch: the earliest alert's time
+    severity: Severity  # the highest among its alerts
+    max_scores: Mapping[str, float]  # probe concept -> highest aggregated score
+    max_score: float  # the highest of max_scores (0.0 when none)
+    alert_concepts: tuple[str, ...]  # the probe concepts alerted on, sorted
+    token_count: int  # stored token positions (any layer)
+    version: int  # per-request update counter: 1 for the flagging update
 
 
 @dataclass(frozen=True)
@@ -47,6 +62,14 @@ class TraceUpdate:
     alerts: Sequence[Firing] = ()
     max_scores: Mapping[str, float] = field(default_factory=dict)
     tenant: str = ""  # the request's tenant tag ('' when none)
+    #: The replica that saw the request (a sidecar's instance_id; '' = the store's own).
+    source: str = ""
+    #: The concept encoder whose ids the tokens and alerts carry ('' = the store's own).
+    encoder: str = ""
+    #: The summary after this update; set on updates that travel to a fleet store.
+    snapshot: TraceSnapshot | None = None
+    #: Each token's text, per chunk of ``tokens`` (None: decode here, or no text).
+    texts: Sequence[Sequence[str]] | None = None
 
 
 class TraceListener(Protocol):

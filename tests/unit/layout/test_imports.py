@@ -24,7 +24,21 @@ GENERATED = "monitor.v1"
 #: (importer prefix, forbidden target prefixes, allowed exceptions as importer modules)
 FORBIDDEN: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("monitor.plugin", ("monitor.sidecar", "monitor.cli", "probes"), ()),
-    ("monitor.sidecar", ("probes", "torch", "monitor.plugin", "monitor.cli", "transformers"), ()),
+    (
+        "monitor.sidecar",
+        (
+            "probes",
+            "torch",
+            "monitor.plugin",
+            "monitor.cli",
+            "transformers",
+            "monitor.hub",
+            "chdb",
+            "clickhouse_connect",
+        ),
+        (),
+    ),
+    ("monitor.hub", ("probes", "torch", "monitor.plugin", "monitor.cli", "transformers"), ()),
     (
         "monitor.artifacts",
         ("grpc", "torch", "onnxruntime", "monitor.sidecar", "monitor.plugin", "monitor.cli"),
@@ -177,7 +191,7 @@ def test_the_cycle_check_can_fail() -> None:
 @pytest.mark.parametrize(
     ("module", "absent"),
     [
-        ("monitor.sidecar.app", ("torch", "probes", "transformers")),
+        ("monitor.sidecar.app", ("torch", "probes", "transformers", "chdb", "clickhouse_connect")),
         ("monitor.artifacts.probe_format", ("grpc", "torch", "monitor.sidecar")),
         ("monitor.plugin.entry", ("monitor.sidecar", "probes")),
     ],

@@ -119,6 +119,8 @@ class MemoryTraceReader:
             return False
         if query.tenant and s.tenant != query.tenant:
             return False
+        if query.source and s.source != query.source:
+            return False
         if query.request_id and not _same_request(s, query.request_id):
             return False
         if query.min_severity is not None and severity_rank(s.severity) < severity_rank(
@@ -150,12 +152,21 @@ class MemoryTraceReader:
         return page, str(offset + page_size) if more else ""
 
     def get_trace(
-        self, request_id: str, model_name: str = "", token_offset: int = 0, max_tokens: int = 0
+        self,
+        request_id: str,
+        model_name: str = "",
+        token_offset: int = 0,
+        max_tokens: int = 0,
+        source: str = "",
     ) -> query_pb2.Trace | None:
         self._enter()
         for trace in self.traces:
             s = trace.summary
-            if _same_request(s, request_id) and (not model_name or s.model_name == model_name):
+            if (
+                _same_request(s, request_id)
+                and (not model_name or s.model_name == model_name)
+                and (not source or s.source == source)
+            ):
                 limit = trace_token_limit(max_tokens)
                 page = query_pb2.Trace(summary=s, total_tokens=len(trace.tokens))
                 page.tokens.extend(trace.tokens[token_offset : token_offset + limit])
