@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from monitor.sidecar.traces.labels import ConceptLabels
 from monitor.sidecar.traces.reader import TraceReader
 from monitor.sidecar.traces.writer import TraceUpdate
 
@@ -34,4 +35,13 @@ class TraceRepository(TraceReader, Protocol):
 
     def close(self) -> None:
         """Release the write side's resources. Reads keep working."""
+        ...
+
+    def put_labels(self, labels: ConceptLabels) -> None:
+        """Store an encoder's label table (again: harmless); concept ids of that encoder
+        are labelled from it at read time."""
+        ...
+
+    def has_labels(self, encoder: str) -> bool:
+        """True when the label table of ``encoder`` is stored."""
         ...

@@ -13,6 +13,11 @@ retention are pruned, and with ``max_bytes`` the oldest ones beyond that size
 (:mod:`monitor.sidecar.traces.sqlite_space`). A write that fails for lack of space raises
 ``DiskFullError``; the transaction is rolled back when SQLite has not already done so.
 Reads are paged by token: ``get_trace`` returns at most ``MAX_TRACE_TOKENS`` tokens.
+
+A trace is keyed by (model, request id, source): ``source`` is the replica that saw the
+request, so one store can hold several replicas' traces. Token rows are compact
+(:mod:`monitor.sidecar.traces.sqlite_tokens`); concept labels are stored once per
+encoder and resolved when read (:mod:`monitor.sidecar.traces.sqlite_labels`).
 """
 
 from __future__ import annotations
@@ -21,24 +26,16 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from monitor.request_ids import external_request_id
-from monitor.sidecar.protos import alert_message
-from monitor.sidecar.records import Firing
 from monitor.sidecar.scoring.sinks import RequestTokens
-from monitor.sidecar.severity import severity_rank
 from monitor.sidecar.traces.cursor import decode_cursor, encode_cursor, page_limit
+from monitor.sidecar.traces.labels import ConceptLabels
 from monitor.sidecar.traces.reader import TraceFilter, trace_token_limit
 from monitor.sidecar.traces.repository import DiskFullError
-from monitor.sidecar.traces.sqlite_rows import (
-    SUMMARY_COLUMNS,
-    alert_time,
-    merge_layers,
-    summaries,
-    token_rows,
-)
+from monitor.sidecar.traces.sqlite_labels import Labels, save_labels, stored
+from monitor.sidecar.traces.sqlite_rows import SUMMARY_COLUMNS, summaries
 from monitor.sidecar.traces.sqlite_schema import StoreError as StoreError
 from monitor.sidecar.traces.sqlite_schema import (
     connect,
@@ -47,6 +44,15 @@ from monitor.sidecar.traces.sqlite_schema import (
     id_condition,
 )
 from monitor.sidecar.traces.sqlite_space import is_disk_full, prune_to_size
+from monitor.sidecar.traces.sqlite_tokens import (
+    TOKEN_COLUMNS,
+    Resolve,
+    TokenFormat,
+    format_id,
+    load_formats,
+    read_tokens,
+)
+from monitor.sidecar.traces.sqlite_write import write_update
 from monitor.sidecar.traces.store import ErrorCallback, LostCallback, TraceStore
 from monitor.sidecar.traces.writer import TokenDecoder, TraceUpdate
 from monitor.v1 import query_pb2
@@ -59,10 +65,13 @@ PRUNE_CHUNK = 1000  # traces deleted per pruning transaction
 class SqliteTraceRepository:
     """The SQLite backend of the trace store: ``TraceRepository`` (and so ``TraceReader``).
 
-    Writes (``apply``, ``prune``) share one connection, serialised by a lock; reads open
-    their own connection per call. ``decode`` (token ids -> text) and ``concept_label``
-    fill in the text of tokens and the labels of concepts; a decoder failure keeps the
-    trace without text and goes to ``on_error("decode", exc)``.
+    Writes (``apply``, ``prune``, ``put_labels``) share one connection, serialised by a
+    lock; reads open their own connection per call. ``source`` is the replica the store
+    belongs to and ``labels`` its concept encoder's label table: an update's empty
+    ``source`` / ``encoder`` means these. ``decode`` (token ids -> text) fills in the text
+    of tokens whose update brings none; a decoder failure keeps the trace without text and
+    goes to ``on_error("decode", exc)``. ``concept_label`` labels the concepts of an
+    unnamed encoder (callers without a label table).
     """
 
     def __init__(
@@ -72,46 +81,106 @@ class SqliteTraceRepository:
         retention_s: float,
         max_bytes: int | None = None,
         decode: TokenDecoder | None = None,
+        source: str = "",
+        labels: ConceptLabels | None = None,
         concept_label: Callable[[int], str] | None = None,
         on_error: Callable[[str, BaseException], None] | None = None,
     ) -> None:
         self.path = path
+        self.source = source
+        self.encoder = labels.encoder if labels is not None else ""
         self._retention_s = retention_s
         self._max_bytes = max_bytes
         self._decode = decode
-        self._label = concept_label
+        self._labels = Labels(labels, concept_label if labels is None else None)
+        self._unsaved = labels  # the own label table, until a commit stored it
+        self._saved: set[str] = set()  # encoders whose labels this process committed
+        self._format_ids: dict[TokenFormat, int] = {}  # committed formats (write side)
+        self._formats: dict[int, TokenFormat] = {}  # known formats (read side)
         self._on_error = on_error
         self._write_lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None  # the write side's, opened on first use
         create_database(path)  # raises StoreError naming the path
+        if labels is not None:
+            try:
+                with self._write_lock:
+                    self._transaction(self._save_own)
+                    self._committed({})
+            except (DiskFullError, sqlite3.Error, OSError) as exc:  # then with the next write
+                self._error("write", exc)
 
     # -- write side --------------------------------------------------------------------
 
     def apply(self, updates: Sequence[TraceUpdate]) -> None:
         """Write a batch of updates in one transaction (``synchronous=FULL``: once this
         returns, the batch survives a crash); raises, with nothing written, on failure
-        (``DiskFullError`` when out of space). Then keeps the ``max_bytes`` cap."""
+        (``DiskFullError`` when out of space). Then keeps the ``max_bytes`` cap. An
+        update's ``snapshot`` is not needed: the store merges updates itself."""
         with self._write_lock:
-            try:
-                conn = self._writer()
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    for update in updates:
-                        self._apply(conn, update)
-                    conn.execute("COMMIT")
-                except BaseException:
-                    if conn.in_transaction:  # SQLITE_FULL has rolled back already
-                        conn.execute("ROLLBACK")
-                    raise
-            except (sqlite3.Error, OSError) as exc:
-                if is_disk_full(exc):
-                    raise DiskFullError(f"{self.path}: {exc}") from exc
-                raise
+            formats: dict[TokenFormat, int] = {}
+
+            def write(conn: sqlite3.Connection) -> None:
+                self._save_own(conn)
+                for update in updates:
+                    self._apply(conn, update, formats)
+
+            conn = self._transaction(write)
+            self._committed(formats)
             if self._max_bytes is not None:
                 try:
                     prune_to_size(conn, self._max_bytes)
                 except Exception as exc:  # the batch is committed: report, do not raise
                     self._error("prune", exc)
+
+    def put_labels(self, labels: ConceptLabels) -> None:
+        """Store an encoder's label table (kept when already stored), committed durably
+        when this returns; reads resolve the encoder's concept ids with it."""
+        with self._write_lock:
+            self._transaction(lambda conn: save_labels(conn, labels))
+            self._saved.add(labels.encoder)
+        self._labels.add(labels)
+
+    def has_labels(self, encoder: str) -> bool:
+        """Whether the store holds the label table of ``encoder``."""
+        if encoder in self._saved:
+            return True
+        conn = self._reader()
+        try:
+            return stored(conn, encoder)
+        finally:
+            conn.close()
+
+    def _transaction(self, write: Callable[[sqlite3.Connection], None]) -> sqlite3.Connection:
+        """Run ``write`` in one transaction on the write connection (held lock), committed
+        or rolled back; ``DiskFullError`` when out of space. The connection."""
+        try:
+            conn = self._writer()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                write(conn)
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:  # SQLITE_FULL has rolled back already
+                    conn.execute("ROLLBACK")
+                raise
+        except (sqlite3.Error, OSError) as exc:
+            if is_disk_full(exc):
+                raise DiskFullError(f"{self.path}: {exc}") from exc
+            raise
+        return conn
+
+    def _save_own(self, conn: sqlite3.Connection) -> None:
+        """Store the own label table unless it is (inside a transaction)."""
+        if self._unsaved is not None and not stored(conn, self._unsaved.encoder):
+            save_labels(conn, self._unsaved)
+
+    def _committed(self, formats: dict[TokenFormat, int]) -> None:
+        """After a commit: the formats and the own label table it stored are known."""
+        self._format_ids.update(formats)
+        self._formats.update((fid, fmt) for fmt, fid in formats.items())
+        if self._unsaved is not None:
+            self._saved.add(self._unsaved.encoder)
+            self._unsaved = None
 
     def prune(self, now: float) -> int:
         """Delete traces whose last token is older than the retention at ``now``, in
@@ -155,79 +224,37 @@ class SqliteTraceRepository:
         else:
             log.error("trace store: %s error: %r", stage, exc)
 
-    def _apply(self, conn: sqlite3.Connection, update: TraceUpdate) -> None:
-        alerts = [self._alert(firing) for firing in update.alerts]
-        row = conn.execute(
-            "SELECT id FROM traces WHERE model_name = ? AND request_id = ?",
-            (update.model_name, update.request_id),
-        ).fetchone()
-        if row is None:
-            if not alerts:
-                return  # the request's first (flagging) write was lost: nothing to attach to
-            first_alert = min(alert_time(alert) for alert in alerts)
-            cursor = conn.execute(
-                "INSERT INTO traces (model_name, request_id, external_request_id, tenant,"
-                " first_seen, last_seen, first_alert, severity, max_score)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0.0)",
-                (
-                    update.model_name,
-                    update.request_id,
-                    external_request_id(update.request_id),
-                    update.tenant,
-                    update.first_seen,
-                    update.last_seen,
-                    first_alert,
-                ),
-            )
-            trace_id = cursor.lastrowid
-        else:
-            trace_id = row[0]
-            conn.execute(
-                "UPDATE traces SET last_seen = max(last_seen, ?),"
-                " tenant = CASE WHEN tenant = '' THEN ? ELSE tenant END WHERE id = ?",
-                (update.last_seen, update.tenant, trace_id),
-            )
-        for concept, score in update.max_scores.items():
-            conn.execute(
-                "INSERT INTO trace_scores (trace_id, concept, max_score) VALUES (?, ?, ?)"
-                " ON CONFLICT (trace_id, concept)"
-                " DO UPDATE SET max_score = max(max_score, excluded.max_score)",
-                (trace_id, concept, float(score)),
-            )
-        if update.max_scores:
-            conn.execute(
-                "UPDATE traces SET max_score = max(max_score, ?) WHERE id = ?",
-                (max(float(v) for v in update.max_scores.values()), trace_id),
-            )
-        for alert in alerts:
-            conn.execute(
-                "INSERT OR IGNORE INTO alerts (alert_id, trace_id, concept, fired_at, data)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (
-                    alert.alert_id,
-                    trace_id,
-                    alert.concept,
-                    alert_time(alert),
-                    alert.SerializeToString(),
-                ),
-            )
-            conn.execute(
-                "UPDATE traces SET severity = max(severity, ?) WHERE id = ?",
-                (severity_rank(alert.severity), trace_id),
-            )
-        if update.tokens:
-            conn.executemany(
-                "INSERT OR REPLACE INTO tokens (trace_id, position, layer, data)"
-                " VALUES (?, ?, ?, ?)",
-                ((trace_id, *row) for row in self._token_rows(update.tokens)),
-            )
+    def _apply(
+        self, conn: sqlite3.Connection, update: TraceUpdate, formats: dict[TokenFormat, int]
+    ) -> None:
+        def format_of(fmt: TokenFormat) -> int:
+            fid = self._format_ids.get(fmt, formats.get(fmt))
+            if fid is None:
+                fid = formats[fmt] = format_id(conn, fmt)
+            return fid
 
-    def _alert(self, firing: Firing) -> query_pb2.Alert:
-        """The stored (and returned) ``Alert`` of a firing, its top concepts labelled."""
-        return alert_message(firing, self._label)
+        write_update(
+            conn,
+            update,
+            source=update.source or self.source,
+            encoder=update.encoder or self.encoder,
+            format_of=format_of,
+            texts_of=self._chunk_texts,
+        )
 
-    def _token_rows(self, chunks: Sequence[RequestTokens]) -> Iterable[tuple[int, int, bytes]]:
-        return token_rows(chunks, self._texts, self._label)
+    def _chunk_texts(
+        self, update: TraceUpdate, index: int, chunk: RequestTokens
+    ) -> list[str] | None:
+        """The text of a chunk's tokens: as the update brings it, else decoded here."""
+        given = (
+            update.texts[index] if update.texts is not None and index < len(update.texts) else ()
+        )
+        if given:
+            if len(given) == len(chunk):
+                return list(given)
+            self._error("decode", ValueError(f"{len(given)} texts for {len(chunk)} tokens"))
+            return None
+        return self._texts(chunk.token_ids.tolist())
 
     def _texts(self, token_ids: list[int]) -> list[str] | None:
         if self._decode is None:
@@ -248,6 +275,9 @@ class SqliteTraceRepository:
         conn.execute("PRAGMA query_only = ON")
         return conn
 
+    def _resolver(self, conn: sqlite3.Connection) -> Resolve:
+        return lambda wanted: self._labels.resolve(conn, wanted)
+
     def query_traces(
         self, query: TraceFilter, page_size: int, cursor: str
     ) -> tuple[list[query_pb2.TraceSummary], str]:
@@ -263,17 +293,23 @@ class SqliteTraceRepository:
         try:
             rows = conn.execute(sql, [*args, limit + 1]).fetchall()
             page = rows[:limit]
-            found = summaries(conn, page)
+            found = summaries(conn, page, self._resolver(conn))
         finally:
             conn.close()
         next_cursor = encode_cursor(page[-1][5], page[-1][0]) if len(rows) > limit else ""
         return found, next_cursor
 
     def get_trace(
-        self, request_id: str, model_name: str = "", token_offset: int = 0, max_tokens: int = 0
+        self,
+        request_id: str,
+        model_name: str = "",
+        token_offset: int = 0,
+        max_tokens: int = 0,
+        source: str = "",
     ) -> query_pb2.Trace | None:
         """The trace and its tokens from index ``token_offset`` (by position), at most
-        ``trace_token_limit(max_tokens)``; rows of several layers merge into one token."""
+        ``trace_token_limit(max_tokens)``; rows of several layers merge into one token.
+        ``model_name`` and ``source`` ('' = any) narrow the match; the newest wins."""
         if token_offset < 0:
             raise ValueError(f"token_offset must be >= 0, got {token_offset}")
         limit = trace_token_limit(max_tokens)
@@ -282,13 +318,17 @@ class SqliteTraceRepository:
         if model_name:
             sql += " AND t.model_name = ?"
             args.append(model_name)
+        if source:
+            sql += " AND t.source = ?"
+            args.append(source)
         sql += " ORDER BY t.first_alert DESC, t.id DESC LIMIT 1"
         conn = self._reader()
         try:
             row = conn.execute(sql, args).fetchone()
             if row is None:
                 return None
-            summary = summaries(conn, [row])[0]
+            resolve = self._resolver(conn)
+            summary = summaries(conn, [row], resolve)[0]
             total = summary.token_count
             trace = query_pb2.Trace(summary=summary, total_tokens=total)
             bounds = conn.execute(
@@ -300,19 +340,14 @@ class SqliteTraceRepository:
                 return trace  # past the end: no tokens
             if token_offset + limit < total:
                 trace.next_token_offset = token_offset + limit
-            previous: query_pb2.TraceToken | None = None
-            for (data,) in conn.execute(
-                "SELECT data FROM tokens WHERE trace_id = ? AND position BETWEEN ? AND ?"
-                " ORDER BY position, layer",
+            rows = conn.execute(
+                f"SELECT {TOKEN_COLUMNS} FROM tokens WHERE trace_id = ?"
+                " AND position BETWEEN ? AND ? ORDER BY position, layer",
                 (row[0], bounds[0], bounds[1]),
-            ):
-                token = query_pb2.TraceToken()
-                token.ParseFromString(data)
-                if previous is not None and previous.position == token.position:
-                    merge_layers(previous, token)  # probes on several layers
-                    continue
-                previous = trace.tokens.add()
-                previous.CopyFrom(token)
+            ).fetchall()
+            if any(r[4] not in self._formats for r in rows):
+                self._formats.update(load_formats(conn))
+            read_tokens(rows, self._formats, resolve, trace.tokens)
             return trace
         finally:
             conn.close()
@@ -334,6 +369,8 @@ class SqliteTraceStore(TraceStore):
         write_attempts: int = 5,
         retry_backoff_s: float = 0.2,
         decode: TokenDecoder | None = None,
+        source: str = "",
+        labels: ConceptLabels | None = None,
         concept_label: Callable[[int], str] | None = None,
         clock: Callable[[], float] = time.time,
         on_error: ErrorCallback | None = None,
@@ -346,6 +383,8 @@ class SqliteTraceStore(TraceStore):
             retention_s=retention_s,
             max_bytes=max_bytes,
             decode=decode,
+            source=source,
+            labels=labels,
             concept_label=concept_label,
             on_error=on_error,
         )

@@ -15,6 +15,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 
 from monitor.request_ids import external_request_id
+from monitor.sidecar.traces.sqlite_v2 import migrate_v2
 
 Migration = Callable[[sqlite3.Connection], None]
 
@@ -38,8 +39,9 @@ def _v1_request_ids(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX traces_tenant ON traces (tenant, first_alert DESC, id DESC)")
 
 
-#: MIGRATIONS[i] takes a store from version i to version i + 1.
-MIGRATIONS: Sequence[Migration] = (_v1_request_ids,)
+#: MIGRATIONS[i] takes a store from version i to version i + 1: 1 adds the API id and the
+#: tenant, 2 the source and the lean rows (:mod:`monitor.sidecar.traces.sqlite_v2`).
+MIGRATIONS: Sequence[Migration] = (_v1_request_ids, migrate_v2)
 #: The version this llm-monitor writes.
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -1,16 +1,16 @@
-"""Rows of the SQLite trace store: each token row is a serialized ``TraceToken`` (one per
-position and layer), merged across layers when read; trace rows become ``TraceSummary``
-messages with their scores, token counts and alerts."""
+"""Trace rows of the SQLite trace store: they become ``TraceSummary`` messages with their
+scores, token counts and alerts. An alert is stored as a serialized ``Alert`` without
+concept labels, next to the identity of its encoder; the labels, the trace's source, API
+id and tenant are filled in when it is read. (Token rows: :mod:`.sqlite_tokens`.)"""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from monitor.sidecar.protos import concept_activations
-from monitor.sidecar.scoring.sinks import RequestTokens
 from monitor.sidecar.severity import SEVERITIES
+from monitor.sidecar.traces.sqlite_tokens import Resolve
 from monitor.v1 import query_pb2
 
 
@@ -19,54 +19,18 @@ def alert_time(alert: query_pb2.Alert) -> float:
     return alert.fired_at.ToNanoseconds() / 1e9
 
 
-def merge_layers(into: query_pb2.TraceToken, other: query_pb2.TraceToken) -> None:
-    """Fold another layer's row of the same token into ``into``."""
-    into.scores.update(other.scores)
-    if not into.concepts:
-        into.concepts.extend(other.concepts)
-    if not into.text:
-        into.text = other.text
-
-
-def token_rows(
-    chunks: Sequence[RequestTokens],
-    texts_of: Callable[[list[int]], list[str] | None],
-    label: Callable[[int], str] | None,
-) -> Iterator[tuple[int, int, bytes]]:
-    """(position, layer, serialized ``TraceToken``) of every row of ``chunks``; ``texts_of``
-    gives the tokens' text (None: none), ``label`` the concepts' labels."""
-    for chunk in chunks:
-        positions = chunk.positions.tolist()
-        token_ids = chunk.token_ids.tolist()
-        scores = {concept: values.tolist() for concept, values in chunk.scores.items()}
-        texts = texts_of(token_ids)
-        ids = chunk.concept_ids.tolist() if chunk.concept_ids is not None else None
-        values = chunk.concept_values.tolist() if chunk.concept_values is not None else None
-        segments = chunk.segments.tolist() if chunk.segments is not None else None
-        for i, position in enumerate(positions):
-            token = query_pb2.TraceToken(
-                position=position,
-                token_id=token_ids[i],
-                text=texts[i] if texts is not None else "",
-                scores={concept: s[i] for concept, s in scores.items()},
-                segment=segments[i] if segments is not None else 0,  # type: ignore[arg-type]
-            )
-            if ids is not None and values is not None:
-                token.concepts.extend(concept_activations(ids[i], values[i], label))
-            yield position, chunk.layer, token.SerializeToString()
-
-
 #: The columns of ``traces t`` that ``summaries`` reads, in the order it unpacks them.
 SUMMARY_COLUMNS = (
     "t.id, t.model_name, t.request_id, t.first_seen, t.last_seen, t.first_alert, t.severity,"
-    " t.external_request_id, t.tenant"
+    " t.external_request_id, t.tenant, t.source"
 )
 
 
 def summaries(
-    conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]
+    conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]], resolve: Resolve
 ) -> list[query_pb2.TraceSummary]:
-    """The ``TraceSummary`` of each trace row (``SUMMARY_COLUMNS``), in the same order."""
+    """The ``TraceSummary`` of each trace row (``SUMMARY_COLUMNS``), in the same order;
+    ``resolve`` labels the alerts' top concepts."""
     if not rows:
         return []
     ids = [row[0] for row in rows]
@@ -84,22 +48,33 @@ def summaries(
             ids,
         ).fetchall()
     )
-    alerts: dict[int, list[query_pb2.Alert]] = {}
-    for trace_id, data in conn.execute(
-        f"SELECT trace_id, data FROM alerts WHERE trace_id IN ({marks})"
+    alerts: dict[int, list[tuple[str, query_pb2.Alert]]] = {}
+    wanted: dict[str, set[int]] = {}
+    for trace_id, encoder, data in conn.execute(
+        f"SELECT trace_id, encoder, data FROM alerts WHERE trace_id IN ({marks})"
         " ORDER BY fired_at, alert_id",
         ids,
     ):
         alert = query_pb2.Alert()
         alert.ParseFromString(data)
-        alerts.setdefault(trace_id, []).append(alert)
+        alerts.setdefault(trace_id, []).append((str(encoder), alert))
+        if alert.top_concepts:
+            wanted.setdefault(str(encoder), set()).update(c.id for c in alert.top_concepts)
+    labels = resolve(wanted) if wanted else {}
     out = []
     for row in rows:
-        trace_id, model, request_id, first_seen, last_seen, _, severity, external, tenant = row
-        trace_alerts = alerts.get(trace_id, [])
-        for alert in trace_alerts:  # stored by a schema-0 llm-monitor: without these
+        trace_id, model, request_id, first_seen, last_seen, _, severity, external, tenant, src = row
+        source = str(src)
+        trace_alerts = []
+        for encoder, alert in alerts.get(trace_id, []):
+            names = labels.get(encoder, {})
+            for concept in alert.top_concepts:
+                concept.label = names.get(concept.id, "")
+            # stored by a schema-0 llm-monitor: without these
             alert.external_request_id = alert.external_request_id or str(external)
             alert.tenant = alert.tenant or str(tenant)
+            alert.source = source
+            trace_alerts.append(alert)
         summary = query_pb2.TraceSummary(
             request_id=str(request_id),
             model_name=str(model),
@@ -109,6 +84,7 @@ def summaries(
             alerts=trace_alerts,
             external_request_id=str(external),
             tenant=str(tenant),
+            source=source,
         )
         summary.first_seen.FromNanoseconds(round(float(first_seen) * 1e9))
         summary.last_seen.FromNanoseconds(round(float(last_seen) * 1e9))

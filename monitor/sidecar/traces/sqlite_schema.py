@@ -12,7 +12,9 @@ existing file that others could read is narrowed to ``0600``. New files use
 
 Versions: ``SCHEMA`` is the base (version 0); opening a store then applies the migrations
 it lacks (:mod:`monitor.sidecar.traces.sqlite_migrations`, ``PRAGMA user_version``), and
-refuses a store written by a newer llm-monitor.
+refuses a store written by a newer llm-monitor. The current layout (version 2, with
+compact token rows and labels stored once) is described in
+:mod:`monitor.sidecar.traces.sqlite_v2`.
 """
 
 from __future__ import annotations
@@ -100,6 +102,8 @@ def create_database(path: Path) -> None:
                 raise StoreError(f"{path}: cannot switch to WAL mode (got {mode})")
             conn.executescript(SCHEMA)
             before, after = migrate(conn)
+            if before != after:  # return the replaced tables' pages to the disk
+                conn.executescript("PRAGMA incremental_vacuum;")
             if before != after and _has_traces(conn):  # a fresh store needs no notice
                 log.info(
                     "trace store %s: migrated from schema version %d to %d", path, before, after
@@ -154,6 +158,9 @@ def filter_sql(query: TraceFilter, after: tuple[float, int] | None) -> tuple[str
     if query.tenant:
         where.append("t.tenant = ?")
         args.append(query.tenant)
+    if query.source:
+        where.append("t.source = ?")
+        args.append(query.source)
     if query.request_id:
         condition, ids = id_condition(query.request_id)
         where.append(condition)

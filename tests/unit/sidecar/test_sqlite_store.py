@@ -64,6 +64,7 @@ def flagged(
     alerts: Sequence[Firing] | None = None,
     max_scores: dict[str, float] | None = None,
     tenant: str = "",
+    source: str = "",
     **alert_kw: object,
 ) -> TraceUpdate:
     return TraceUpdate(
@@ -79,6 +80,7 @@ def flagged(
         ),
         max_scores=max_scores if max_scores is not None else {"deception": 0.9},
         tenant=tenant,
+        source=source,
     )
 
 

@@ -193,11 +193,9 @@ def test_an_8104_token_trace_is_read_whole_through_grpc_and_the_cli(
         concept_label=lambda concept: f"a-concept-label-as-long-as-real-ones-{concept:05d}",
     )
     store.write_now([flagged("long", at=time.time(), tokens=[big_tokens(8104)])])
-    unpaged = sum(
-        len(row)
-        for (row,) in sqlite3.connect(tmp_path / "t.sqlite").execute("SELECT data FROM tokens")
-    )
-    assert unpaged > 4 * 2**20  # one message would exceed the gRPC default limit
+    whole = store.get_trace("long", max_tokens=10**6)  # one page holds at most 2000 tokens
+    assert whole is not None and whole.next_token_offset == 2000
+    assert whole.ByteSize() * 8104 / 2000 > 4 * 2**20  # unpaged: beyond gRPC's default limit
     with api_server(store) as api:
         code = main(["trace", "long", "--address", api.target, "--json"])
         out, err = capsys.readouterr()
