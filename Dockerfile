@@ -148,7 +148,7 @@ COPY proto/ proto/
 COPY monitor/ monitor/
 RUN pip install -c /tmp/build/constraints.txt "grpcio-tools>=1.60" \
     && python -m grpc_tools.protoc -Iproto --python_out=. --grpc_python_out=. --pyi_out=. \
-         proto/monitor/v1/ingest.proto proto/monitor/v1/query.proto \
+         proto/monitor/v1/ingest.proto proto/monitor/v1/query.proto proto/monitor/v1/fleet.proto \
     && pip install -c /tmp/build/constraints.txt ".${EXTRAS:+[${EXTRAS}]}" \
     && pip uninstall -y grpcio-tools \
     && rm -rf /src/build /tmp/build
@@ -202,7 +202,7 @@ COPY monitor/ monitor/
 RUN python3 -m venv /opt/venv \
     && pip install "grpcio-tools>=1.60" \
     && python -m grpc_tools.protoc -Iproto --python_out=. --grpc_python_out=. --pyi_out=. \
-         proto/monitor/v1/ingest.proto proto/monitor/v1/query.proto \
+         proto/monitor/v1/ingest.proto proto/monitor/v1/query.proto proto/monitor/v1/fleet.proto \
     && pip wheel --no-deps --wheel-dir /dist . \
     && rm -rf /src/build
 
@@ -248,7 +248,7 @@ USER 10001:10001
 WORKDIR /home/llm-monitor
 
 RUN llm-monitor --help > /dev/null \
-    && python -c 'import monitor.sidecar.app, monitor.v1.ingest_pb2_grpc, sys; sys.exit("torch imported" if "torch" in sys.modules else 0)'
+    && python -c 'import monitor.sidecar.app, monitor.v1.ingest_pb2_grpc, monitor.v1.fleet_pb2_grpc, sys; sys.exit("torch imported" if "torch" in sys.modules else 0)'
 
 # 50051: gRPC (ingest, QueryTraces, WatchAlerts, grpc.health.v1); keep it private
 # 9400: Prometheus /metrics, /healthz, /readyz
@@ -257,6 +257,48 @@ HEALTHCHECK --interval=30s --timeout=10s --start-period=1m --retries=3 \
     CMD ["llm-monitor-healthcheck"]
 ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["llm-monitor", "serve", "--config", "/etc/llm-monitor/monitor.yaml"]
+
+# ------------------------------------------------------------------------------------------
+# hub: `llm-monitor hub` alone (docker build --target hub), the fleet trace store: the core
+# dependencies and the `hub` extra (chDB, clickhouse-connect), no torch, vLLM or model.
+# ------------------------------------------------------------------------------------------
+FROM os AS hub-venv
+COPY --from=wheel /dist/ /tmp/dist/
+# hadolint ignore=DL3013
+RUN python3 -m venv /opt/venv \
+    && pip install "$(ls /tmp/dist/llm_monitor-*.whl)[hub]" \
+    && python -c 'import importlib.util as u, sys; heavy = [m for m in ("torch", "vllm") if u.find_spec(m)]; sys.exit(f"the hub image must not carry {heavy}" if heavy else 0)' \
+    && rm -rf /tmp/dist
+
+FROM os AS hub
+
+ARG VERSION=0.1.0
+LABEL org.opencontainers.image.title="llm-monitor-hub" \
+      org.opencontainers.image.description="The llm-monitor hub: stores and serves the concept traces of every sidecar" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.licenses="Apache-2.0"
+
+COPY --from=hub-venv /opt/venv /opt/venv
+COPY deploy/hub.yaml /etc/llm-monitor/hub.yaml
+COPY --chmod=0755 deploy/docker/healthcheck.py /usr/local/bin/llm-monitor-healthcheck
+RUN mkdir -p /var/lib/llm-monitor && chown llm-monitor:llm-monitor /var/lib/llm-monitor
+
+ENV HOME=/home/llm-monitor \
+    LLM_MONITOR_HEALTHCHECK=http://127.0.0.1:9401/healthz
+
+USER 10001:10001
+WORKDIR /home/llm-monitor
+
+RUN llm-monitor hub --help > /dev/null \
+    && python -c 'import monitor.hub.app, monitor.v1.fleet_pb2_grpc'
+
+# 50052: gRPC (TraceIngest from sidecars, TraceQuery for people and tools)
+# 9401: Prometheus /metrics, /healthz, /readyz
+EXPOSE 50052 9401
+HEALTHCHECK --interval=30s --timeout=10s --start-period=1m --retries=3 \
+    CMD ["llm-monitor-healthcheck"]
+ENTRYPOINT ["/usr/bin/tini", "--"]
+CMD ["llm-monitor", "hub", "--config", "/etc/llm-monitor/hub.yaml"]
 
 # ------------------------------------------------------------------------------------------
 # plugin: the official vLLM image with the llm-monitor plugin (docker build --target plugin).

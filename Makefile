@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 PROTO_SRC := proto/monitor/v1/ingest.proto proto/monitor/v1/query.proto proto/monitor/v1/fleet.proto
 PROTO_OUT := monitor/v1/ingest_pb2.py monitor/v1/query_pb2.py monitor/v1/fleet_pb2.py
 
-.PHONY: install proto model up serve test test-unit test-integration lint lint-deploy typecheck bench clean
+.PHONY: install proto model up serve test test-unit test-integration test-clickhouse clickhouse-url lint lint-deploy typecheck bench clean
 
 install: $(STAMP) $(PROTO_OUT)
 
@@ -50,6 +50,17 @@ test-unit: install
 
 test-integration: install
 	$(BIN)/python -m pytest tests/integration -q -x
+
+# The trace-store conformance suite against your ClickHouse server (HttpExecutor), e.g.
+# LLM_MONITOR_TEST_CLICKHOUSE_URL=http://default:secret@localhost:8123 make test-clickhouse
+# Each case creates a database named conformance_<random> and drops it afterwards.
+test-clickhouse: clickhouse-url install
+	$(BIN)/python -m pytest tests/unit/conformance/test_trace_store.py -q -k server
+
+clickhouse-url:
+	@test -n "$$LLM_MONITOR_TEST_CLICKHOUSE_URL" || { echo "make test-clickhouse needs" \
+	  "LLM_MONITOR_TEST_CLICKHOUSE_URL, the HTTP(S) URL of a ClickHouse server (user and" \
+	  "password in it), e.g. http://default:secret@localhost:8123" >&2; exit 2; }
 
 lint: install
 	$(BIN)/ruff check monitor probes tests scripts

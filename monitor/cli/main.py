@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 
 from monitor import __version__
-from monitor.cli.commands import bench, model, query, rules, serve_up
+from monitor.cli.commands import bench, hub, model, query, rules, serve_up
 from monitor.cli.exit_codes import CommandError, ExitCode, epilog
 from monitor.logutil import LogFormat, LogFormatError, log_format, log_handler
 
@@ -31,6 +31,7 @@ REGISTRARS: tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]]
     model.register,
     query.register,
     rules.register,
+    hub.register,
 )
 
 

@@ -86,6 +86,7 @@ def run_until_signalled(
     *,
     grace: float = 5.0,
     interval: float = 0.2,
+    name: str = "sidecar",
 ) -> ExitCode:
     """Start ``service`` (then ``companion``) and run until SIGINT/SIGTERM or until the
     companion ends; stop both (``grace`` seconds for the sidecar's open streams).
@@ -97,7 +98,7 @@ def run_until_signalled(
         try:
             service.start()
         except (OSError, RuntimeError) as exc:
-            log.error("cannot start the sidecar: %s", exc)
+            log.error("cannot start the %s: %s", name, exc)
             return ExitCode.FAILED
         try:
             if companion is not None:
@@ -118,4 +119,4 @@ def run_until_signalled(
             if companion is not None:
                 companion.stop()
             service.stop(grace)
-            log.info("sidecar stopped")
+            log.info("%s stopped", name)

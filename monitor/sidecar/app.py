@@ -37,8 +37,15 @@ from monitor.sidecar.scoring.sinks import ActivationSink, MetricsSink, ScoreSink
 from monitor.sidecar.security import server_security
 from monitor.sidecar.server import exposure_warnings
 from monitor.sidecar.service_metrics import ServiceMetrics
-from monitor.sidecar.traces.factory import build_trace_store, concept_labeller
+from monitor.sidecar.traces.factory import (
+    build_trace_store,
+    concept_labeller,
+    concept_table,
+    trace_reader_of,
+    unavailable_reason,
+)
 from monitor.sidecar.traces.reader import TraceReader
+from monitor.v1 import query_pb2
 
 if TYPE_CHECKING:
     from monitor.sidecar.alerts.otlp import OtlpExport
@@ -111,6 +118,19 @@ def build_otlp_export(
     return export, AlertFanOut(hub, export) if config.otlp.alerts else hub
 
 
+class SourceStamp:
+    """An ``AlertPublisher`` that stamps this replica's ``source`` on each alert."""
+
+    def __init__(self, publisher: AlertPublisher, source: str) -> None:
+        self._publisher = publisher
+        self._source = source
+
+    def publish(self, alert: query_pb2.Alert) -> None:
+        if not alert.source:
+            alert.source = self._source
+        self._publisher.publish(alert)
+
+
 class Sidecar:
     """The sidecar service. ``start()`` returns at once; ``stop()`` shuts down cleanly.
 
@@ -174,10 +194,16 @@ class Sidecar:
             compile_rules(self._rules_or_default(config.rules), self.probes, source)
         )
         self.trace_store = build_trace_store(
-            config.storage, self.metrics, config.model_name or "", concept_label=label
+            config.storage,
+            self.metrics,
+            config.model_name or "",
+            concept_label=label,
+            source=config.instance_id,
+            labels=concept_table(self.concept_encoders),
         )
         # OpenTelemetry: alerts next to WatchAlerts, finished requests as a sink
         self.otlp, publisher = build_otlp_export(config, self.registry, self.probes, self.alert_hub)
+        publisher = SourceStamp(publisher, config.instance_id)
         self.trace_sink = TraceSink(
             self.rule_engine,
             self.metrics,
@@ -188,8 +214,10 @@ class Sidecar:
             max_tokens_per_trace=config.storage.max_tokens_per_trace,
             concept_label=label,
         )
-        # None: QueryTraces / GetTrace answer UNAVAILABLE
-        self.trace_reader = trace_reader if trace_reader is not None else self.trace_store
+        # None: QueryTraces / GetTrace answer UNAVAILABLE (hub mode: traces are at the hub)
+        self.trace_reader = (
+            trace_reader if trace_reader is not None else trace_reader_of(self.trace_store)
+        )
         self.pipeline = Pipeline(
             self.metrics,
             self.probe_sets,
@@ -231,6 +259,7 @@ class Sidecar:
                 self.alert_hub,
                 self._reload_for_admin,
                 self._blocking,
+                unavailable=unavailable_reason(config.storage),
             ),
             interceptors=interceptors,
             credentials=credentials,

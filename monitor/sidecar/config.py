@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import (
@@ -22,6 +22,8 @@ from monitor.artifacts.validation import format_errors
 from monitor.sidecar.addresses import is_loopback as is_loopback
 from monitor.sidecar.addresses import is_unix_address as is_unix_address
 from monitor.sidecar.addresses import parse_host_port as parse_host_port
+from monitor.sidecar.hub_config import HubConfig as HubConfig
+from monitor.sidecar.hub_config import default_instance_id
 from monitor.sidecar.rules_config import CALIBRATED as CALIBRATED
 from monitor.sidecar.rules_config import EmaAggregation as EmaAggregation
 from monitor.sidecar.rules_config import MaxAggregation as MaxAggregation
@@ -109,11 +111,21 @@ class IngestConfig(BaseModel):
 
 
 class StorageConfig(_Section):
-    """The SQLite store of flagged requests (concept traces)."""
+    """Where flagged requests (concept traces) go: a local SQLite file, or the fleet hub."""
 
+    backend: Literal["sqlite", "hub"] = Field(
+        default="sqlite",
+        description="sqlite: traces in a local SQLite file (path), queried on this sidecar. "
+        "hub: traces shipped to `llm-monitor hub` (section hub) through a local outbox and "
+        "queried there; this sidecar's QueryTraces/GetTrace then answer UNAVAILABLE.",
+    )
+    hub: HubConfig | None = Field(
+        default=None, description="The hub and the outbox; required with backend hub."
+    )
     path: Path | None = Field(
         default=None,
-        description="SQLite file of flagged traces (created if missing); None stores nothing.",
+        description="SQLite file of flagged traces (created if missing); None stores nothing. "
+        "Backend sqlite only.",
     )
     retention_hours: float = Field(
         default=168.0,
@@ -189,6 +201,20 @@ class StorageConfig(_Section):
     )
 
     @model_validator(mode="after")
+    def _check_backend(self) -> StorageConfig:
+        if self.backend == "hub":
+            if self.hub is None:
+                raise ValueError("backend hub needs a hub section (hub.address, hub.spool_path)")
+            if self.path is not None:
+                raise ValueError(
+                    "path is the SQLite store's file; with backend hub the outbox is "
+                    "hub.spool_path: unset path"
+                )
+        elif self.hub is not None:
+            raise ValueError("hub is set but backend is sqlite: set backend: hub, or remove hub")
+        return self
+
+    @model_validator(mode="after")
     def _text_needs_tokenizer(self) -> StorageConfig:
         if self.keep_token_text and self.tokenizer_path is None:
             raise ValueError("keep_token_text needs tokenizer_path")
@@ -209,6 +235,14 @@ class SidecarConfig(BaseSettings):
 
     model_name: str | None = Field(
         default=None, description="Served model expected from producers; None accepts any model."
+    )
+    instance_id: str = Field(
+        default_factory=default_instance_id,
+        min_length=1,
+        max_length=253,
+        description="This replica's identity, stamped as `source` on every trace and alert "
+        "(so request ids of different replicas never collide in the fleet store). Default: "
+        "$POD_NAME (Kubernetes downward API), else the hostname.",
     )
     probe_dir: Path | None = Field(
         default=None, description="Directory of *.probe.json artifacts; None scores nothing."
@@ -298,6 +332,13 @@ class SidecarConfig(BaseSettings):
                 raise ValueError(f"unix socket address has no path: {value!r}")
             return value
         parse_host_port(value)
+        return value
+
+    @field_validator("instance_id")
+    @classmethod
+    def _check_instance_id(cls, value: str) -> str:
+        if any(c.isspace() for c in value) or not value.isprintable():
+            raise ValueError(f"instance_id must be printable without whitespace, got {value!r}")
         return value
 
     @field_validator("metrics_address")

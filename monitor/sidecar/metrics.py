@@ -34,6 +34,9 @@ from monitor.sidecar.metric_labels import (
 )
 from monitor.sidecar.metric_labels import UNKNOWN_MODEL as UNKNOWN_MODEL
 
+TRACE_DROP_REASONS = frozenset({"queue_full", "shutdown", "spool_full"})
+"""``reason`` of llm_monitor_trace_writes_dropped_total (writer.LOST_* values)."""
+
 SCORE_BUCKETS: tuple[float, ...] = (
     0.01,
     0.05,
@@ -198,8 +201,60 @@ class SidecarMetrics:
         )
         self.trace_writes_dropped = Counter(
             "llm_monitor_trace_writes_dropped",
-            "Flagged-trace writes lost because the trace store's queue was full.",
+            "Flagged-trace writes (updates) refused, by reason: queue_full (the trace "
+            "store's queue), shutdown (after close), spool_full (the hub outbox at "
+            "storage.hub.spool_max_mb).",
+            (*model, "reason"),
+            registry=registry,
+        )
+        self.trace_spool_bytes = Gauge(
+            "llm_monitor_trace_spool_bytes",
+            "Hub mode: bytes of trace updates in the outbox, not yet acknowledged by the hub.",
             model,
+            registry=registry,
+        )
+        self.trace_spool_rows = Gauge(
+            "llm_monitor_trace_spool_rows",
+            "Hub mode: outbox rows (batches of trace updates) not yet acknowledged by the hub.",
+            model,
+            registry=registry,
+        )
+        self.trace_spool_oldest_age = Gauge(
+            "llm_monitor_trace_spool_oldest_age_seconds",
+            "Hub mode: age of the oldest outbox row (0 when the outbox is empty).",
+            model,
+            registry=registry,
+        )
+        self.trace_updates_spooled = Counter(
+            "llm_monitor_trace_updates_spooled",
+            "Hub mode: trace updates committed to the outbox (the durable acknowledgement).",
+            model,
+            registry=registry,
+        )
+        self.trace_updates_shipped = Counter(
+            "llm_monitor_trace_updates_shipped",
+            "Hub mode: trace updates the hub acknowledged (then deleted from the outbox).",
+            model,
+            registry=registry,
+        )
+        self.trace_updates_rejected = Counter(
+            "llm_monitor_trace_updates_rejected",
+            "Hub mode: trace updates deleted from the outbox because the hub refused their "
+            "push as malformed (INVALID_ARGUMENT; never retried).",
+            model,
+            registry=registry,
+        )
+        self.trace_pushes = Counter(
+            "llm_monitor_trace_pushes",
+            "Hub mode: pushes the hub acknowledged.",
+            model,
+            registry=registry,
+        )
+        self.trace_ship_retries = Counter(
+            "llm_monitor_trace_ship_retries",
+            "Hub mode: failed pushes that will be retried after a backoff, by gRPC status "
+            "code (unavailable, resource_exhausted, deadline_exceeded, unauthenticated, ...).",
+            (*model, "code"),
             registry=registry,
         )
         self.trace_errors = Counter(
@@ -218,7 +273,7 @@ class SidecarMetrics:
         self.traces_lost = Counter(
             "llm_monitor_traces_lost",
             "Flagged traces (or parts of them) not stored, counted once per trace, by reason "
-            "(queue_full, disk_full, write_error, shutdown).",
+            "(queue_full, disk_full, write_error, shutdown, spool_full).",
             (*model, "reason"),
             registry=registry,
         )
@@ -329,7 +384,10 @@ class ModelMetrics:
         self.capture_to_score = families.capture_to_score.labels(model_name)
         self.trace_write_duration = families.trace_write_duration.labels(model_name)
         self.alerts_dropped = families.alerts_dropped.labels(model_name)
-        self.trace_writes_dropped = families.trace_writes_dropped.labels(model_name)
+        #: by reason (``TRACE_DROP_REASONS`` or ``other``)
+        self.trace_writes_dropped: _Children[Counter] = labelled(
+            families.trace_writes_dropped, TRACE_DROP_REASONS
+        )
         self.config_reload_errors = families.config_reload_errors.labels(model_name)
         self.trace_buffer_evictions = families.trace_buffer_evictions.labels(model_name)
         self.traces_truncated = families.traces_truncated.labels(model_name)

@@ -136,17 +136,24 @@ async def _abort(
 class TraceQueryServicer(query_pb2_grpc.TraceQueryServicer):
     """``QueryTraces`` / ``GetTrace`` over a ``TraceReader``; ``WatchAlerts`` over a hub."""
 
-    def __init__(self, reader: TraceReader | None, hub: AlertHub, calls: BlockingCalls) -> None:
+    def __init__(
+        self,
+        reader: TraceReader | None,
+        hub: AlertHub,
+        calls: BlockingCalls,
+        unavailable: str | None = None,
+    ) -> None:
         self._reader = reader
         self._hub = hub
         self._calls = calls
+        self._unavailable = unavailable or NO_STORE  # why there is no reader
 
     async def QueryTraces(
         self, request: query_pb2.QueryTracesRequest, context: grpc.aio.ServicerContext
     ) -> query_pb2.QueryTracesResponse:
         reader = self._reader
         if reader is None:
-            await _abort(context, grpc.StatusCode.UNAVAILABLE, NO_STORE)
+            await _abort(context, grpc.StatusCode.UNAVAILABLE, self._unavailable)
         try:
             query = parse_query(request)
         except InvalidRequest as exc:
@@ -166,7 +173,7 @@ class TraceQueryServicer(query_pb2_grpc.TraceQueryServicer):
     ) -> query_pb2.Trace:
         reader = self._reader
         if reader is None:
-            await _abort(context, grpc.StatusCode.UNAVAILABLE, NO_STORE)
+            await _abort(context, grpc.StatusCode.UNAVAILABLE, self._unavailable)
         if not request.request_id:
             await _abort(context, grpc.StatusCode.INVALID_ARGUMENT, "request_id is empty")
         if len(request.request_id) > MAX_ID_CHARS:
@@ -252,10 +259,15 @@ class AdminServicer(query_pb2_grpc.AdminServicer):
 
 
 def query_services(
-    reader: TraceReader | None, hub: AlertHub, reload: Reload | None, calls: BlockingCalls
+    reader: TraceReader | None,
+    hub: AlertHub,
+    reload: Reload | None,
+    calls: BlockingCalls,
+    unavailable: str | None = None,
 ) -> list[Service]:
-    """The ``TraceQuery`` and ``Admin`` services, ready for ``GrpcServerThread``."""
-    trace_query = TraceQueryServicer(reader, hub, calls)
+    """The ``TraceQuery`` and ``Admin`` services, ready for ``GrpcServerThread``;
+    without a reader, QueryTraces / GetTrace answer UNAVAILABLE with ``unavailable``."""
+    trace_query = TraceQueryServicer(reader, hub, calls, unavailable)
     admin = AdminServicer(reload, calls)
     return [
         Service(

@@ -3,7 +3,8 @@
 - ``TlsConfig``: server certificate and key; with ``client_ca_file`` the server also
   requires client certificates signed by that CA (mutual TLS).
 - ``AuthConfig``: bearer tokens accepted on ``TraceQuery`` and ``Admin``, and the token
-  the plugin must present on ``Monitor.Ingest``.
+  the plugin must present on ``Monitor.Ingest``; the hub adds the tokens sidecars present
+  on ``TraceIngest.Push`` (``fleet_ingest_tokens``).
 - ``AuthInterceptor``: checks ``authorization: Bearer <token>`` in constant time and
   refuses with UNAUTHENTICATED. Health checks and reflection (off unless configured) stay
   open.
@@ -34,6 +35,7 @@ OPEN_SERVICES = (
     "grpc.reflection.v1.ServerReflection",
 )
 INGEST_SERVICE = "monitor.v1.Monitor"
+FLEET_INGEST_SERVICE = "monitor.v1.TraceIngest"  # sidecars -> hub
 PROTECTED_SERVICES = ("monitor.v1.TraceQuery", "monitor.v1.Admin")
 UNKNOWN_SERVICE = "unknown"
 
@@ -100,21 +102,22 @@ class AuthConfig(BaseModel):
     @classmethod
     def _check_tokens(cls, value: list[SecretStr]) -> list[SecretStr]:
         for i, token in enumerate(value):
-            _check_token(f"tokens[{i}]", token)
+            check_token(f"tokens[{i}]", token)
         return value
 
     @field_validator("ingest_token")
     @classmethod
     def _check_ingest(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None:
-            _check_token("ingest_token", value)
+            check_token("ingest_token", value)
         return value
 
 
 MIN_TOKEN_CHARS = 16
 
 
-def _check_token(name: str, token: SecretStr) -> None:
+def check_token(name: str, token: SecretStr) -> None:
+    """Refuse (ValueError naming ``name``) a token that is empty, short or has whitespace."""
     text = token.get_secret_value()
     if not text:
         raise ValueError(f"{name} is empty")
@@ -158,14 +161,15 @@ def service_of(method: str) -> str:
 class AccessPolicy:
     """Which tokens each service needs; pure, no gRPC."""
 
-    def __init__(self, auth: AuthConfig) -> None:
+    def __init__(self, auth: AuthConfig, fleet_ingest_tokens: Sequence[SecretStr] = ()) -> None:
         self._query = [t.get_secret_value().encode("utf-8") for t in auth.tokens]
         ingest = auth.ingest_token
         self._ingest = [ingest.get_secret_value().encode("utf-8")] if ingest is not None else []
+        self._fleet = [t.get_secret_value().encode("utf-8") for t in fleet_ingest_tokens]
 
     @property
     def enforcing(self) -> bool:
-        return bool(self._query or self._ingest)
+        return bool(self._query or self._ingest or self._fleet)
 
     def required(self, service: str) -> list[bytes]:
         """Accepted tokens for a service; empty = open."""
@@ -173,6 +177,8 @@ class AccessPolicy:
             return []
         if service == INGEST_SERVICE:
             return self._ingest
+        if service == FLEET_INGEST_SERVICE:
+            return self._fleet
         return self._query
 
     def allows(self, service: str, metadata: Sequence[tuple[str, str | bytes]] | None) -> bool:
@@ -216,17 +222,27 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
         metadata = handler_call_details.invocation_metadata
         if handler is None or self._policy.allows(service, metadata):
             return handler
-        known = service if service in (INGEST_SERVICE, *PROTECTED_SERVICES) else UNKNOWN_SERVICE
+        known = (
+            service
+            if service in (INGEST_SERVICE, FLEET_INGEST_SERVICE, *PROTECTED_SERVICES)
+            else UNKNOWN_SERVICE
+        )
         self._metrics.auth_failures(known).inc()
         reason = "missing" if bearer_token(metadata) is None else "not accepted"
         return _refusal(handler, f"bearer token {reason} for {service}")
 
 
 def server_security(
-    auth: AuthConfig, tls: TlsConfig | None, metrics: SidecarMetrics, model_name: str
+    auth: AuthConfig,
+    tls: TlsConfig | None,
+    metrics: SidecarMetrics,
+    model_name: str,
+    *,
+    fleet_ingest_tokens: Sequence[SecretStr] = (),
 ) -> tuple[list[grpc.aio.ServerInterceptor], grpc.ServerCredentials | None]:
-    """Interceptors and credentials for the gRPC server from the configuration."""
-    policy = AccessPolicy(auth)
+    """Interceptors and credentials for the gRPC server from the configuration (the hub
+    passes the tokens of ``TraceIngest`` as ``fleet_ingest_tokens``)."""
+    policy = AccessPolicy(auth, fleet_ingest_tokens)
     interceptors: list[grpc.aio.ServerInterceptor] = (
         [AuthInterceptor(policy, metrics, model_name)] if policy.enforcing else []
     )

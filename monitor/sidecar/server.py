@@ -1,7 +1,8 @@
 """The gRPC aio server in its own thread and event loop, with health and (opt-in) reflection.
 
-Besides ``Monitor`` (ingest) it serves any extra ``Service`` (the query API, admin),
-with optional interceptors (bearer-token checks) and TLS credentials. Limits: at most
+Besides ``Monitor`` (ingest; none on the hub) it serves any extra ``Service`` (the query
+API, admin, the hub's ``TraceIngest``), with optional interceptors (bearer-token checks)
+and TLS credentials. Limits: at most
 ``maximum_concurrent_rpcs`` calls at once (more are refused with RESOURCE_EXHAUSTED) and
 the connection options of ``ServerConfig`` (keepalive, idle connections, streams per
 connection). ``set_serving`` flips gRPC health for every service (the watchdog's verdict).
@@ -87,7 +88,7 @@ class GrpcServerThread:
     def __init__(
         self,
         address: str,
-        servicer: ingest_pb2_grpc.MonitorServicer,
+        servicer: ingest_pb2_grpc.MonitorServicer | None,
         *,
         max_receive_bytes: int,
         options: Sequence[tuple[str, int | str]] = (),
@@ -191,10 +192,14 @@ class GrpcServerThread:
             interceptors=self._interceptors,
             maximum_concurrent_rpcs=self._maximum_concurrent_rpcs,
         )
-        ingest_pb2_grpc.add_MonitorServicer_to_server(self._servicer, server)
+        if self._servicer is not None:  # None: only the extra services (the hub)
+            ingest_pb2_grpc.add_MonitorServicer_to_server(self._servicer, server)
         for service in self._services:
             service.register(server)
-        names = (MONITOR_SERVICE, *(s.name for s in self._services))
+        names = (
+            *((MONITOR_SERVICE,) if self._servicer is not None else ()),
+            *(s.name for s in self._services),
+        )
         health_servicer = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
         if self._reflection:

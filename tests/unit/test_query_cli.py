@@ -388,6 +388,27 @@ def test_query_by_request_id_and_tenant(
     assert [t["request_id"] for t in json.loads(out)] == [f"chatcmpl-{HEADER_ID}-9e8d7c6b"]
 
 
+def test_source_narrows_query_and_trace(capsys: pytest.CaptureFixture[str]) -> None:
+    reader = MemoryTraceReader(
+        [
+            make_trace("same-id", NOW - 120, source="pod-a", tokens=2),
+            make_trace("same-id", NOW - 60, source="pod-b", tokens=5),
+        ]
+    )
+    with api_server(reader) as api:
+        code, out, err = run(capsys, "query", "--address", api.target, "--json")
+        assert code == ExitCode.OK, err
+        assert [t["source"] for t in json.loads(out)] == ["pod-b", "pod-a"]
+        code, out, _ = run(capsys, "query", "--address", api.target, "--source", "pod-a", "--json")
+        assert [t["source"] for t in json.loads(out)] == ["pod-a"]
+        code, out, err = run(
+            capsys, "trace", "same-id", "--address", api.target, "--source", "pod-a", "--json"
+        )
+        assert code == ExitCode.OK, err
+        trace = json.loads(out)
+        assert (trace["summary"]["source"], len(trace["tokens"])) == ("pod-a", 2)
+
+
 def test_parse_duration() -> None:
     assert parse_duration("90s") == timedelta(seconds=90)
     assert parse_duration("1.5h") == timedelta(minutes=90)

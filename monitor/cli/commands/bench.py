@@ -1,5 +1,6 @@
 """``llm-monitor bench overhead | encoder | soak``: benchmarks that print (and write) JSON
-(``latency`` and ``sidecar`` are in :mod:`monitor.cli.commands.bench_perf`).
+(``latency`` and ``sidecar`` are in :mod:`monitor.cli.commands.bench_perf`, ``fleet`` in
+:mod:`monitor.cli.commands.bench_fleet`).
 
 Flags fill the benchmarks' frozen settings (:mod:`monitor.bench.settings`), whose
 defaults they show; the benchmarks are imported when they run.
@@ -12,6 +13,7 @@ import dataclasses
 from pathlib import Path
 
 from monitor.bench.settings import EncoderBenchSettings, OverheadBenchSettings, SoakSettings
+from monitor.cli.commands.bench_fleet import register_fleet
 from monitor.cli.commands.bench_perf import dtype_flag, register_latency, register_sidecar
 from monitor.cli.exit_codes import CommandError, ExitCode, epilog
 from monitor.cli.flags import default_of, positive_float, positive_int, print_json
@@ -263,7 +265,7 @@ def _register_encoder(bench_sub: argparse._SubParsersAction[argparse.ArgumentPar
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register ``bench overhead | latency | sidecar | encoder | soak``."""
+    """Register ``bench overhead | latency | sidecar | encoder | soak | fleet``."""
     bench = sub.add_parser(
         "bench",
         help="benchmarks, printing JSON",
@@ -276,3 +278,4 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     register_sidecar(bench_sub)
     _register_encoder(bench_sub)
     _register_soak(bench_sub)
+    register_fleet(bench_sub)

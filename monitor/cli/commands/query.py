@@ -68,6 +68,7 @@ def build_query(
         page_token=args.page_token or "",
         tenant=args.tenant or "",
         request_id=args.request_id or "",
+        source=args.source or "",
     )
     if args.min_score is not None:
         if not 0.0 <= args.min_score <= 1.0:
@@ -108,6 +109,7 @@ def _query(args: argparse.Namespace, channel: grpc.Channel, s: ClientSettings, o
     return ExitCode.OK
 
 
+SOURCE_HELP = "only this replica (a sidecar's instance_id; useful against a hub)"
 MAX_TRACE_PAGES = 100_000  # a guard against a server that never ends the paging
 
 
@@ -116,10 +118,11 @@ def fetch_trace(
     request_id: str,
     model_name: str,
     settings: ClientSettings,
+    source: str = "",
 ) -> query_pb2.Trace:
     """The whole trace: every page of ``GetTrace`` (the server pages tokens), joined.
     Each page gets the full ``--timeout``."""
-    request = query_pb2.GetTraceRequest(request_id=request_id, model_name=model_name)
+    request = query_pb2.GetTraceRequest(request_id=request_id, model_name=model_name, source=source)
     trace = stub.GetTrace(request, timeout=settings.timeout, metadata=settings.metadata())
     offset = trace.next_token_offset
     for _ in range(MAX_TRACE_PAGES):
@@ -137,7 +140,7 @@ def fetch_trace(
 
 def _trace(args: argparse.Namespace, channel: grpc.Channel, s: ClientSettings, out: TextIO) -> int:
     stub = query_pb2_grpc.TraceQueryStub(channel)
-    trace = fetch_trace(stub, args.request_id, args.model or "", s)
+    trace = fetch_trace(stub, args.request_id, args.model or "", s, args.source or "")
     if args.json:
         json.dump(to_dict(trace), out, indent=2)
         out.write("\n")
@@ -150,7 +153,10 @@ def _watch(args: argparse.Namespace, channel: grpc.Channel, s: ClientSettings, o
     stub = query_pb2_grpc.TraceQueryStub(channel)
     grpc.channel_ready_future(channel).result(timeout=s.timeout)
     request = query_pb2.WatchAlertsRequest(
-        concept=args.concept or "", model_name=args.model or "", min_severity=args.severity or ""
+        concept=args.concept or "",
+        model_name=args.model or "",
+        min_severity=args.severity or "",
+        source=args.source or "",
     )
     stream = stub.WatchAlerts(request, metadata=s.metadata())
     try:
@@ -163,7 +169,7 @@ def _watch(args: argparse.Namespace, channel: grpc.Channel, s: ClientSettings, o
     except KeyboardInterrupt:
         stream.cancel()
         return ExitCode.OK
-    print("the sidecar ended the alert stream", file=sys.stderr)
+    print("the server ended the alert stream", file=sys.stderr)
     return ExitCode.OK
 
 
@@ -196,6 +202,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     query.add_argument("--model", help="only this served model")
     query.add_argument("--severity", choices=SEVERITIES, help="minimum severity")
     query.add_argument("--tenant", help="only this tenant (vllm_xargs llm_monitor_tenant)")
+    query.add_argument("--source", help=SOURCE_HELP)
     query.add_argument(
         "--request-id",
         help="only this request: the id from the API response, its X-Request-Id header, "
@@ -221,6 +228,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "sent, or vLLM's internal id; when several traces match, the newest is shown",
     )
     trace.add_argument("--model", help="served model (when the id was stored for several)")
+    trace.add_argument(
+        "--source", help="replica that stored it (when several stored the id; default: newest)"
+    )
     trace.add_argument("--json", action="store_true", help="print the trace as JSON")
     trace.set_defaults(func=client_command(_trace))
 
@@ -234,6 +244,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     watch.add_argument("--concept", help="only this probe concept")
     watch.add_argument("--model", help="only this served model")
     watch.add_argument("--severity", choices=SEVERITIES, help="minimum severity")
+    watch.add_argument("--source", help=SOURCE_HELP)
     watch.add_argument("--json", action="store_true", help="one JSON object per line")
     watch.set_defaults(func=client_command(_watch))
 

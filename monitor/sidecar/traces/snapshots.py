@@ -6,7 +6,9 @@ history of its requests, so it computes that summary (``TraceSnapshot``) before 
 leaves it; the update then carries it through the outbox, and a replay carries the same
 summary again. ``Snapshots`` keeps the running summary of the most recent
 ``max_requests`` traces; an update of a trace it does not know and without an alert gets
-no snapshot (its flagging update was never seen, so there is no trace to add to).
+no snapshot (its flagging update was never seen, so there is no trace to add to). A trace's
+``first_alert`` is its flagging update's earliest alert and never changes afterwards: fleet
+stores key and partition the trace by it (as the SQLite store keeps it from the insert).
 """
 
 from __future__ import annotations
@@ -57,8 +59,7 @@ class Snapshots:
                 self._running.popitem(last=False)
         else:
             self._running.move_to_end(key)
-        for firing in update.alerts:
-            state.first_alert = min(state.first_alert, firing.fired_at)
+        for firing in update.alerts:  # first_alert stays the flagging update's: it keys the trace
             if severity_rank(firing.severity) > severity_rank(state.severity):
                 state.severity = firing.severity
             state.alert_concepts.add(firing.concept)

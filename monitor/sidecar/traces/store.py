@@ -9,12 +9,13 @@ repository's business (:mod:`monitor.sidecar.traces.sqlite`).
 What is lost, and how it is counted: an update is lost when the queue is full
 (``queue_full``), when it arrives after ``close`` (``shutdown``), or when its batch still
 fails after ``write_attempts`` attempts with backoff (``disk_full`` when the repository
-raised ``DiskFullError``, else ``write_error``). Each lost update goes to the listener
-(``trace_lost``) and, once per trace, to ``on_lost(model_name, reason)`` (the
-``llm_monitor_traces_lost_total`` counter). Updates still queued when the process is killed
-are lost uncounted, but their alerts were never published either (see
-:mod:`monitor.sidecar.traces.writer`). A committed batch goes to the listener update by
-update (``trace_committed``), after the commit.
+raised ``DiskFullError``, else ``write_error``), or when the repository refused it while
+writing its batch (``refusals``: the hub outbox at its size cap, ``spool_full``). Each lost
+update goes to the listener (``trace_lost``) and, once per trace, to
+``on_lost(model_name, reason)`` (the ``llm_monitor_traces_lost_total`` counter). Updates
+still queued when the process is killed are lost uncounted, but their alerts were never
+published either (see :mod:`monitor.sidecar.traces.writer`). A committed batch goes to the
+listener update by update (``trace_committed``), after the commit.
 """
 
 from __future__ import annotations
@@ -46,6 +47,14 @@ ErrorCallback = Callable[[str, BaseException], None]
 
 LostCallback = Callable[[str, str], None]
 """Called once per lost trace with its model name and the reason (``LOST_REASONS``)."""
+
+Refusals = Callable[[], list[tuple[TraceUpdate, str]]]
+"""The updates the repository's last successful ``apply`` did not write, with the reason
+(``LOST_REASONS``); the rest of that batch was committed."""
+
+DropCounter = Callable[[TraceUpdate, str], None]
+"""Called for every update refused by the queue, the closed store or the repository, with
+the reason (``queue_full``, ``shutdown``, ``spool_full``)."""
 
 LOST_KEYS_REMEMBERED = 10000  # traces remembered as lost, so each is counted once
 
@@ -79,8 +88,12 @@ class TraceStore:
         on_error: ErrorCallback | None = None,
         on_drop: Callable[[TraceUpdate], None] | None = None,
         on_lost: LostCallback | None = None,
+        refusals: Refusals | None = None,
     ) -> None:
         self.repository = repository
+        self._refusals = refusals
+        self._refused: list[tuple[TraceUpdate, str]] = []  # of the last apply (writer thread)
+        self._drop_counter: DropCounter | None = None
         self._clock = clock
         self._on_error = on_error
         self._on_drop = on_drop
@@ -116,6 +129,11 @@ class TraceStore:
         """Pass the wall time (seconds) of every later write transaction, committed or
         failed, to ``observe`` (``llm_monitor_trace_write_duration_seconds``)."""
         self._write_timer = observe
+
+    def count_drops(self, count: DropCounter) -> None:
+        """Pass every later refused update and its reason to ``count``
+        (``llm_monitor_trace_writes_dropped_total{reason}``)."""
+        self._drop_counter = count
 
     def start(self) -> None:
         """Start the writer thread."""
@@ -169,6 +187,7 @@ class TraceStore:
         started = time.monotonic()
         try:
             self.repository.apply(batch)
+            self._refused = self._refusals() if self._refusals is not None else []
         finally:
             observe = self._write_timer
             if observe is not None:
@@ -183,9 +202,23 @@ class TraceStore:
     def _dropped(self, update: TraceUpdate, reason: str) -> None:
         if self._on_drop is not None:
             self._on_drop(update)
-        self._lost([update], LOST_QUEUE_FULL if reason == DROP_FULL else LOST_SHUTDOWN)
+        lost = LOST_QUEUE_FULL if reason == DROP_FULL else LOST_SHUTDOWN
+        if self._drop_counter is not None:
+            self._drop_counter(update, lost)
+        self._lost([update], lost)
 
     def _committed(self, batch: list[TraceUpdate]) -> None:
+        refused, self._refused = self._refused, []
+        if refused:
+            skip = {id(update) for update, _ in refused}
+            batch = [update for update in batch if id(update) not in skip]
+            by_reason: dict[str, list[TraceUpdate]] = {}
+            for update, reason in refused:
+                if self._drop_counter is not None:
+                    self._drop_counter(update, reason)
+                by_reason.setdefault(reason, []).append(update)
+            for reason, updates in by_reason.items():
+                self._lost(updates, reason)
         listener = self._listener
         if listener is None:
             return

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from monitor.sidecar.records import Firing
-from monitor.sidecar.severity import Severity
 from monitor.sidecar.scoring.sinks import RequestTokens
+from monitor.sidecar.severity import Severity
 
 TokenDecoder = Callable[[Sequence[int]], list[str]]
 """Token ids -> the text of each token (one string per id)."""
@@ -26,7 +26,8 @@ LOST_QUEUE_FULL = "queue_full"
 LOST_DISK_FULL = "disk_full"
 LOST_WRITE_ERROR = "write_error"
 LOST_SHUTDOWN = "shutdown"
-LOST_REASONS = (LOST_QUEUE_FULL, LOST_DISK_FULL, LOST_WRITE_ERROR, LOST_SHUTDOWN)
+LOST_SPOOL_FULL = "spool_full"  # hub mode: the outbox is at storage.hub.spool_max_mb
+LOST_REASONS = (LOST_QUEUE_FULL, LOST_DISK_FULL, LOST_WRITE_ERROR, LOST_SHUTDOWN, LOST_SPOOL_FULL)
 """Why a trace update was not stored (the ``reason`` label of traces_lost_total)."""
 
 

@@ -23,6 +23,7 @@ COMMANDS = {
     "watch",
     "reload",
     "rules",
+    "hub",
     "train",
     "eval",
     "encoder",

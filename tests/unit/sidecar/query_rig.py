@@ -42,6 +42,7 @@ def make_trace(
     model_name: str = MODEL,
     tokens: int = 3,
     tenant: str = "",
+    source: str = "",
 ) -> query_pb2.Trace:
     """A stored trace with one alert and ``tokens`` scored tokens."""
     external = external_request_id(request_id)
@@ -58,6 +59,7 @@ def make_trace(
         fired_at=stamp(first_seen),
         external_request_id=external,
         tenant=tenant,
+        source=source,
     )
     summary = query_pb2.TraceSummary(
         request_id=request_id,
@@ -70,6 +72,7 @@ def make_trace(
         alerts=[alert],
         external_request_id=external,
         tenant=tenant,
+        source=source,
     )
     return query_pb2.Trace(
         summary=summary,

@@ -84,7 +84,7 @@ def test_trace_store_keeps_text_when_configured(tokenizer_dir: Path, tmp_path: P
     # not started: the one-slot queue fills and the next write is dropped and counted
     assert store.submit(update) and not store.submit(update)
     dropped = registry.get_sample_value(
-        "llm_monitor_trace_writes_dropped_total", {"model_name": "m"}
+        "llm_monitor_trace_writes_dropped_total", {"model_name": "m", "reason": "queue_full"}
     )
     assert dropped == 1
 

@@ -92,7 +92,8 @@ def test_snapshots_summarise_a_request_across_updates() -> None:
         )
     ).snapshot
     assert later is not None
-    assert (later.version, later.first_alert, later.severity) == (2, 19.0, "critical")
+    # an alert stamped earlier does not move the trace's key (its first alert)
+    assert (later.version, later.first_alert, later.severity) == (2, 20.0, "critical")
     assert later.token_count == 8  # positions 0..7 on either layer
     assert later.alert_concepts == ("deception", "misuse")
     assert dict(later.max_scores) == {"misuse": 0.9, "deception": 0.95}

@@ -1,0 +1,363 @@
+"""The fleet trace store on ClickHouse: ``TraceRepository`` over a ``ClickHouseExecutor``.
+
+Writes are plain inserts of immutable rows with natural keys (:mod:`.schema`): a batch
+inserts its tokens, then its alerts, then the traces' snapshots, each insert acknowledged
+by the engine before the next. A batch that fails part-way may have stored its first
+tables; a trace becomes visible only with its snapshot (the last insert), and repeating
+the batch, as the at-least-once delivery in front of the store does, stores nothing
+twice. An update without a snapshot gets one from the repository's own ``Snapshots``
+(right when this process sees every update of a trace, as in tests; updates from the
+wire carry theirs).
+
+Reads: QueryTraces reads in expanding time windows (the last hour, day, week, then the
+rest, counted back from the cursor, the end of the range, or now), each window only the
+part the previous ones did not cover, until a page is full: the newest pages read a few
+parts of one partition. GetTrace merges a token's layers and pages tokens by position.
+Concept labels are resolved when reading, from ``concept_labels``, per encoder (cached:
+an encoder's identity is a hash of its labels).
+
+Thread safety: every method may be called from several threads at once (the executor is
+thread-safe; the snapshot and label caches are locked).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from monitor.hub.store import reads, sql
+from monitor.hub.store.cursor import TraceKey, decode_cursor, encode_cursor
+from monitor.hub.store.executor import ClickHouseExecutor, Row
+from monitor.hub.store.schema import migrate
+from monitor.hub.store.writes import (
+    ALERT_COLUMNS,
+    LABEL_COLUMNS,
+    TOKEN_COLUMNS,
+    TRACE_COLUMNS,
+    TraceRef,
+    alert_row,
+    label_rows,
+    token_rows,
+    trace_row,
+)
+from monitor.sidecar.traces.cursor import page_limit
+from monitor.sidecar.traces.labels import ConceptLabels
+from monitor.sidecar.traces.reader import TraceFilter, trace_token_limit
+from monitor.sidecar.traces.snapshots import Snapshots
+from monitor.sidecar.traces.writer import TraceSnapshot, TraceUpdate
+from monitor.v1 import query_pb2
+
+DAY_S = 86400
+LABELS_RETRY_S = 5.0  # an encoder without stored labels is looked up again after this
+MAX_MISSING_ENCODERS = 1000
+DEFAULT_WINDOWS_S = (3600.0, 86400.0, 7 * 86400.0)  # then unbounded
+TABLES = ("trace_tokens", "traces", "alerts", "concept_labels")
+
+
+@dataclass(frozen=True)
+class TableSize:
+    """A table's active rows and bytes on disk (compressed, with indexes and marks)."""
+
+    rows: int
+    bytes_on_disk: int
+
+
+class ClickHouseTraceRepository:
+    """``TraceRepository`` on ClickHouse, plus ``put_labels``/``has_labels``.
+
+    ``source`` and ``labels`` are the store's own replica id and encoder (an update's empty
+    ``source``/``encoder`` means these). Retention is per table, in days (fractions allowed).
+    ``keep_token_text=False`` stores no token text. The executor stays the caller's: close
+    it (``repository.executor.close()``) after the last read.
+    """
+
+    def __init__(
+        self,
+        executor: ClickHouseExecutor,
+        *,
+        database: str = "llm_monitor",
+        token_ttl_days: float = 7,
+        trace_ttl_days: float = 90,
+        source: str = "",
+        labels: ConceptLabels | None = None,
+        keep_token_text: bool = True,
+        clock: Callable[[], float] = time.time,
+        windows_s: Sequence[float] = DEFAULT_WINDOWS_S,
+    ) -> None:
+        for name, days in (("token_ttl_days", token_ttl_days), ("trace_ttl_days", trace_ttl_days)):
+            if not days > 0:
+                raise ValueError(f"{name} must be positive, got {days}")
+        self.executor = executor
+        self.database = sql.identifier(database)
+        self._source = source
+        self._encoder = labels.encoder if labels is not None else ""
+        self._keep_text = keep_token_text
+        self._clock = clock
+        self._windows_s = tuple(windows_s)
+        self._snapshots: dict[str, Snapshots] = {}
+        self._snapshot_lock = threading.Lock()
+        self._labels: dict[str, tuple[str, ...]] = {}
+        self._missing: dict[str, float] = {}  # encoder -> when its labels were last missing
+        self._labels_lock = threading.Lock()
+        migrate(
+            executor.command,
+            executor.query,
+            self.database,
+            token_ttl_s=max(1, round(token_ttl_days * DAY_S)),
+            trace_ttl_s=max(1, round(trace_ttl_days * DAY_S)),
+        )
+        if labels is not None and not self.has_labels(labels.encoder):
+            self.put_labels(labels)
+
+    # -- write side --------------------------------------------------------------------
+
+    def apply(self, updates: Sequence[TraceUpdate]) -> None:
+        """Store a batch: tokens, alerts, then snapshots (see the module's notes on a
+        batch that fails part-way); ``DiskFullError`` when the engine is out of space."""
+        tokens: list[bytes] = []
+        alerts: list[bytes] = []
+        traces: list[bytes] = []
+        for update, snapshot in self._with_snapshots(updates):
+            source = update.source or self._source
+            ref = TraceRef(
+                update.model_name,
+                update.request_id,
+                source,
+                update.encoder or self._encoder,
+                snapshot.first_alert,
+            )
+            for i, chunk in enumerate(update.tokens):
+                texts = None
+                if self._keep_text and update.texts is not None and i < len(update.texts):
+                    texts = update.texts[i]
+                n, data = token_rows(ref, chunk, texts)
+                if n:
+                    tokens.append(data)
+            alerts += [alert_row(ref, firing, update.tenant) for firing in update.alerts]
+            traces.append(
+                trace_row(
+                    ref,
+                    snapshot,
+                    tenant=update.tenant,
+                    first_seen=update.first_seen,
+                    last_seen=update.last_seen,
+                )
+            )
+        for table, columns, blocks in (
+            ("trace_tokens", TOKEN_COLUMNS, tokens),
+            ("alerts", ALERT_COLUMNS, alerts),
+            ("traces", TRACE_COLUMNS, traces),
+        ):
+            if blocks:
+                self.executor.insert(f"{self.database}.{table}", columns, b"".join(blocks))
+
+    def _with_snapshots(
+        self, updates: Sequence[TraceUpdate]
+    ) -> list[tuple[TraceUpdate, TraceSnapshot]]:
+        out = []
+        for update in updates:
+            snapshot = update.snapshot
+            if snapshot is None:
+                source = update.source or self._source
+                with self._snapshot_lock:
+                    snapshots = self._snapshots.setdefault(source, Snapshots())
+                    snapshot = snapshots.add(update).snapshot
+            if snapshot is not None:
+                out.append((update, snapshot))
+        return out
+
+    def prune(self, now: float) -> int:
+        """Nothing to do: the tables expire rows themselves (TTL); 0."""
+        return 0
+
+    def close(self) -> None:
+        """Nothing to release: writes hold no state between batches."""
+
+    def put_labels(self, labels: ConceptLabels) -> None:
+        """Store an encoder's label table (idempotent: a repeat replaces it with itself)."""
+        n, data = label_rows(labels)
+        if n:
+            self.executor.insert(f"{self.database}.concept_labels", LABEL_COLUMNS, data)
+        with self._labels_lock:
+            self._labels[labels.encoder] = tuple(labels.labels)
+            self._missing.pop(labels.encoder, None)
+
+    def has_labels(self, encoder: str) -> bool:
+        """True when the label table of ``encoder`` is stored."""
+        with self._labels_lock:
+            if encoder in self._labels:
+                return True
+        rows = self.executor.query(
+            f"SELECT count() FROM {self.database}.concept_labels"
+            f" WHERE encoder = {sql.string(encoder)}"
+        )
+        return bool(rows) and int(rows[0][0]) > 0
+
+    # -- read side ---------------------------------------------------------------------
+
+    def query_traces(
+        self, query: TraceFilter, page_size: int, cursor: str
+    ) -> tuple[list[query_pb2.TraceSummary], str]:
+        limit = page_limit(page_size)
+        after = decode_cursor(cursor) if cursor else None
+        where = reads.filter_conditions(query)
+        if after is not None:
+            where.append(reads.after_condition(after))
+        rows = self._newest(where, query, after, limit + 1)
+        found = [reads.summary(row) for row in rows[:limit]]
+        self._attach_alerts(found)
+        next_cursor = encode_cursor(found[-1][0]) if len(rows) > limit else ""
+        return [message for _, message in found], next_cursor
+
+    def _newest(
+        self, where: list[str], query: TraceFilter, after: TraceKey | None, want: int
+    ) -> list[Row]:
+        """The first ``want`` traces matching ``where``: each window (back from the top)
+        adds the traces between its start and the previous window's, until enough."""
+        if after is not None:
+            top = after.first_alert_us
+        elif query.end is not None:
+            top = sql.micros(query.end.timestamp())
+        else:
+            top = sql.micros(self._clock())
+        start = sql.micros(query.start.timestamp()) if query.start is not None else None
+        found: list[Row] = []
+        upper: int | None = None  # the previous window's lower bound
+        for window_s in self._windows_s:
+            lower = top - sql.micros(window_s)
+            if start is not None and start >= lower:
+                break  # the range itself is no wider than this window
+            bounds = [f"first_alert >= {sql.time_micros(lower)}"]
+            if upper is not None:
+                bounds.append(f"first_alert < {sql.time_micros(upper)}")
+            found += self._summaries([*where, *bounds], want - len(found))
+            if len(found) >= want:
+                return found
+            upper = lower
+        rest = [f"first_alert < {sql.time_micros(upper)}"] if upper is not None else []
+        return found + self._summaries([*where, *rest], want - len(found))
+
+    def _summaries(self, where: list[str], limit: int) -> list[Row]:
+        condition = " WHERE " + " AND ".join(where) if where else ""
+        return self.executor.query(
+            f"SELECT {reads.SUMMARY_COLUMNS} FROM {self.database}.traces{condition}"
+            f" {reads.TRACE_ORDER} LIMIT {sql.integer(limit)}"
+        )
+
+    def _attach_alerts(self, found: list[tuple[TraceKey, query_pb2.TraceSummary]]) -> None:
+        if not found:
+            return
+        by_trace = {(k.model_name, k.request_id, k.source): s for k, s in found}
+        labels = self._labels_for()
+        for row in self.executor.query(reads.alerts_sql(self.database, [k for k, _ in found])):
+            key, alert = reads.alert(row, labels)
+            target = by_trace.get(key)
+            if target is not None:
+                target.alerts.append(alert)
+
+    def get_trace(
+        self,
+        request_id: str,
+        model_name: str = "",
+        token_offset: int = 0,
+        max_tokens: int = 0,
+        source: str = "",
+    ) -> query_pb2.Trace | None:
+        """The newest matching trace and its tokens from index ``token_offset`` (by
+        position), at most ``trace_token_limit(max_tokens)``; layers merged per token."""
+        if token_offset < 0:
+            raise ValueError(f"token_offset must be >= 0, got {token_offset}")
+        limit = trace_token_limit(max_tokens)
+        where = [reads.id_condition(request_id)]
+        if model_name:
+            where.append(f"model_name = {sql.string(model_name)}")
+        if source:
+            where.append(f"source = {sql.string(source)}")
+        rows = self._summaries(where, 1)
+        if not rows:
+            return None
+        key, summary = reads.summary(rows[0])
+        self._attach_alerts([(key, summary)])
+        trace = query_pb2.Trace(summary=summary)
+        of_trace = (
+            f"model_name = {sql.string(key.model_name)} AND request_id ="
+            f" {sql.string(key.request_id)} AND source = {sql.string(key.source)}"
+        )
+        table = f"{self.database}.trace_tokens"
+        first, last = token_offset + 1, token_offset + limit  # 1-based, inclusive
+        [(total, low, high)] = self.executor.query(  # the positions of the page
+            f"SELECT length(p), p[{first}], p[least({last}, length(p))] FROM"
+            f" (SELECT arraySort(groupUniqArray(position)) AS p FROM {table} WHERE {of_trace})"
+        )
+        trace.total_tokens = int(total)
+        if token_offset >= int(total):
+            return trace
+        if last < int(total):
+            trace.next_token_offset = last
+        rows = self.executor.query(
+            f"SELECT {reads.TOKEN_COLUMNS} FROM {table} WHERE {of_trace}"
+            f" AND position BETWEEN {sql.integer(int(low))} AND {sql.integer(int(high))}"
+            " ORDER BY position, layer LIMIT 1 BY position, layer"
+        )
+        reads.add_tokens(trace, rows, self._labels_for())
+        return trace
+
+    def _labels_for(self) -> reads.Labels:
+        """A labeller per encoder for one read (each encoder looked up once)."""
+        seen: dict[str, reads.Label] = {}
+
+        def labeller(encoder: str) -> reads.Label:
+            if encoder not in seen:
+                seen[encoder] = self._labeller(encoder)
+            return seen[encoder]
+
+        return labeller
+
+    def _labeller(self, encoder: str) -> reads.Label:
+        """The labels of ``encoder``'s concepts (None when none are stored)."""
+        if not encoder:
+            return None
+        with self._labels_lock:
+            labels = self._labels.get(encoder)
+            missing_since = self._missing.get(encoder)
+        if labels is None:
+            if missing_since is not None and time.monotonic() - missing_since < LABELS_RETRY_S:
+                return None
+            rows = self.executor.query(
+                f"SELECT concept_id, label FROM {self.database}.concept_labels"
+                f" WHERE encoder = {sql.string(encoder)} LIMIT 1 BY concept_id"
+            )
+            if not rows:
+                with self._labels_lock:
+                    if len(self._missing) >= MAX_MISSING_ENCODERS:
+                        self._missing.clear()
+                    self._missing[encoder] = time.monotonic()
+                return None
+            table = [""] * (max(int(r[0]) for r in rows) + 1)
+            for concept_id, label in rows:
+                table[int(concept_id)] = label
+            labels = tuple(table)
+            with self._labels_lock:
+                self._labels[encoder] = labels
+        return ConceptLabels(encoder, labels).label
+
+    # -- maintenance -------------------------------------------------------------------
+
+    def optimize(self) -> None:
+        """Merge every table's parts now: replaced rows go, expired parts drop (TTL).
+        The engine does this in the background; tests and maintenance force it."""
+        for table in TABLES:
+            self.executor.command(f"OPTIMIZE TABLE {self.database}.{table} FINAL")
+
+    def table_sizes(self) -> dict[str, TableSize]:
+        """Active rows and bytes on disk per table."""
+        rows = self.executor.query(
+            "SELECT table, sum(rows), sum(bytes_on_disk) FROM system.parts WHERE active"
+            f" AND database = {sql.string(self.database)} GROUP BY table"
+        )
+        sizes = {table: TableSize(0, 0) for table in TABLES}
+        for table, count, size in rows:
+            sizes[str(table)] = TableSize(int(count), int(size))
+        return sizes
