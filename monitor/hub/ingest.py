@@ -24,6 +24,7 @@ from typing import NoReturn
 
 import grpc
 
+from monitor.hub.group_commit import GroupCommit
 from monitor.hub.labels import LabelTables, RecentIds
 from monitor.hub.metrics import HubMetrics
 from monitor.logutil import RateLimitedLog
@@ -46,7 +47,8 @@ class StorageFailed(Exception):
 
 
 class PushHandler:
-    """Decode, store and publish one push (any thread; the repository serialises writes)."""
+    """Decode, store and publish one push (any thread). Pushes that arrive while another is
+    being written are written together (:class:`~monitor.hub.group_commit.GroupCommit`)."""
 
     def __init__(
         self,
@@ -59,6 +61,8 @@ class PushHandler:
         recent_alerts: RecentIds | None = None,
     ) -> None:
         self._repository = repository
+        # concurrent pushes share one write: an insert's fixed cost dominates small pushes
+        self._commit = GroupCommit(repository.apply)
         self._publisher = publisher
         self._metrics = metrics
         self._labels = labels if labels is not None else LabelTables()
@@ -84,7 +88,7 @@ class PushHandler:
                 self._repository.put_labels(labels)
                 self._labels.stored(labels)
             if updates:
-                self._repository.apply(updates)
+                self._commit.apply(updates)
             need_labels = self._labels.needed(request.encoder)
         except Exception as exc:
             self._error_log.error("storing a push from %r failed: %r", request.source, exc)

@@ -159,20 +159,24 @@ def alert(row: Sequence[Any], labels: Labels) -> tuple[tuple[str, str, str], que
 def add_tokens(trace: query_pb2.Trace, rows: Iterable[Sequence[Any]], labels: Labels) -> None:
     """Append the tokens of ``TOKEN_COLUMNS`` rows (ordered by position, then layer) to
     ``trace``: one ``TraceToken`` per position, its layers' rows merged (every layer's
-    scores; the first layer's concepts, text and segment that has them)."""
-    current: query_pb2.TraceToken | None = None
+    scores; the first layer's concepts, text and segment that has them). Tokens are built
+    as plain values and converted in one go (far cheaper than message by message)."""
+    tokens: list[dict[str, Any]] = []
+    current: dict[str, Any] | None = None
     for position, token_id, segment, scores, ids, values, encoder, text in rows:
-        if current is None or current.position != position:
-            current = trace.tokens.add(position=int(position), token_id=int(token_id))
+        if current is None or current["position"] != position:
+            current = {"position": int(position), "token_id": int(token_id), "scores": {}}
+            tokens.append(current)
         if scores:
-            current.scores.update({str(k): float(v) for k, v in scores.items()})
-        if ids and not current.concepts:
+            current["scores"].update({str(k): float(v) for k, v in scores.items()})
+        if ids and "concepts" not in current:
             label = labels(encoder)
-            for concept_id, value in zip(ids, values, strict=True):
-                current.concepts.add(
-                    id=int(concept_id), value=float(value), label=label(concept_id) if label else ""
-                )
-        if text and not current.text:
-            current.text = text
-        if segment and not current.segment:
-            current.segment = int(segment)  # type: ignore[assignment]
+            current["concepts"] = [
+                {"id": int(i), "value": float(v), "label": label(i) if label else ""}
+                for i, v in zip(ids, values, strict=True)
+            ]
+        if text and not current.get("text"):
+            current["text"] = text
+        if segment and not current.get("segment"):
+            current["segment"] = int(segment)
+    trace.tokens.extend(query_pb2.TraceToken(**token) for token in tokens)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from monitor.hub.store import reads, sql
@@ -36,10 +37,11 @@ from monitor.hub.store.writes import (
     LABEL_COLUMNS,
     TOKEN_COLUMNS,
     TRACE_COLUMNS,
+    TokenItem,
     TraceRef,
     alert_row,
     label_rows,
-    token_rows,
+    token_block,
     trace_row,
 )
 from monitor.sidecar.traces.cursor import page_limit
@@ -101,6 +103,8 @@ class ClickHouseTraceRepository:
         self._labels: dict[str, tuple[str, ...]] = {}
         self._missing: dict[str, float] = {}  # encoder -> when its labels were last missing
         self._labels_lock = threading.Lock()
+        # GetTrace reads a trace's alerts while it reads its tokens
+        self._side_reads = ThreadPoolExecutor(4, thread_name_prefix="llm-monitor-trace-read")
         migrate(
             executor.command,
             executor.query,
@@ -116,7 +120,7 @@ class ClickHouseTraceRepository:
     def apply(self, updates: Sequence[TraceUpdate]) -> None:
         """Store a batch: tokens, alerts, then snapshots (see the module's notes on a
         batch that fails part-way); ``DiskFullError`` when the engine is out of space."""
-        tokens: list[bytes] = []
+        tokens: list[TokenItem] = []
         alerts: list[bytes] = []
         traces: list[bytes] = []
         for update, snapshot in self._with_snapshots(updates):
@@ -132,9 +136,7 @@ class ClickHouseTraceRepository:
                 texts = None
                 if self._keep_text and update.texts is not None and i < len(update.texts):
                     texts = update.texts[i]
-                n, data = token_rows(ref, chunk, texts)
-                if n:
-                    tokens.append(data)
+                tokens.append((ref, chunk, texts))
             alerts += [alert_row(ref, firing, update.tenant) for firing in update.alerts]
             traces.append(
                 trace_row(
@@ -145,8 +147,9 @@ class ClickHouseTraceRepository:
                     last_seen=update.last_seen,
                 )
             )
+        _, token_data = token_block(tokens)
         for table, columns, blocks in (
-            ("trace_tokens", TOKEN_COLUMNS, tokens),
+            ("trace_tokens", TOKEN_COLUMNS, [token_data] if token_data else []),
             ("alerts", ALERT_COLUMNS, alerts),
             ("traces", TRACE_COLUMNS, traces),
         ):
@@ -279,28 +282,38 @@ class ClickHouseTraceRepository:
         if not rows:
             return None
         key, summary = reads.summary(rows[0])
-        self._attach_alerts([(key, summary)])
-        trace = query_pb2.Trace(summary=summary)
+        alerts = self._side_reads.submit(self._attach_alerts, [(key, summary)])
+        try:
+            trace = self._trace_tokens(key, token_offset, limit)
+        finally:
+            alerts.result()  # raises what the alerts' read raised
+        trace.summary.CopyFrom(summary)
+        return trace
+
+    def _trace_tokens(self, key: TraceKey, token_offset: int, limit: int) -> query_pb2.Trace:
+        """A ``Trace`` (summary unset) with the page of tokens of the trace ``key``: the
+        page's rows in one query while the trace's token count is read beside it."""
+        trace = query_pb2.Trace()
         of_trace = (
             f"model_name = {sql.string(key.model_name)} AND request_id ="
             f" {sql.string(key.request_id)} AND source = {sql.string(key.source)}"
         )
         table = f"{self.database}.trace_tokens"
-        first, last = token_offset + 1, token_offset + limit  # 1-based, inclusive
-        [(total, low, high)] = self.executor.query(  # the positions of the page
-            f"SELECT length(p), p[{first}], p[least({last}, length(p))] FROM"
-            f" (SELECT arraySort(groupUniqArray(position)) AS p FROM {table} WHERE {of_trace})"
+        counted = self._side_reads.submit(
+            self.executor.query, f"SELECT uniqExact(position) FROM {table} WHERE {of_trace}"
         )
+        try:
+            rows = self.executor.query(
+                f"SELECT {reads.TOKEN_COLUMNS} FROM {table} WHERE {of_trace} AND position IN"
+                f" (SELECT DISTINCT position FROM {table} WHERE {of_trace} ORDER BY position"
+                f" LIMIT {sql.integer(limit)} OFFSET {sql.integer(token_offset)})"
+                " ORDER BY position, layer LIMIT 1 BY position, layer"
+            )
+        finally:
+            [(total,)] = counted.result()
         trace.total_tokens = int(total)
-        if token_offset >= int(total):
-            return trace
-        if last < int(total):
-            trace.next_token_offset = last
-        rows = self.executor.query(
-            f"SELECT {reads.TOKEN_COLUMNS} FROM {table} WHERE {of_trace}"
-            f" AND position BETWEEN {sql.integer(int(low))} AND {sql.integer(int(high))}"
-            " ORDER BY position, layer LIMIT 1 BY position, layer"
-        )
+        if token_offset + limit < int(total):
+            trace.next_token_offset = token_offset + limit
         reads.add_tokens(trace, rows, self._labels_for())
         return trace
 
