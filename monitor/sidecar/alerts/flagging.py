@@ -36,14 +36,17 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 
+import numpy as np
+
 from monitor.logutil import RateLimitedLog
 from monitor.sidecar.alerts.hub import AlertPublisher
 from monitor.sidecar.alerts.rules import RuleEngine
-from monitor.sidecar.alerts.token_buffer import TokenBuffer, rows
+from monitor.sidecar.alerts.token_buffer import BatchRecords, TokenBuffer, rows
 from monitor.sidecar.metrics import SidecarMetrics
 from monitor.sidecar.protos import alert_message
 from monitor.sidecar.records import Firing, RequestKey
 from monitor.sidecar.scoring.sinks import BaseScoreSink, RequestResult, RequestTokens
+from monitor.sidecar.scoring.token_batch import TokenBatch
 from monitor.sidecar.traces.writer import TraceUpdate, TraceWriter
 
 log = logging.getLogger(__name__)
@@ -71,7 +74,15 @@ class _Request:
 
 
 class TraceSink(BaseScoreSink):
-    """A ``ScoreSink``: rules -> alerts (publisher, counter) and flagged traces (store)."""
+    """A ``ScoreSink``: rules -> alerts (publisher, counter) and flagged traces (store).
+
+    Takes whole batches (``on_token_batch``): the rules read every request of a batch at
+    once and each request's rows are buffered from one record layout of the batch; the
+    outcome is that of ``on_tokens`` for each request in turn, with one clock reading per
+    batch.
+    """
+
+    takes_batches = True
 
     def __init__(
         self,
@@ -119,9 +130,19 @@ class TraceSink(BaseScoreSink):
         """Memory of all buffers together (array capacity)."""
         return self._buffered_bytes
 
+    def tokens_wanted(self) -> bool:
+        """Only while a rule could fire or a flagged request is in flight."""
+        return bool(self.engine.rules) or bool(self._requests)
+
     def on_tokens(self, tokens: RequestTokens) -> None:
         try:
             self._on_tokens(tokens)
+        except Exception as exc:  # never into the pipeline
+            self._error(tokens.model_name, exc)
+
+    def on_token_batch(self, tokens: TokenBatch) -> None:
+        try:
+            self._on_batch(tokens)
         except Exception as exc:  # never into the pipeline
             self._error(tokens.model_name, exc)
 
@@ -173,6 +194,46 @@ class TraceSink(BaseScoreSink):
         else:
             self._publish_all(firings)
 
+    def _on_batch(self, batch: TokenBatch) -> None:
+        model = batch.model_name
+        if not self.engine.rules or not batch.unique():  # one request at a time
+            for g in range(len(batch)):
+                if self.engine.rules or (model, batch.request_ids[g]) in self._requests:
+                    self.on_tokens(batch.request(g))
+            return
+        now = self._clock()
+        requests: list[_Request] = []
+        for request_id in batch.request_ids:
+            key = (model, request_id)
+            request = self._requests.get(key)
+            if request is None:
+                request = self._requests[key] = _Request(now)
+            else:
+                request.last_seen = now
+            requests.append(request)
+        if batch.rows:
+            for concept, running in batch.running.items():
+                peaks = np.maximum.reduceat(running, batch.starts).tolist()
+                for request, value in zip(requests, peaks, strict=True):
+                    if value > request.max_scores.get(concept, float("-inf")):
+                        request.max_scores[concept] = value
+        fired = self.engine.evaluate_batch(batch, now)
+        if self._store is None:
+            for g in sorted(fired):
+                self._publish_all(fired[g])
+            return
+        records = BatchRecords(batch)
+        for g, (request_id, request) in enumerate(zip(batch.request_ids, requests, strict=True)):
+            key = (model, request_id)
+            try:
+                firings = fired.get(g)
+                if not request.flagged and not firings:
+                    self._buffer_rows(key, request, records, g)
+                else:
+                    self._store_tokens(key, request, batch.request(g), firings or [], now)
+            except Exception as exc:
+                self._error(model, exc)
+
     def _store_tokens(
         self,
         key: RequestKey,
@@ -210,13 +271,23 @@ class TraceSink(BaseScoreSink):
         )
 
     def _buffer(self, key: RequestKey, request: _Request, tokens: RequestTokens) -> None:
+        self._buffered(self._buffer_of(key, request).append(tokens))
+
+    def _buffer_rows(
+        self, key: RequestKey, request: _Request, records: BatchRecords, g: int
+    ) -> None:
+        self._buffered(self._buffer_of(key, request).append_rows(records, g))
+
+    def _buffer_of(self, key: RequestKey, request: _Request) -> TokenBuffer:
         buffer = request.buffer
         if buffer is None:
             buffer = request.buffer = TokenBuffer(self._max_buffered)
             self._buffering[key] = request
-        before = buffer.nbytes
-        buffer.append(tokens)
-        self._buffered_bytes += buffer.nbytes - before
+        return buffer
+
+    def _buffered(self, grown: int) -> None:
+        """Add to the byte budget; evict the oldest buffers while it is exceeded."""
+        self._buffered_bytes += grown
         while self._buffered_bytes > self._max_bytes and self._buffering:
             oldest_key = next(iter(self._buffering))
             self._release(oldest_key, self._buffering[oldest_key])

@@ -8,41 +8,21 @@ import numpy as np
 import numpy.typing as npt
 
 from monitor.artifacts.segments import Segment, SegmentArray
-from monitor.sidecar.scoring.reading import ProbeReader, ReadPlan
+
+IndexArray = npt.NDArray[np.intp]
 
 
 @dataclass
 class RequestState:
-    """What the pipeline keeps per in-flight request."""
+    """What the pipeline keeps per in-flight request (its probe readings live in the
+    layers' :class:`~monitor.sidecar.scoring.table.ReadingTable`, at ``slots[layer]``)."""
 
     last_seen: float
     rows: int = 0
-    readers: dict[str, ProbeReader] = field(default_factory=dict)
+    slots: dict[int, int] = field(default_factory=dict)  # layer -> slot in its table
     uncaptured: dict[str, int] = field(default_factory=dict)
     prompt: SegmentArray | None = None  # segments of the prompt, once the request started
     tenant: str = ""  # the tenant tag its start carried ('' when none)
-
-    def reader(self, concept: str, plan: ReadPlan) -> ProbeReader:
-        reader = self.readers.get(concept)
-        if reader is None:
-            reader = self.readers[concept] = ProbeReader(plan)
-        return reader
-
-    def prompt_done(self, positions: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_] | None:
-        """Whether the prompt is complete at each position (None without the prompt)."""
-        if self.prompt is None:
-            return None
-        return positions >= self.prompt.shape[0] - 1
-
-    def segments(self, positions: npt.NDArray[np.int64]) -> SegmentArray:
-        """The segment of each position (unknown without the request's prompt)."""
-        if self.prompt is None:
-            return np.full(positions.shape[0], int(Segment.UNKNOWN), dtype=np.int8)
-        n = self.prompt.shape[0]
-        inside = positions < n
-        out = np.full(positions.shape[0], int(Segment.REPLY), dtype=np.int8)
-        out[inside] = self.prompt[positions[inside]]
-        return out
 
 
 NON_FINITE_SCORE = 1.0
@@ -70,8 +50,63 @@ def finite_scores(
     return np.where(bad, np.float32(NON_FINITE_SCORE), scores).astype(np.float32), bad
 
 
-def group_rows(row_request: npt.NDArray[np.int64]) -> list[npt.NDArray[np.intp]]:
-    """Row indices grouped by request index, each group in original row order."""
-    order = np.argsort(row_request, kind="stable")
-    cuts = np.flatnonzero(np.diff(row_request[order])) + 1
-    return np.split(order, cuts)
+@dataclass(frozen=True)
+class RowGroups:
+    """A batch's rows grouped by request: ``order`` sorts the rows by request index, then
+    position (stable); group ``g`` is sorted rows ``starts[g] : starts[g] + lengths[g]``,
+    of request index ``request[g]``. Groups come in request index order."""
+
+    order: IndexArray
+    starts: IndexArray
+    lengths: IndexArray
+    request: IndexArray
+
+    def __len__(self) -> int:
+        return int(self.starts.shape[0])
+
+
+def group_rows(row_request: npt.NDArray[np.int64], positions: npt.NDArray[np.int64]) -> RowGroups:
+    """The batch's rows grouped by request, each group in position order."""
+    rows = int(row_request.shape[0])
+    order = np.lexsort((positions, row_request)).astype(np.intp, copy=False)
+    requests = row_request[order]
+    cuts = np.flatnonzero(requests[1:] != requests[:-1]) + 1
+    starts = np.concatenate(([0], cuts)).astype(np.intp) if rows else cuts.astype(np.intp)
+    lengths = np.diff(np.append(starts, rows)).astype(np.intp)
+    return RowGroups(order, starts, lengths, requests[starts].astype(np.intp))
+
+
+def prompt_segments(
+    states: list[RequestState | None],
+    groups: RowGroups,
+    positions: npt.NDArray[np.int64],
+) -> tuple[SegmentArray, npt.NDArray[np.bool_]]:
+    """The segment of each sorted row, and whether its request's prompt is complete there
+    (True for requests without a known prompt, whose segments are unknown; a request's
+    own tokens after its prompt are its reply)."""
+    rows = int(positions.shape[0])
+    lengths = np.array(
+        [-1 if s is None or s.prompt is None else s.prompt.shape[0] for s in states],
+        dtype=np.int64,
+    )
+    segments = np.full(rows, int(Segment.UNKNOWN), dtype=np.int8)
+    done = np.ones(rows, dtype=np.bool_)
+    if not (lengths >= 0).any():
+        return segments, done
+    per_row = np.repeat(lengths, groups.lengths)
+    known = per_row >= 0
+    segments[known] = int(Segment.REPLY)
+    done[known] = positions[known] >= per_row[known] - 1
+    inside = known & (positions < per_row)
+    if inside.any():
+        owners = np.repeat(np.arange(len(groups)), groups.lengths)
+        for g in np.unique(owners[inside]).tolist():
+            state = states[g]
+            prompt = state.prompt if state is not None else None
+            assert prompt is not None
+            a = int(groups.starts[g])
+            b = a + int(groups.lengths[g])
+            pos = positions[a:b]
+            within = pos < prompt.shape[0]
+            segments[a:b][within] = prompt[pos[within]]
+    return segments, done

@@ -5,6 +5,14 @@ the layer's ``ProbeSet``, labels every token with its segment of the chat (from 
 prompt the plugin sends when a request starts), lets each probe read the segments it
 was trained on (:mod:`monitor.sidecar.scoring.reading`) and hands results to the sinks. It
 never dies on an error: errors are counted and logged at a limited rate.
+
+Work per batch, not per token: the rows are grouped by request once, all probes of the
+layer are one matrix product, every request's reading advances in a few array operations
+(:mod:`monitor.sidecar.scoring.layer`, :mod:`monitor.sidecar.scoring.table`), histograms
+are observed once per concept, and sinks get a
+:class:`~monitor.sidecar.scoring.token_batch.TokenBatch` (or, one by one, the
+``RequestTokens`` of each request). The Python left per request is a dictionary lookup
+and a slot number.
 """
 
 from __future__ import annotations
@@ -25,16 +33,16 @@ from monitor.sidecar.ingest.batches import DecodedBatch
 from monitor.sidecar.metrics import ModelMetrics, SidecarMetrics
 from monitor.sidecar.records import RequestKey
 from monitor.sidecar.scoring.concepts import ConceptEncoder
+from monitor.sidecar.scoring.layer import LayerReadings
 from monitor.sidecar.scoring.probe_set import ProbeSet
-from monitor.sidecar.scoring.reading import ReadPlan
 from monitor.sidecar.scoring.request_state import RequestState, finite_scores, group_rows
 from monitor.sidecar.scoring.sinks import (
     ActivationSink,
     RequestEnd,
     RequestResult,
-    RequestTokens,
     ScoreSink,
 )
+from monitor.sidecar.scoring.token_batch import TokenBatch
 
 log = logging.getLogger(__name__)
 
@@ -67,18 +75,14 @@ class Pipeline:
     ) -> None:
         self._metrics = metrics
         self._wall = wall  # the clock producers stamp step ends with
-        self._probe_sets = dict(probe_sets)
+        # the probes of each layer, with every in-flight request's reading under them
+        self._layers = {layer: LayerReadings(ps) for layer, ps in probe_sets.items()}
         self._sinks = list(sinks)
         # Sinks that want per-request token scores (the metrics sink observes per batch).
         self._token_sinks = [sink for sink in self._sinks if sink.wants_tokens]
         self._activation_sinks = list(activation_sinks)
         self._encoders = dict(concept_encoders or {})
         self._segmenter = segmenter or Segmenter(markup=None)
-        self._plans = {
-            probe.concept: ReadPlan.of(probe)
-            for probe_set in self._probe_sets.values()
-            for probe in probe_set.probes
-        }
         self._queue: queue.Queue[DecodedBatch] = queue.Queue(maxsize=queue_size)
         self._max_bytes = max_queue_bytes
         self._queue_size = queue_size
@@ -260,122 +264,80 @@ class Pipeline:
                 activation_sink.on_batch(batch)
             except Exception as exc:
                 self._error(batch.model_name, "handing a batch to an activation sink", exc)
-        probe_set = self._probe_sets.get(batch.layer)
-        scores = probe_set.score(batch.activations) if probe_set is not None else None
-        if scores is not None and probe_set is not None:
+        layer = self._layers.get(batch.layer)
+        scores = layer.probe_set.score(batch.activations) if layer is not None else None
+        if scores is not None and layer is not None:
             scores, bad = finite_scores(scores)
             if bad is not None:
-                for j, probe in enumerate(probe_set.probes):
-                    n = int(bad[:, probe_set.head_columns[j]].any(axis=1).sum())
+                for j, probe in enumerate(layer.probe_set.probes):
+                    n = int(bad[:, layer.probe_set.head_columns[j]].any(axis=1).sum())
                     if n:
                         model.non_finite_scores(probe.concept).inc(n)
         model.tokens_scored.inc(batch.rows)
         # concepts only travel with probe scores, to sinks that want tokens
-        if probe_set is not None and self._token_sinks:
+        if layer is not None and self._token_sinks:
             concept_ids, concept_values = self._encode(batch, model)
         else:
             concept_ids, concept_values = None, None
+        # sinks that would use this batch's tokens (none: no RequestTokens are built)
+        sinks = [sink for sink in self._token_sinks if sink.tokens_wanted()]
         sentence_end = self._segmenter.is_sentence_end(batch.token_ids)
-        observed: list[list[npt.NDArray[np.float32]]] = (
-            [[] for _ in probe_set.probes] if probe_set is not None else []
-        )
+        observed: list[tuple[str, npt.NDArray[np.float32]]] = []
         now = self._clock()
         with self._lock:
-            with_rows = (
-                {batch.request_ids[int(i)] for i in np.unique(batch.row_request)}
-                if len(batch.started)
-                else set()
-            )
-            for started in batch.started:  # sent with every layer's batch: the first counts
-                key = (batch.model_name, started.request_id)
-                if key not in self._requests and started.request_id not in with_rows:
-                    if key not in self._tombstones:
-                        self._pending_prompts[key] = (
-                            started.prompt_token_ids.tolist(),
-                            started.tenant,
-                        )
-                        self._pending_prompts.move_to_end(key)
-                        while len(self._pending_prompts) > MAX_PENDING_PROMPTS:
-                            self._pending_prompts.popitem(last=False)
-                    continue
-                state = self._touch(key, now)
-                if state is not None and not state.tenant:
-                    state.tenant = started.tenant
-                if state is not None and state.prompt is None:
-                    state.prompt = self._segmenter.prompt_segments(
-                        started.prompt_token_ids.tolist()
-                    )
-            for rows in group_rows(batch.row_request):
-                request_id = batch.request_ids[int(batch.row_request[rows[0]])]
-                positions = batch.positions[rows]
-                if positions.size > 1 and np.any(np.diff(positions) < 0):
-                    order = np.argsort(positions, kind="stable")
-                    rows, positions = rows[order], positions[order]
-                state = self._touch((batch.model_name, request_id), now)
+            self._start(batch, now)
+            groups = group_rows(batch.row_request, batch.positions)
+            states: list[RequestState | None] = []
+            for request, rows in zip(groups.request.tolist(), groups.lengths.tolist(), strict=True):
+                state = self._touch((batch.model_name, batch.request_ids[request]), now)
                 if state is not None:
-                    state.rows += len(rows)
-                if scores is None or probe_set is None:
-                    continue
-                request_scores = scores[rows]
-                late = state is None  # rows of a finished request: observed, not emitted
-                state = state or RequestState(last_seen=now)
-                segments = state.segments(positions)
-                done = state.prompt_done(positions)
-                ends = sentence_end[rows]
-                primary: dict[str, npt.NDArray[np.float32]] = {}
-                running: dict[str, npt.NDArray[np.float64]] = {}
-                counts: dict[str, npt.NDArray[np.int64]] = {}
-                for j, probe in enumerate(probe_set.probes):
-                    columns = probe_set.head_columns[j]
-                    reader = state.reader(probe.concept, self._plans[probe.concept])
-                    primary[probe.concept] = request_scores[:, columns.start]
-                    observed[j].append(primary[probe.concept][reader.in_scope(segments, ends)])
-                    if late:
-                        continue
-                    running[probe.concept], counts[probe.concept] = reader.update(
-                        request_scores[:, columns], segments, ends, done
-                    )
-                if late or not self._token_sinks:
-                    continue
-                self._emit_tokens(
-                    RequestTokens(
-                        model_name=batch.model_name,
-                        request_id=request_id,
-                        layer=batch.layer,
-                        positions=positions,
-                        token_ids=batch.token_ids[rows],
-                        scores=primary,
-                        aggregates={c: float(v[-1]) for c, v in running.items()},
-                        thresholds={probe.concept: probe.threshold for probe in probe_set.probes},
-                        concept_ids=concept_ids[rows] if concept_ids is not None else None,
-                        concept_values=(
-                            concept_values[rows] if concept_values is not None else None
-                        ),
-                        segments=segments,
-                        running=running,
-                        counts=counts,
-                        sentence_end=ends,
-                        prompt_done=done,
-                        tenant=state.tenant,
-                    )
-                )
+                    state.rows += rows
+                states.append(state)
+            if scores is not None and layer is not None and len(groups):
+                reading = layer.read(batch, groups, states, scores, sentence_end)
+                observed = list(layer.observed(reading))
+                if sinks:
+                    tokens = layer.token_batch(batch, reading, concept_ids, concept_values)
+                    if tokens is not None:
+                        self._emit(tokens, sinks)
             for note in batch.uncaptured:
                 model.uncaptured(note.reason).inc(note.count)
                 # only requests already known (by rows or a start): a note alone creates
                 # no state, or a message of notes could hold memory for the TTL
-                state = self._requests.get((batch.model_name, note.request_id))
-                if state is not None:
-                    state.uncaptured[note.reason] = (
-                        state.uncaptured.get(note.reason, 0) + note.count
+                known = self._requests.get((batch.model_name, note.request_id))
+                if known is not None:
+                    known.uncaptured[note.reason] = (
+                        known.uncaptured.get(note.reason, 0) + note.count
                     )
             for request_id in batch.finished_request_ids:
                 self._finish((batch.model_name, request_id), "finished")
-        if probe_set is not None:
-            # One histogram update per concept and batch (in-scope tokens), not per request.
-            for j, probe in enumerate(probe_set.probes):
-                if observed[j]:
-                    model.probe_score(probe.concept).observe_many(np.concatenate(observed[j]))
+        # One histogram update per concept and batch (in-scope tokens), not per request.
+        for concept, values in observed:
+            model.probe_score(concept).observe_many(values)
         model.scoring_duration.observe(max(0.0, self._timer() - started_at))
+
+    def _start(self, batch: DecodedBatch, now: float) -> None:
+        """Take the prompts of the batch's started requests (under the lock)."""
+        if not batch.started:
+            return
+        with_rows = {batch.request_ids[int(i)] for i in np.unique(batch.row_request)}
+        for started in batch.started:  # sent with every layer's batch: the first counts
+            key = (batch.model_name, started.request_id)
+            if key not in self._requests and started.request_id not in with_rows:
+                if key not in self._tombstones:
+                    self._pending_prompts[key] = (
+                        started.prompt_token_ids.tolist(),
+                        started.tenant,
+                    )
+                    self._pending_prompts.move_to_end(key)
+                    while len(self._pending_prompts) > MAX_PENDING_PROMPTS:
+                        self._pending_prompts.popitem(last=False)
+                continue
+            state = self._touch(key, now)
+            if state is not None and not state.tenant:
+                state.tenant = started.tenant
+            if state is not None and state.prompt is None:
+                state.prompt = self._segmenter.prompt_segments(started.prompt_token_ids.tolist())
 
     def expire(self, now: float | None = None) -> int:
         """Forget requests idle for longer than the TTL; returns how many."""
@@ -396,7 +358,10 @@ class Pipeline:
             state = self._requests.get((model_name, request_id))
             if state is None:
                 return None
-            return {concept: reader.value for concept, reader in state.readers.items()}
+            out: dict[str, float] = {}
+            for layer, slot in state.slots.items():
+                out.update(self._layers[layer].scores(slot)[0])
+            return out
 
     @property
     def active_requests(self) -> int:
@@ -426,12 +391,20 @@ class Pipeline:
                 self._tombstones.popitem(last=False)
         if state is None:
             return
+        scores: dict[str, float] = {}
+        tokens_scored: dict[str, int] = {}
+        for layer, slot in state.slots.items():
+            readings = self._layers[layer]
+            values, counts = readings.scores(slot)
+            scores.update(values)
+            tokens_scored.update(counts)
+            readings.table.remove(slot)
         result = RequestResult(
             model_name=key[0],
             request_id=key[1],
             end=end,
-            scores={c: reader.value for c, reader in state.readers.items()},
-            tokens_scored={c: reader.count for c, reader in state.readers.items()},
+            scores=scores,
+            tokens_scored=tokens_scored,
             rows=state.rows,
             uncaptured=dict(state.uncaptured),
         )
@@ -466,9 +439,23 @@ class Pipeline:
             self._error(batch.model_name, "encoding concepts", exc)
             return None, None
 
-    def _emit_tokens(self, tokens: RequestTokens) -> None:
-        for sink in self._token_sinks:
+    def _emit(self, tokens: TokenBatch, sinks: Sequence[ScoreSink]) -> None:
+        """A batch's tokens to each sink: whole, or one request at a time."""
+        per_request: list[ScoreSink] = []
+        for sink in sinks:
+            if not sink.takes_batches:
+                per_request.append(sink)
+                continue
             try:
-                sink.on_tokens(tokens)
+                sink.on_token_batch(tokens)
             except Exception as exc:
                 self._error(tokens.model_name, f"in sink {type(sink).__name__}", exc)
+        if not per_request:
+            return
+        for g in range(len(tokens)):
+            request = tokens.request(g)
+            for sink in per_request:
+                try:
+                    sink.on_tokens(request)
+                except Exception as exc:
+                    self._error(request.model_name, f"in sink {type(sink).__name__}", exc)

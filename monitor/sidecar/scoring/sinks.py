@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from monitor.sidecar.ingest.batches import DecodedBatch
 from monitor.sidecar.metrics import SidecarMetrics
+
+if TYPE_CHECKING:
+    from monitor.sidecar.scoring.token_batch import TokenBatch
 
 RequestEnd = Literal["finished", "expired", "shutdown"]
 
@@ -74,9 +77,21 @@ class ScoreSink(Protocol):
 
     #: False: the sink receives only finished requests (no ``on_tokens`` calls).
     wants_tokens: bool
+    #: True: a batch's tokens come in one ``on_token_batch`` call instead of one
+    #: ``on_tokens`` per request.
+    takes_batches: bool
+
+    def tokens_wanted(self) -> bool:
+        """Whether ``on_tokens`` would use tokens now (asked once per batch of a sink that
+        ``wants_tokens``; False: the batch's tokens are not built for it)."""
+        ...
 
     def on_tokens(self, tokens: RequestTokens) -> None:
         """New scored tokens of one in-flight request."""
+        ...
+
+    def on_token_batch(self, tokens: TokenBatch) -> None:
+        """New scored tokens of the in-flight requests of one batch (``takes_batches``)."""
         ...
 
     def on_request_finished(self, result: RequestResult) -> None:
@@ -96,9 +111,19 @@ class BaseScoreSink:
     """Defaults for a ``ScoreSink``: wants tokens, ignores everything, buffers nothing."""
 
     wants_tokens = True
+    takes_batches = False
+
+    def tokens_wanted(self) -> bool:
+        """Always."""
+        return True
 
     def on_tokens(self, tokens: RequestTokens) -> None:
         """Ignore the tokens."""
+
+    def on_token_batch(self, tokens: TokenBatch) -> None:
+        """Each request's tokens to ``on_tokens``, in order."""
+        for g in range(len(tokens)):
+            self.on_tokens(tokens.request(g))
 
     def on_request_finished(self, result: RequestResult) -> None:
         """Ignore the result."""
