@@ -78,6 +78,16 @@ def filter_conditions(query: TraceFilter) -> list[str]:
     return where
 
 
+def internal_id_condition(given: str) -> str:
+    """Matches vLLM's internal request id."""
+    return f"request_id = {sql.string(given)}"
+
+
+def external_id_condition(given: str) -> str:
+    """Matches an id the API client saw (:func:`monitor.request_ids.lookup_ids`)."""
+    return f"external_request_id IN {sql.strings(lookup_ids(given))}"
+
+
 def id_condition(given: str) -> str:
     """Matches a user-given request id: vLLM's internal id, or an id the API client saw
     (:func:`monitor.request_ids.lookup_ids`)."""

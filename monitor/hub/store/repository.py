@@ -25,7 +25,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 from monitor.hub.store import reads, sql
@@ -273,15 +273,25 @@ class ClickHouseTraceRepository:
         if token_offset < 0:
             raise ValueError(f"token_offset must be >= 0, got {token_offset}")
         limit = trace_token_limit(max_tokens)
-        where = [reads.id_condition(request_id)]
+        narrow = []
         if model_name:
-            where.append(f"model_name = {sql.string(model_name)}")
+            narrow.append(f"model_name = {sql.string(model_name)}")
         if source:
-            where.append(f"source = {sql.string(source)}")
-        rows = self._summaries(where, 1)
-        if not rows:
+            narrow.append(f"source = {sql.string(source)}")
+        # the internal and the external id each through their own index, side by side (one
+        # condition with OR would read the whole table); the newest of both wins
+        external = self._side_reads.submit(
+            self._summaries, [reads.external_id_condition(request_id), *narrow], 1
+        )
+        try:
+            internal = self._summaries([reads.internal_id_condition(request_id), *narrow], 1)
+        except BaseException:
+            wait([external])  # never leave a read running behind a failed call
+            raise
+        found = [reads.summary(row) for row in internal + external.result()]
+        if not found:
             return None
-        key, summary = reads.summary(rows[0])
+        key, summary = max(found, key=lambda item: _newest_first(item[0]))
         alerts = self._side_reads.submit(self._attach_alerts, [(key, summary)])
         try:
             trace = self._trace_tokens(key, token_offset, limit)
@@ -374,3 +384,8 @@ class ClickHouseTraceRepository:
         for table, count, size in rows:
             sizes[str(table)] = TableSize(int(count), int(size))
         return sizes
+
+
+def _newest_first(key: TraceKey) -> tuple[int, str, str, str]:
+    """The order of ``reads.TRACE_ORDER`` (descending) as a sort key."""
+    return (key.first_alert_us, key.model_name, key.request_id, key.source)
