@@ -16,16 +16,15 @@ from pydantic import (
     ConfigDict,
     Field,
     SecretStr,
-    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict, SettingsError
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from monitor.artifacts.validation import format_errors
-from monitor.sidecar.addresses import is_loopback, is_unix_address, parse_host_port
-from monitor.sidecar.config import ConfigError, _deep_merge, _read_yaml
+from monitor.sidecar.addresses import check_grpc_address, is_loopback, parse_host_port
+from monitor.sidecar.config import ConfigError as ConfigError
+from monitor.sidecar.config import load_settings
 from monitor.sidecar.security import TlsConfig, check_token
 from monitor.sidecar.serving_config import ServerConfig, WatchConfig
 
@@ -56,12 +55,7 @@ class HubServerConfig(ServerConfig):
     @field_validator("address")
     @classmethod
     def _check_address(cls, value: str) -> str:
-        if is_unix_address(value):
-            if not value.removeprefix("unix:").lstrip("/"):
-                raise ValueError(f"unix socket address has no path: {value!r}")
-            return value
-        parse_host_port(value)
-        return value
+        return check_grpc_address(value)
 
     @field_validator("metrics_address")
     @classmethod
@@ -261,12 +255,4 @@ class HubConfig(BaseSettings):
 
 def load_hub_config(path: Path | None = None) -> HubConfig:
     """The settings from a YAML file (optional) with LLM_MONITOR_HUB_* variables on top."""
-    source = str(path) if path is not None else "config"
-    file_data = _read_yaml(path) if path is not None else {}
-    try:
-        env_data = EnvSettingsSource(HubConfig)()
-        return HubConfig(**_deep_merge(file_data, env_data))
-    except ValidationError as exc:
-        raise ConfigError(format_errors(source, exc)) from None
-    except SettingsError as exc:
-        raise ConfigError(f"environment: {exc}") from None
+    return load_settings(HubConfig, path)

@@ -37,3 +37,14 @@ def is_loopback(address: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def check_grpc_address(value: str) -> str:
+    """``value`` when it is ``host:port`` or ``unix:/path`` (with a path); ValueError
+    otherwise (the settings classes' address validator)."""
+    if is_unix_address(value):
+        if not value.removeprefix("unix:").lstrip("/"):
+            raise ValueError(f"unix socket address has no path: {value!r}")
+        return value
+    parse_host_port(value)
+    return value

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import (
@@ -19,6 +19,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict, SettingsError
 
 from monitor.artifacts.validation import format_errors
+from monitor.sidecar.addresses import check_grpc_address
 from monitor.sidecar.addresses import is_loopback as is_loopback
 from monitor.sidecar.addresses import is_unix_address as is_unix_address
 from monitor.sidecar.addresses import parse_host_port as parse_host_port
@@ -327,12 +328,7 @@ class SidecarConfig(BaseSettings):
     @field_validator("grpc_address")
     @classmethod
     def _check_grpc_address(cls, value: str) -> str:
-        if is_unix_address(value):
-            if not value.removeprefix("unix:").lstrip("/"):
-                raise ValueError(f"unix socket address has no path: {value!r}")
-            return value
-        parse_host_port(value)
-        return value
+        return check_grpc_address(value)
 
     @field_validator("instance_id")
     @classmethod
@@ -443,14 +439,23 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
-def load_config(path: Path | None = None) -> SidecarConfig:
-    """Build the settings from a YAML file (optional) with LLM_MONITOR_* variables on top."""
+SettingsT = TypeVar("SettingsT", bound=BaseSettings)
+
+
+def load_settings(cls: type[SettingsT], path: Path | None = None) -> SettingsT:
+    """Settings of ``cls`` from a YAML file (optional) with its environment variables on
+    top; ``ConfigError`` naming the source and the field."""
     source = str(path) if path is not None else "config"
     file_data = _read_yaml(path) if path is not None else {}
     try:
-        env_data = EnvSettingsSource(SidecarConfig)()
-        return SidecarConfig(**_deep_merge(file_data, env_data))
+        env_data = EnvSettingsSource(cls)()
+        return cls(**_deep_merge(file_data, env_data))
     except ValidationError as exc:
         raise ConfigError(format_errors(source, exc)) from None
     except SettingsError as exc:
         raise ConfigError(f"environment: {exc}") from None
+
+
+def load_config(path: Path | None = None) -> SidecarConfig:
+    """Build the settings from a YAML file (optional) with LLM_MONITOR_* variables on top."""
+    return load_settings(SidecarConfig, path)

@@ -14,34 +14,15 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
-from monitor.sidecar.addresses import is_unix_address, parse_host_port
+from monitor.sidecar.addresses import check_grpc_address
+from monitor.sidecar.security import check_token, readable_file
 
-MIN_TOKEN_CHARS = 16
 MB = 2**20
 
 
 def default_instance_id() -> str:
     """The replica's identity: ``$POD_NAME`` (Kubernetes downward API), else the hostname."""
     return os.environ.get("POD_NAME", "").strip() or socket.gethostname() or "sidecar"
-
-
-def _readable_file(value: Path) -> Path:
-    if not value.is_file():
-        raise ValueError(f"not a file: {value}")
-    try:
-        with value.open("rb"):
-            pass
-    except OSError as exc:
-        raise ValueError(f"cannot read {value}: {exc.strerror or exc}") from None
-    return value
-
-
-def _check_token(name: str, text: str) -> str:
-    if len(text) < MIN_TOKEN_CHARS:
-        raise ValueError(f"{name} is shorter than {MIN_TOKEN_CHARS} characters")
-    if any(c.isspace() for c in text) or not text.isprintable():
-        raise ValueError(f"{name} must be printable without whitespace")
-    return text
 
 
 class HubConfig(BaseModel):
@@ -148,24 +129,19 @@ class HubConfig(BaseModel):
     @field_validator("address")
     @classmethod
     def _check_address(cls, value: str) -> str:
-        if is_unix_address(value):
-            if not value.removeprefix("unix:").lstrip("/"):
-                raise ValueError(f"unix socket address has no path: {value!r}")
-            return value
-        parse_host_port(value)
-        return value
+        return check_grpc_address(value)
 
     @field_validator("token")
     @classmethod
     def _check_token(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None:
-            _check_token("token", value.get_secret_value())
+            check_token("token", value)
         return value
 
     @field_validator("token_file", "tls_ca", "tls_cert", "tls_key")
     @classmethod
     def _check_file(cls, value: Path | None) -> Path | None:
-        return None if value is None else _readable_file(value)
+        return None if value is None else readable_file(value)
 
     @model_validator(mode="after")
     def _check_together(self) -> HubConfig:
@@ -204,4 +180,5 @@ class HubConfig(BaseModel):
             raise ValueError(f"token_file: cannot read {self.token_file}: {exc}") from None
         if not text or "\n" in text:
             raise ValueError(f"token_file: {self.token_file} must hold one token on one line")
-        return _check_token(f"token_file {self.token_file}", text)
+        check_token(f"token_file {self.token_file}", SecretStr(text))
+        return text

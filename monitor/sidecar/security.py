@@ -40,7 +40,8 @@ PROTECTED_SERVICES = ("monitor.v1.TraceQuery", "monitor.v1.Admin")
 UNKNOWN_SERVICE = "unknown"
 
 
-def _readable_file(value: Path) -> Path:
+def readable_file(value: Path) -> Path:
+    """``value`` when it is a file this process can read; ValueError naming it otherwise."""
     if not value.is_file():
         raise ValueError(f"not a file: {value}")
     try:
@@ -66,12 +67,12 @@ class TlsConfig(BaseModel):
     @field_validator("cert_file", "key_file")
     @classmethod
     def _check_file(cls, value: Path) -> Path:
-        return _readable_file(value)
+        return readable_file(value)
 
     @field_validator("client_ca_file")
     @classmethod
     def _check_ca(cls, value: Path | None) -> Path | None:
-        return None if value is None else _readable_file(value)
+        return None if value is None else readable_file(value)
 
     def server_credentials(self) -> grpc.ServerCredentials:
         """Credentials for ``add_secure_port``; requires client certs with a client CA."""
