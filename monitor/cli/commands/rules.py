@@ -47,8 +47,17 @@ def cmd_rules(args: argparse.Namespace) -> int:
         if args.health
         else None
     )
+    query_address = args.query_address
+    if query_address is None and config.storage.backend == "hub" and config.storage.hub:
+        query_address = config.storage.hub.address  # traces are queried at the hub
     text = render(
-        config.rules, args.window, health=health, fmt=args.format, name=args.name, labels=labels
+        config.rules,
+        args.window,
+        health=health,
+        fmt=args.format,
+        name=args.name,
+        labels=labels,
+        query_address=query_address or "",
     )
     if args.output is not None:
         args.output.parent.mkdir(parents=True, exist_ok=True)
@@ -107,6 +116,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default=[],
         metavar="KEY=VALUE",
         help="extra PrometheusRule label, e.g. release=kube-prometheus-stack (repeatable)",
+    )
+    rules.add_argument(
+        "--query-address",
+        metavar="HOST:PORT",
+        help="the address the annotations' `llm-monitor query` command names (default: the "
+        "hub's, storage.hub.address, in hub mode; none otherwise)",
     )
     rules.add_argument("-o", "--output", type=Path, help="write to this file instead of stdout")
     rules.set_defaults(func=cmd_rules)

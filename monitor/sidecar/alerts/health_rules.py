@@ -23,6 +23,7 @@ DEFAULT_RUNBOOK_URL = "deploy/README.md"
 DROP_RATIO = 0.05
 #: fraction of the ingest queue's limits (batches or bytes) that counts as saturated
 QUEUE_FRACTION = 0.8
+SPOOL_AGE_S = 600  # hub mode: outbox updates older than this mean the hub is not reached
 
 # Series of one sidecar: a pod or host runs one, so ``instance`` tells them apart.
 _BY = "by (model_name, instance)"
@@ -149,6 +150,19 @@ def health_rules(settings: HealthSettings) -> dict[str, Any]:
             f"flagged traces of {where} were not stored ({{{{ $labels.reason }}}})",
             "{{ $value | humanize }} flagged trace(s) could not be written in the last 10 "
             "minutes; the alerts were still sent.",
+        ),
+        _alert(
+            settings,
+            "LlmMonitorTraceSpoolBacklog",
+            f"max {_BY} (llm_monitor_trace_spool_oldest_age_seconds) > {SPOOL_AGE_S}",
+            "5m",
+            "warning",
+            f"the trace outbox of {where} does not reach the hub",
+            "In hub mode, the oldest trace update in the sidecar's outbox has waited more "
+            f"than {SPOOL_AGE_S // 60} minutes: the hub or its database is down or refusing "
+            "pushes (llm_monitor_trace_ship_retries_total by code). At storage.hub."
+            "spool_max_mb new updates are refused and counted "
+            '(traces_lost_total{reason="spool_full"}).',
         ),
         _alert(
             settings,

@@ -50,8 +50,12 @@ def _threshold_text(rule: RuleConfig) -> str:
     return f"threshold {rule.threshold:g}"
 
 
-def prometheus_rules(rules: Sequence[RuleConfig], window: str = "5m") -> dict[str, Any]:
-    """The rules file as a document (``groups: [...]``)."""
+def prometheus_rules(
+    rules: Sequence[RuleConfig], window: str = "5m", query_address: str = ""
+) -> dict[str, Any]:
+    """The rules file as a document (``groups: [...]``); the annotations' query command
+    names ``query_address`` (the hub, in hub mode) when given."""
+    where = f" --address {query_address}" if query_address else ""
     if not DURATION.match(window):
         raise ValueError(f"window must be a Prometheus duration such as 5m or 1h, got {window!r}")
     out: list[dict[str, Any]] = []
@@ -85,7 +89,7 @@ def prometheus_rules(rules: Sequence[RuleConfig], window: str = "5m") -> dict[st
                         f"{rule.severity} alert(s) for concept {rule.concept} in the last "
                         f"{window} ({_threshold_text(rule)}, at least {rule.min_tokens} "
                         "token(s)). Flagged requests: `llm-monitor query --concept "
-                        f"{rule.concept}`."
+                        f"{rule.concept}{where}`."
                     ),
                 },
             }
@@ -113,12 +117,13 @@ def render(
     fmt: str = "rules",
     name: str = GROUP_NAME,
     labels: dict[str, str] | None = None,
+    query_address: str = "",
 ) -> str:
     """The rules file (``fmt="rules"``) or PrometheusRule resource as YAML text; with
     ``health``, the health group follows the concept group."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
-    document = prometheus_rules(rules, window)
+    document = prometheus_rules(rules, window, query_address)
     if health is not None:
         document["groups"].append(health_rules(health))
     header = (

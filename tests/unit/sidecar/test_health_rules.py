@@ -24,6 +24,7 @@ EXPECTED = {
     "LlmMonitorUnhealthy",
     "LlmMonitorTraceWritesDropped",
     "LlmMonitorTracesLost",
+    "LlmMonitorTraceSpoolBacklog",
     "LlmMonitorConfigReloadFailed",
 }
 

@@ -90,3 +90,31 @@ def test_cli_rejects_bad_config_and_unknown_concepts(
     assert main(["rules", "--config", str(config)]) == ExitCode.CONFIG
     assert "rules.0 ('d'): concept 'deception' has no loaded probe" in capsys.readouterr().err
     assert main(["rules", "--config", str(config), "--window", "soon"]) == ExitCode.USAGE
+
+
+def test_the_query_command_names_the_hub_in_hub_mode(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "monitor.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "rules": [{"name": "m", "concept": "misuse", "threshold": 0.8}],
+                "storage": {
+                    "backend": "hub",
+                    "hub": {"address": "hub.example:50052", "spool_path": str(tmp_path / "o")},
+                },
+            }
+        )
+    )
+    assert main(["rules", "--config", str(config)]) == ExitCode.OK
+    (rule,) = yaml.safe_load(capsys.readouterr().out)["groups"][0]["rules"]
+    assert (
+        "`llm-monitor query --concept misuse --address hub.example:50052`"
+        in (rule["annotations"]["description"])
+    )
+    assert main(["rules", "--config", str(config), "--query-address", "other:1"]) == 0
+    (rule,) = yaml.safe_load(capsys.readouterr().out)["groups"][0]["rules"]
+    assert "--address other:1`" in rule["annotations"]["description"]
+    plain = prometheus_rules(rules({"name": "m", "concept": "misuse"}))
+    assert "--address" not in plain["groups"][0]["rules"][0]["annotations"]["description"]
