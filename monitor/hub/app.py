@@ -16,10 +16,11 @@ from pathlib import Path
 
 from prometheus_client import CollectorRegistry, GCCollector, ProcessCollector
 
+from monitor.hub.alert_poll import AlertPoller
 from monitor.hub.backends import open_repository
 from monitor.hub.config import HubConfig
 from monitor.hub.ingest import PushHandler, TraceIngestServicer
-from monitor.hub.labels import LabelLoader, LabelTables
+from monitor.hub.labels import LabelLoader, LabelTables, RecentIds
 from monitor.hub.metrics import HubMetrics
 from monitor.sidecar.addresses import is_loopback, parse_host_port
 from monitor.sidecar.alerts.hub import AlertHub, WatchLimits
@@ -108,6 +109,7 @@ class Hub:
             ),
         )
         self.labels = LabelTables(_label_loader(self.repository))
+        recent = RecentIds()  # alerts streamed by this replica, from pushes or polls
         self.ingest = TraceIngestServicer(
             PushHandler(
                 self.repository,
@@ -115,6 +117,7 @@ class Hub:
                 self.metrics,
                 labels=self.labels,
                 keep_token_text=config.storage.keep_token_text,
+                recent_alerts=recent,
             ),
             self.metrics,
             config.limits.max_inflight_pushes,
@@ -150,6 +153,19 @@ class Hub:
             maximum_concurrent_rpcs=config.server.max_concurrent_rpcs,
             reflection=config.server.reflection,
         )
+        self.poller: AlertPoller | None = None
+        since = getattr(self.repository, "alerts_inserted_since", None)
+        interval = config.alert_poll_interval()
+        if interval > 0 and since is not None:
+            self.poller = AlertPoller(
+                since,
+                self.alert_hub,
+                recent,
+                interval_s=interval,
+                on_published=self.metrics.alerts_published.inc,
+            )
+        elif interval > 0:
+            log.warning("alert_poll_s: the %s backend cannot be polled", config.storage.backend)
         self._http: HealthHttpServer | None = None
         self._stop_pruning = threading.Event()
         self._pruner: threading.Thread | None = None
@@ -183,6 +199,8 @@ class Hub:
             target=self._prune_loop, name="llm-monitor-prune", daemon=True
         )
         self._pruner.start()
+        if self.poller is not None:
+            self.poller.start()
         storage = self.config.storage
         log.info(
             "hub listening on %s%s (TraceIngest, TraceQuery); storage %s at %s; metrics on port %d",
@@ -196,6 +214,8 @@ class Hub:
     def stop(self, grace: float = GRACE_S) -> None:
         """End WatchAlerts streams, stop gRPC (``grace`` seconds for calls under way), wait
         for writes under way, close the store."""
+        if self.poller is not None:
+            self.poller.stop()
         self.alert_hub.close()
         self.server.stop(grace)
         self.ingest.close()

@@ -231,6 +231,21 @@ class HubConfig(BaseSettings):
         default_factory=lambda: WatchConfig(queue_size=4096),
         description="WatchAlerts subscriber bounds (queue_size defaults to 4096 at the hub).",
     )
+    alert_poll_s: float | None = Field(
+        default=None,
+        ge=0,
+        le=60,
+        allow_inf_nan=False,
+        description="Seconds between reads of the alerts table for alerts other hub replicas "
+        "stored, so that WatchAlerts on any replica streams the whole fleet's. None: 1.0 with "
+        "the clickhouse backend (several replicas), off with chdb and sqlite (one); 0: off.",
+    )
+
+    def alert_poll_interval(self) -> float:
+        """The effective ``alert_poll_s`` (0.0: off)."""
+        if self.alert_poll_s is not None:
+            return self.alert_poll_s
+        return 1.0 if self.storage.backend == "clickhouse" else 0.0
 
     @model_validator(mode="after")
     def _refuse_open_exposure(self) -> HubConfig:

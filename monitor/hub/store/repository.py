@@ -260,6 +260,24 @@ class ClickHouseTraceRepository:
             if target is not None:
                 target.alerts.append(alert)
 
+    def alerts_inserted_since(
+        self, after_ms: int, limit: int = 10_000
+    ) -> tuple[list[query_pb2.Alert], int]:
+        """Alerts not suppressed that were stored after ``after_ms`` (milliseconds since the
+        epoch, by the database's insert time), oldest first, at most ``limit``, labelled
+        and with ``source``; and the newest insert time seen (``after_ms`` when none). A
+        replica of several hubs streams what the others stored with this (WatchAlerts)."""
+        rows = self.executor.query(
+            f"SELECT {reads.ALERT_COLUMNS}, toUnixTimestamp64Milli(inserted_at)"
+            f" FROM {self.database}.alerts WHERE inserted_at > fromUnixTimestamp64Milli("
+            f"{sql.integer(after_ms)}) AND NOT suppressed ORDER BY inserted_at"
+            f" LIMIT {sql.integer(limit)}"
+        )
+        labels = self._labels_for()
+        alerts = [reads.alert(row[:-1], labels)[1] for row in rows]
+        newest = max((int(row[-1]) for row in rows), default=after_ms)
+        return alerts, newest
+
     def get_trace(
         self,
         request_id: str,

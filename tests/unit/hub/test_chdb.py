@@ -6,6 +6,7 @@ closes its sessions when it stops), one database per test.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -83,3 +84,30 @@ def test_a_restarted_hub_reads_what_the_first_one_acknowledged(chdb_dir: Path) -
         assert rest.next_page_token == ""
         trace = query.GetTrace(query_pb2.GetTraceRequest(request_id="r2"))
         assert trace.tokens[0].concepts[0].label == LABELS.labels[0]  # labels from the store
+
+
+def test_alerts_another_replica_stored_stream_on_watch(chdb_dir: Path) -> None:
+    """A hub with alert polling streams alerts written to its store by another replica
+    (here: straight into the repository, as a second hub's pushes would be), each once."""
+    config = HubConfig(
+        server={"address": "127.0.0.1:0", "metrics_address": "127.0.0.1:0"},
+        storage={"backend": "chdb", "path": str(chdb_dir), "database": "polled"},
+        alert_poll_s=0.2,
+    )
+    other = Sidecar("pod-elsewhere")
+    with Hub(config) as hub, grpc.insecure_channel(hub.grpc_target) as ch:
+        assert hub.poller is not None
+        stream = query_pb2_grpc.TraceQueryStub(ch).WatchAlerts(query_pb2.WatchAlertsRequest())
+        grpc.channel_ready_future(ch).result(timeout=10)
+        time.sleep(0.5)  # the subscription is in place
+        hub.repository.put_labels(LABELS)
+        hub.repository.apply([other.flagged("r9", time.time(), n=3)])
+        alert = next(iter(stream))
+        assert (alert.source, alert.request_id) == ("pod-elsewhere", "r9")
+        assert alert.top_concepts and all(c.label for c in alert.top_concepts)
+        assert hub.poller.poll_once() == 0  # streamed once, however often it is read
+        stream.cancel()
+    chdb = HubConfig(storage={"backend": "chdb", "path": str(chdb_dir)})
+    assert chdb.alert_poll_interval() == 0.0  # one replica: nothing to poll
+    server = HubConfig(storage={"backend": "clickhouse", "url": "http://ch:8123"})
+    assert server.alert_poll_interval() == 1.0
