@@ -8,7 +8,6 @@ token, so each request makes exactly one trace update: the counts the tests comp
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import sys
 import threading
@@ -24,6 +23,7 @@ import yaml
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from monitor.v1 import ingest_pb2_grpc, query_pb2, query_pb2_grpc
+from tests.integration.child_process import ChildProcess
 from tests.integration.stack import free_port, metric, scrape
 from tests.unit.sidecar.helpers import (
     D_MODEL,
@@ -44,8 +44,10 @@ def probe_dir(directory: Path) -> Path:
     return write_probe_dir(directory, [make_probe(np.random.default_rng(5), "deception")])
 
 
-class FleetSidecar:
+class FleetSidecar(ChildProcess):
     """One ``llm-monitor serve`` in hub mode on fixed ports and a fixed outbox file."""
+
+    stop_timeout_s = 60.0
 
     def __init__(
         self,
@@ -127,27 +129,6 @@ class FleetSidecar:
                 time.sleep(0.1)
         self.kill()
         raise RuntimeError(f"{self.name} did not serve in time:\n{self.log()}")
-
-    def kill(self) -> None:
-        """kill -9."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait(30)
-
-    def stop(self, timeout: float = 60.0) -> int | None:
-        """SIGTERM and wait (kill -9 after ``timeout``); the exit status."""
-        if self.process is None:
-            return None
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        return self.process.returncode
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
     def send(self, request_ids: Sequence[str]) -> None:
         """One Ingest stream: a batch of ``TOKENS_PER_REQUEST`` tokens per request, all

@@ -15,7 +15,6 @@ loopback ports chosen once, so a restart listens where the sidecars already dial
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -29,13 +28,16 @@ import yaml
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from monitor.v1 import fleet_pb2_grpc, query_pb2_grpc
+from tests.integration.child_process import ChildProcess
 from tests.integration.stack import free_port, scrape
 
 START_TIMEOUT_S = 60.0
 
 
-class HubProcess:
+class HubProcess(ChildProcess):
     """One hub subprocess on fixed ports and a fixed data directory (restartable)."""
+
+    stop_timeout_s = 30.0
 
     def __init__(
         self,
@@ -111,28 +113,6 @@ class HubProcess:
         except grpc.RpcError:
             return False
         return bool(answer.status == health_pb2.HealthCheckResponse.SERVING)
-
-    def kill(self) -> None:
-        """kill -9, and wait for it to be gone."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait(30)
-
-    def stop(self, timeout: float = 30.0) -> int | None:
-        """SIGTERM (kill -9 after ``timeout``); the exit status."""
-        if self.process is None:
-            return None
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        return self.process.returncode
-
-    def log(self) -> str:
-        """The hub's output so far (every start)."""
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
     def metrics(self) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
         """The hub's /metrics, parsed (see ``tests.integration.stack.scrape``)."""
