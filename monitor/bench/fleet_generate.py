@@ -12,7 +12,7 @@ spread evenly over ``hours`` back from ``now`` (trace 0 newest). Filters select 
 shares: every ``SOURCES``-th trace per source, every ``models``-th per model, 10 % critical,
 about 10 % with a max score >= ``MIN_SCORE``, about half with each probe concept alerted
 on, and every fourth trace has a second, newer snapshot (``LIMIT 1 BY`` must drop the
-first).
+first). The encoder's ``concepts`` labels are stored, so reads label every concept.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from monitor.bench.fleet_data import CONCEPTS, model_names
 
 SOURCES = 8
+ENCODER = "gen-encoder"  # the encoder identity of every generated token and alert
 MIN_SCORE = 0.95  # the min-score filter of the query cases (about 10 % match)
 INSERT_ROWS = 1_000_000  # rows per INSERT ... SELECT (bounds the engine's memory)
 
@@ -160,7 +161,7 @@ def alert_exprs(plan: GenPlan) -> dict[str, str]:
         "position": "toUInt32(0)",
         "suppressed": "false",
         "tenant": "''",
-        "encoder": "'gen-encoder'",
+        "encoder": f"'{ENCODER}'",
         "top_concept_ids": _ids(plan, "t"),
         "top_concept_values": _values(plan, "t"),
     }
@@ -196,8 +197,17 @@ def token_exprs(plan: GenPlan) -> dict[str, str]:
         f" toFloat32({score} * 0.7), 'misuse', toFloat32({score} * 0.4))",
         "concept_ids": _ids(plan, "h"),
         "concept_values": _values(plan, "h"),
-        "encoder": "'gen-encoder'",
+        "encoder": f"'{ENCODER}'",
         "text": "''",
+    }
+
+
+def label_exprs() -> dict[str, str]:
+    """One label per concept of the generated encoder (``c``: the concept id)."""
+    return {
+        "encoder": f"'{ENCODER}'",
+        "concept_id": "toUInt32(c)",
+        "label": "concat('generated concept ', toString(c))",
     }
 
 
@@ -239,6 +249,8 @@ def statements(plan: GenPlan, db: str, describe: Callable[[str], list[list[objec
         "traces", snapshot_exprs(plan, "2"), f"numbers({(plan.traces + 3) // 4})", "number * 4 AS t"
     )
     add("alerts", alert_exprs(plan), f"numbers({plan.traces})", "number AS t")
+    # the encoder's labels (as a sidecar ships them), so reads label every concept
+    add("concept_labels", label_exprs(), f"numbers({plan.concepts})", "number AS c")
     layers = plan.layers
     for first, count, tokens in (
         (0, plan.long, plan.trace_tokens),

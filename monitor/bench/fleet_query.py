@@ -131,6 +131,12 @@ def reader_get_trace(
             if trace is None or len(trace.tokens) != want:
                 got = "none" if trace is None else f"{len(trace.tokens)} tokens"
                 raise QueryCheckFailed(f"get_trace {name} {request_id(t)}: {got}, want {want}")
+            unlabelled = sum(1 for tok in trace.tokens for c in tok.concepts if not c.label)
+            if unlabelled or not trace.tokens[0].concepts:
+                raise QueryCheckFailed(
+                    f"get_trace {name} {request_id(t)}: {unlabelled} concepts without a label"
+                    f" (first token has {len(trace.tokens[0].concepts)} concepts)"
+                )
         out.append(latency_case(f"get_trace/{name}", times[1:], goal_ms, tokens=want))
     return out
 

@@ -91,10 +91,18 @@ def _start_sidecar(
     encoder_dir: Path | None,
     model_dir: Path,
     extra_rules: list[dict[str, Any]] | None = None,
+    hub_address: str | None = None,
 ) -> tuple[subprocess.Popen[bytes], int, int]:
     """The sidecar as `up` runs it: probes reading their chat segments, the concept
-    encoder, one calibrated rule per probe (and ``extra_rules``) and a SQLite trace store."""
+    encoder, one calibrated rule per probe (and ``extra_rules``) and a SQLite trace store,
+    or, with ``hub_address``, hub mode (its outbox in ``workdir``) shipping to that hub."""
     grpc_port, metrics_port = free_port(), free_port()
+    storage: dict[str, Any] = {"path": str(workdir / "traces.sqlite")}
+    if hub_address is not None:
+        storage = {
+            "backend": "hub",
+            "hub": {"address": hub_address, "spool_path": str(workdir / "outbox.sqlite")},
+        }
     config = workdir / "monitor.yaml"
     config.write_text(
         json.dumps(
@@ -106,7 +114,8 @@ def _start_sidecar(
                 "metrics_address": f"127.0.0.1:{metrics_port}",
                 "rules": [{"name": f"{c}-calibrated", "concept": c} for c in concepts]
                 + (extra_rules or []),
-                "storage": {"path": str(workdir / "traces.sqlite")},
+                "storage": storage,
+                "instance_id": "bench-overhead",
             }
         )
     )
@@ -213,6 +222,13 @@ def _measured_round(
     return figures
 
 
+def _stop_hub(hub: Any) -> None:
+    if hub is not None:
+        from monitor.bench.fleet_hub import stop_hub
+
+        stop_hub(hub)
+
+
 def run_overhead(settings: OverheadBenchSettings) -> dict[str, Any]:
     """Run the interleaved benchmark; return the JSON-ready result."""
     from monitor.artifacts.encoder_format import CARD_FILE, read_card
@@ -236,10 +252,25 @@ def run_overhead(settings: OverheadBenchSettings) -> dict[str, Any]:
     layers = sorted({p.layer for p in probes} | set(settings.extra_layers))
     if encoder_dir is not None:  # up captures the encoder's layer too
         layers = sorted({*layers, read_card(encoder_dir / CARD_FILE).layer})
-    sidecar, grpc_port, metrics_port = _start_sidecar(
-        workdir, probe_dir, [p.concept for p in probes], encoder_dir, model_dir
-    )
+    hub = None
+    if settings.trace_store == "hub":
+        from monitor.bench.fleet_hub import start_hub
+
+        hub = start_hub(workdir, workdir / "hub-data", "hub", timeout_s=120)
+    try:
+        sidecar, grpc_port, metrics_port = _start_sidecar(
+            workdir,
+            probe_dir,
+            [p.concept for p in probes],
+            encoder_dir,
+            model_dir,
+            hub_address=hub.address if hub is not None else None,
+        )
+    except BaseException:
+        _stop_hub(hub)
+        raise
     os.environ.setdefault(INSECURE_SERIALIZATION_ENV, "1")  # to read the plugin's timing
+    hub_cpu_before = hub.cpu_s() if hub is not None else 0.0
     try:
         engines = {
             "unmonitored": _engine(settings, False, grpc_port, layers),
@@ -270,9 +301,11 @@ def run_overhead(settings: OverheadBenchSettings) -> dict[str, Any]:
         sidecar_cpu_s = process_cpu_s(sidecar_cpu) - cpu_before
         wall_s = time.perf_counter() - wall_start
         engine_pids = {name: tree.pids for name, (_, tree) in engines.items()}
+        hub_cpu_s = hub.cpu_s() - hub_cpu_before if hub is not None else None
     finally:
         sidecar.terminate()
         sidecar.wait(20)
+        _stop_hub(hub)
 
     def rate(name: str) -> float:
         return sum(x["tokens"] for x in rounds[name]) / sum(x["seconds"] for x in rounds[name])
@@ -303,7 +336,13 @@ def run_overhead(settings: OverheadBenchSettings) -> dict[str, Any]:
             "synthetic_probes": synthetic,
             "concept_encoder": str(encoder_dir) if encoder_dir is not None else None,
             "rules": len(probes),
-            "trace_store": "sqlite",
+            "trace_store": settings.trace_store,
+            "alerts_fired": counted("llm_monitor_alerts_total"),
+            "trace_writes_dropped": counted("llm_monitor_trace_writes_dropped_total"),
+            "trace_updates_shipped_to_hub": counted("llm_monitor_trace_updates_shipped_total")
+            if hub is not None
+            else None,
+            "hub_cpu_seconds": round(hub_cpu_s, 2) if hub_cpu_s is not None else None,
             "tokens_scored_by_sidecar": counted("llm_monitor_tokens_scored_total"),
             "rows_dropped": counted("llm_monitor_activations_dropped_total"),
             "sidecar_cpu_seconds": round(sidecar_cpu_s, 2),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from monitor.cpu import ServingDtype
 from monitor.model.settings import DEFAULT_MODEL_NAME
@@ -38,6 +39,9 @@ class OverheadBenchSettings:
     """Serving dtype; None: ``LLM_MONITOR_DTYPE``, else what suits this CPU."""
     sweep_requests: tuple[int, ...] = (1, 8)
     """Other concurrencies of the scaling table (besides ``requests``)."""
+    trace_store: Literal["sqlite", "hub"] = "sqlite"
+    """Where the sidecar stores flagged traces: its SQLite file, or hub mode shipping to an
+    ``llm-monitor hub`` (chDB) started beside it on this machine."""
     sweep_rounds: int = 2
     """Rounds per engine at each of them."""
     confidence: float = 0.95

@@ -208,6 +208,7 @@ def _describe(extra: tuple[str, ...] = ()) -> Any:
         "traces": g.snapshot_exprs(plan, "1"),
         "alerts": g.alert_exprs(plan),
         "trace_tokens": g.token_exprs(plan),
+        "concept_labels": g.label_exprs(),
     }
 
     def describe(table: str) -> list[list[object]]:
@@ -222,6 +223,8 @@ def test_statements_fill_every_table_in_bounded_inserts() -> None:
     sql = statements(plan, "db", describe)
     assert sum(s.startswith("INSERT INTO db.traces ") for s in sql) == 2
     assert sum(s.startswith("INSERT INTO db.alerts ") for s in sql) == 1
+    labels = [s for s in sql if s.startswith("INSERT INTO db.concept_labels ")]
+    assert len(labels) == 1 and f"numbers({plan.concepts})" in labels[0]
     tokens = [s for s in sql if s.startswith("INSERT INTO db.trace_tokens ")]
     assert len(tokens) == 2  # long and short traces, each under INSERT_ROWS
     assert all("inserted_at" not in s.split("SELECT")[0] for s in sql)

@@ -41,6 +41,7 @@ def cmd_overhead(args: argparse.Namespace) -> int:
         extra_layers=tuple(args.extra_layers),
         sweep_requests=tuple(args.sweep_requests),
         dtype=args.dtype,
+        trace_store=args.trace_store,
     )
     print_json(run_overhead(settings), args.json)
     return ExitCode.OK
@@ -223,6 +224,13 @@ def _register_overhead(bench_sub: argparse._SubParsersAction[argparse.ArgumentPa
         default=list(default_of(OverheadBenchSettings, "sweep_requests")),
         help="other concurrencies of the scaling table, a few rounds each "
         "(default: %(default)s; none: no table beyond --requests)",
+    )
+    overhead.add_argument(
+        "--trace-store",
+        choices=("sqlite", "hub"),
+        default=default_of(OverheadBenchSettings, "trace_store"),
+        help="where the sidecar stores flagged traces: its SQLite file, or hub mode shipping "
+        "to an `llm-monitor hub` (chDB) started on this machine (default: %(default)s)",
     )
     dtype_flag(overhead)
     overhead.set_defaults(func=cmd_overhead)

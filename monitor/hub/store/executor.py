@@ -3,7 +3,8 @@
 The repository builds every statement and every RowBinary block itself; an executor only
 carries them to an engine: ``ChdbExecutor`` to ClickHouse's engine inside this process,
 ``HttpExecutor`` (:mod:`monitor.hub.store.http`) to a server. Results come back as
-``JSONCompact`` and are parsed here, the same way for both.
+``JSONCompact`` and are parsed here, the same way for both, or as the engine wrote them in
+another format (``query_bytes``: GetTrace's protobuf pages).
 
 chDB runs one engine per process on one data directory: a second ``ChdbExecutor`` in the
 same process must name the same directory (it shares the engine), and a directory is
@@ -32,6 +33,10 @@ class ClickHouseError(Exception):
 class ClickHouseExecutor(Protocol):
     """Runs the fleet store's SQL on one engine; safe to call from several threads."""
 
+    schema_dir: Path | None
+    """Where format schemas for this engine may be written as files (the engine runs in
+    this process); None for a server (schemas go inline in the query)."""
+
     def command(self, sql: str) -> None:
         """Run a statement that returns nothing (DDL, OPTIMIZE, ALTER)."""
         ...
@@ -39,6 +44,10 @@ class ClickHouseExecutor(Protocol):
     def query(self, sql: str) -> list[Row]:
         """Run a SELECT; its rows, each a list of JSON values (64-bit integers may come
         as strings, maps as dicts, arrays as lists)."""
+        ...
+
+    def query_bytes(self, sql: str, fmt: str) -> bytes:
+        """Run a SELECT; its result in the output format ``fmt``, as the engine wrote it."""
         ...
 
     def insert(self, table: str, columns: Sequence[str], data: bytes) -> None:
@@ -77,6 +86,7 @@ class ChdbExecutor:
         from chdb import session as chdb_session
 
         self.path = Path(path)
+        self.schema_dir: Path | None = self.path / "format_schemas"
         self._session_type = chdb_session.Session
         self._lock = threading.Lock()
         self._idle: list[Any] = []
@@ -131,6 +141,13 @@ class ChdbExecutor:
             except Exception as exc:
                 raise failure("chDB query", sql, exc) from exc
             return json_rows(result.bytes())
+
+    def query_bytes(self, sql: str, fmt: str) -> bytes:
+        with self._session() as s:
+            try:
+                return bytes(s.query(sql, fmt).bytes())
+            except Exception as exc:
+                raise failure("chDB query", sql, exc) from exc
 
     def insert(self, table: str, columns: Sequence[str], data: bytes) -> None:
         statement = f"INSERT INTO {table} ({', '.join(columns)})"

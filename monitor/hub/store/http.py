@@ -11,6 +11,7 @@ Check it against your server with
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from monitor.hub.store.executor import Row, failure, json_rows
@@ -38,6 +39,10 @@ class HttpExecutor:
         if not url.startswith("chdb:"):  # no server session: calls from several threads at once
             kwargs["autogenerate_session_id"] = False
         self.url = url
+        # a server reads schemas inline; chDB (a chdb:// URL) runs in this process
+        self.schema_dir: Path | None = None
+        if url.startswith("chdb:"):
+            self.schema_dir = Path(url.split("://", 1)[-1].split("?", 1)[0]) / "format_schemas"
         self._client = clickhouse_connect.get_client(**kwargs)
 
     def command(self, sql: str) -> None:
@@ -49,6 +54,12 @@ class HttpExecutor:
     def query(self, sql: str) -> list[Row]:
         try:
             return json_rows(self._client.raw_query(sql, fmt="JSONCompact"))
+        except Exception as exc:
+            raise failure("ClickHouse query", sql, exc) from exc
+
+    def query_bytes(self, sql: str, fmt: str) -> bytes:
+        try:
+            return bytes(self._client.raw_query(sql, fmt=fmt))
         except Exception as exc:
             raise failure("ClickHouse query", sql, exc) from exc
 

@@ -169,22 +169,33 @@ def alert(row: Sequence[Any], labels: Labels) -> tuple[tuple[str, str, str], que
 def add_tokens(trace: query_pb2.Trace, rows: Iterable[Sequence[Any]], labels: Labels) -> None:
     """Append the tokens of ``TOKEN_COLUMNS`` rows (ordered by position, then layer) to
     ``trace``: one ``TraceToken`` per position, its layers' rows merged (every layer's
-    scores; the first layer's concepts, text and segment that has them). Tokens are built
-    as plain values and converted in one go (far cheaper than message by message)."""
+    scores, per concept the highest; the first layer's concepts, text and segment that has
+    them). The fallback of :mod:`.token_pages` for engines that cannot write protobuf.
+    Tokens are built as plain values and converted in one go (far cheaper than message by
+    message)."""
     tokens: list[dict[str, Any]] = []
     current: dict[str, Any] | None = None
     for position, token_id, segment, scores, ids, values, encoder, text in rows:
         if current is None or current["position"] != position:
             current = {"position": int(position), "token_id": int(token_id), "scores": {}}
             tokens.append(current)
-        if scores:
-            current["scores"].update({str(k): float(v) for k, v in scores.items()})
+        if scores:  # per concept the highest of the layers (as the protobuf pages do)
+            merged = current["scores"]
+            for k, v in scores.items():
+                merged[str(k)] = max(float(v), merged.get(str(k), float(v)))
         if ids and "concepts" not in current:
+            # the engine's numbers go in as they come (ints and floats): the message
+            # checks their types, and int()/float() per concept doubled the build time
             label = labels(encoder)
-            current["concepts"] = [
-                {"id": int(i), "value": float(v), "label": label(i) if label else ""}
-                for i, v in zip(ids, values, strict=True)
-            ]
+            if label is None:
+                current["concepts"] = [
+                    {"id": i, "value": v} for i, v in zip(ids, values, strict=True)
+                ]
+            else:
+                current["concepts"] = [
+                    {"id": i, "value": v, "label": label(i)}
+                    for i, v in zip(ids, values, strict=True)
+                ]
         if text and not current.get("text"):
             current["text"] = text
         if segment and not current.get("segment"):

@@ -22,13 +22,14 @@ thread-safe; the snapshot and label caches are locked).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
-from monitor.hub.store import reads, sql
+from monitor.hub.store import reads, sql, token_pages
 from monitor.hub.store.cursor import TraceKey, decode_cursor, encode_cursor
 from monitor.hub.store.executor import ClickHouseExecutor, Row
 from monitor.hub.store.schema import migrate
@@ -51,6 +52,8 @@ from monitor.sidecar.traces.snapshots import Snapshots
 from monitor.sidecar.traces.writer import TraceSnapshot, TraceUpdate
 from monitor.v1 import query_pb2
 
+log = logging.getLogger(__name__)
+
 DAY_S = 86400
 LABELS_RETRY_S = 5.0  # an encoder without stored labels is looked up again after this
 MAX_MISSING_ENCODERS = 1000
@@ -71,8 +74,10 @@ class ClickHouseTraceRepository:
 
     ``source`` and ``labels`` are the store's own replica id and encoder (an update's empty
     ``source``/``encoder`` means these). Retention is per table, in days (fractions allowed).
-    ``keep_token_text=False`` stores no token text. The executor stays the caller's: close
-    it (``repository.executor.close()``) after the last read.
+    ``keep_token_text=False`` stores no token text. ``protobuf_pages``: GetTrace pages
+    written by the engine as protobuf (:mod:`.token_pages`); None detects whether the engine
+    can. The executor stays the caller's: close it (``repository.executor.close()``) after
+    the last read.
     """
 
     def __init__(
@@ -87,6 +92,7 @@ class ClickHouseTraceRepository:
         keep_token_text: bool = True,
         clock: Callable[[], float] = time.time,
         windows_s: Sequence[float] = DEFAULT_WINDOWS_S,
+        protobuf_pages: bool | None = None,
     ) -> None:
         for name, days in (("token_ttl_days", token_ttl_days), ("trace_ttl_days", trace_ttl_days)):
             if not days > 0:
@@ -114,6 +120,15 @@ class ClickHouseTraceRepository:
         )
         if labels is not None and not self.has_labels(labels.encoder):
             self.put_labels(labels)
+        self._page_settings = token_pages.schema_settings(executor.schema_dir)
+        if protobuf_pages is None:
+            protobuf_pages = token_pages.supported(executor, self._page_settings)
+            if not protobuf_pages:
+                log.warning(
+                    "this ClickHouse cannot write protobuf with an inline schema"
+                    " (format_schema_source): GetTrace builds its pages from JSON, slower"
+                )
+        self.protobuf_pages = protobuf_pages
 
     # -- write side --------------------------------------------------------------------
 
@@ -327,6 +342,21 @@ class ClickHouseTraceRepository:
             f" {sql.string(key.request_id)} AND source = {sql.string(key.source)}"
         )
         table = f"{self.database}.trace_tokens"
+        if self.protobuf_pages:
+            raw = self.executor.query_bytes(
+                token_pages.page_sql(table, of_trace, token_offset, limit, self._page_settings),
+                token_pages.FORMAT,
+            )
+            total = token_pages.add_page(trace, token_pages.parse(raw), self._labels_for())
+            if total is None:  # an empty page (no tokens, or past the last) has no count
+                [(counted,)] = self.executor.query(
+                    f"SELECT uniqExact(position) FROM {table} WHERE {of_trace}"
+                )
+                total = int(counted)
+            trace.total_tokens = total
+            if token_offset + limit < total:
+                trace.next_token_offset = token_offset + limit
+            return trace
         counted = self._side_reads.submit(
             self.executor.query, f"SELECT uniqExact(position) FROM {table} WHERE {of_trace}"
         )

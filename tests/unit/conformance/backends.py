@@ -4,6 +4,8 @@
 - ``chdb``: the ClickHouse repository on chDB (``ChdbExecutor``), one database per store;
 - ``chdb-connect``: the same through ``HttpExecutor``'s code (clickhouse-connect's client,
   given a ``chdb://`` URL instead of a server's);
+- ``chdb-json``: chDB with GetTrace's pages read as JSON (as on a server that cannot write
+  protobuf with an inline schema) instead of the engine's protobuf;
 - ``server``: a real ClickHouse server at ``LLM_MONITOR_TEST_CLICKHOUSE_URL`` (``make
   test-clickhouse``); each store is a fresh database, dropped afterwards.
 
@@ -29,7 +31,7 @@ from .data import DAY, LABELS, SOURCE
 
 SERVER_URL_ENV = "LLM_MONITOR_TEST_CLICKHOUSE_URL"
 DEFAULT_RETENTION_S = 30 * DAY
-BACKENDS = ("sqlite", "chdb", "chdb-connect") + (
+BACKENDS = ("sqlite", "chdb", "chdb-connect", "chdb-json") + (
     ("server",) if os.environ.get(SERVER_URL_ENV) else ()
 )
 
@@ -96,6 +98,7 @@ class Backend:
             trace_ttl_days=retention_s / DAY,
             source=source,
             labels=LABELS,
+            protobuf_pages=False if self.name == "chdb-json" else None,
         )
 
     def expire(self, store: Store, now: float) -> None:
@@ -108,7 +111,7 @@ class Backend:
             store.prune(now)
 
     def _executor(self) -> ClickHouseExecutor:
-        if self.name == "chdb":
+        if self.name in ("chdb", "chdb-json"):
             return self._engine().direct()
         if self.name == "chdb-connect":
             return self._engine().connect()
