@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry, GCCollector, ProcessCollector
@@ -36,6 +37,7 @@ from monitor.v1 import query_pb2_grpc
 log = logging.getLogger(__name__)
 
 PRUNE_INTERVAL_S = 300.0  # retention for backends that do not expire rows themselves
+STORE_CHECK_S = 5.0  # how often /readyz's view of the store is refreshed
 GRACE_S = 5.0
 
 
@@ -79,7 +81,9 @@ class Hub:
 
     The store is opened in the constructor (``ConfigError`` for a bad path or a missing
     library, ``StorageUnavailable`` for a server that cannot be reached), so nothing
-    listens before it works.
+    listens before it works. A given ``repository`` is used as it is, with ``ping`` (raises
+    when it does not answer) as its health check. The store is checked every
+    ``STORE_CHECK_S``: /readyz fails while it does not answer.
     """
 
     def __init__(
@@ -87,17 +91,21 @@ class Hub:
         config: HubConfig,
         registry: CollectorRegistry | None = None,
         repository: TraceRepository | None = None,
+        ping: Callable[[], None] | None = None,
     ) -> None:
         self.config = config
         self.registry = registry if registry is not None else hub_registry()
         self.metrics = HubMetrics(self.registry)
         # the query side reuses the sidecar's families (query, watch, auth) on this registry
         self.service_metrics = SidecarMetrics(self.registry)
+        self._ping: Callable[[], None] = ping or _nothing
         if repository is not None:
             self.repository, self._close_store = repository, _nothing
         else:
             opened = open_repository(config.storage)
             self.repository, self._close_store = opened.repository, opened.close
+            self._ping = opened.ping
+        self._store_error = ""  # why the last store check failed ("" = it answered)
         watch = config.watch
         self.alert_hub = AlertHub(
             self.service_metrics,
@@ -196,7 +204,7 @@ class Hub:
             self.stop(grace=0)
             raise
         self._pruner = threading.Thread(
-            target=self._prune_loop, name="llm-monitor-prune", daemon=True
+            target=self._maintenance_loop, name="llm-monitor-hub-maintenance", daemon=True
         )
         self._pruner.start()
         if self.poller is not None:
@@ -238,6 +246,33 @@ class Hub:
         alive = self.server.alive()
         return alive, "ok" if alive else "gRPC server stopped"
 
+    def _ready(self) -> tuple[bool, str]:
+        """Serving, and the store answered its last check (a hub that cannot write only
+        refuses pushes: out of the Service, sidecars keep their outboxes meanwhile)."""
+        alive, why = self._serving()
+        error = self._store_error
+        if alive and error:
+            return False, f"the store does not answer: {error}"
+        return alive, why
+
+    def check_store(self) -> bool:
+        """Ask the store whether it answers (``SELECT 1``); the verdict feeds /readyz and
+        ``llm_monitor_hub_store_up``. Changes are logged once."""
+        try:
+            self._ping()
+        except Exception as exc:
+            error = " ".join(str(exc).split())[:300] or type(exc).__name__
+            if not self._store_error:
+                log.error("the store stopped answering: %s", error)
+            self._store_error = error
+            self.metrics.store_up.set(0)
+            return False
+        if self._store_error:
+            log.info("the store answers again")
+        self._store_error = ""
+        self.metrics.store_up.set(1)
+        return True
+
     def _start_http(self) -> HealthHttpServer:
         address = self.config.server.metrics_address
         host, port = parse_host_port(address)
@@ -246,7 +281,7 @@ class Hub:
                 (host.strip("[]"), port),
                 self.registry,
                 live=self._serving,
-                ready=self._serving,
+                ready=self._ready,
                 timeout_s=self.config.server.http_timeout_s,
                 max_connections=self.config.server.http_max_connections,
             )
@@ -257,15 +292,23 @@ class Hub:
         server.serve_in_thread()
         return server
 
-    def _prune_loop(self) -> None:
-        while not self._stop_pruning.wait(PRUNE_INTERVAL_S):
-            try:
-                removed = self.repository.prune(time.time())
-            except Exception as exc:
-                log.error("retention prune failed: %r", exc)
-                continue
-            if removed:
-                log.info("retention: removed %d trace(s)", removed)
+    def _maintenance_loop(self) -> None:
+        """Check the store every ``STORE_CHECK_S``; prune every ``PRUNE_INTERVAL_S``."""
+        next_prune = time.monotonic() + PRUNE_INTERVAL_S
+        while not self._stop_pruning.wait(STORE_CHECK_S):
+            self.check_store()
+            if time.monotonic() >= next_prune:
+                next_prune = time.monotonic() + PRUNE_INTERVAL_S
+                self._prune()
+
+    def _prune(self) -> None:
+        try:
+            removed = self.repository.prune(time.time())
+        except Exception as exc:
+            log.error("retention prune failed: %r", exc)
+            return
+        if removed:
+            log.info("retention: removed %d trace(s)", removed)
 
     def __enter__(self) -> Hub:
         self.start()

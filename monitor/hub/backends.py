@@ -35,13 +35,18 @@ def require_module(backend: str) -> None:
         )
 
 
+def _always_up() -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class OpenedStore:
     """A repository and how to release what it runs on (the executor's connections),
-    after the repository's own ``close``."""
+    after the repository's own ``close``; ``ping`` raises when the engine does not answer."""
 
     repository: TraceRepository
     close: Callable[[], None]
+    ping: Callable[[], None] = _always_up
 
 
 def open_repository(storage: HubStorageConfig) -> OpenedStore:
@@ -102,4 +107,8 @@ def _clickhouse(storage: HubStorageConfig) -> OpenedStore:
         raise StorageUnavailable(
             f"cannot set up the {storage.backend} store at {where}: {exc}"
         ) from exc
-    return OpenedStore(repository, executor.close)
+
+    def ping() -> None:
+        executor.query("SELECT 1")
+
+    return OpenedStore(repository, executor.close, ping)

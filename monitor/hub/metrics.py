@@ -57,6 +57,13 @@ class HubMetrics:
             "Bytes of PushRequest messages received (serialized size).",
             registry=registry,
         )
+        self.store_up = Gauge(
+            "llm_monitor_hub_store_up",
+            "1 when the last check of the store (every few seconds) answered, else 0; /readyz "
+            "fails while it is 0.",
+            registry=registry,
+        )
+        self.store_up.set(1)
         self.alerts_published = Counter(
             "llm_monitor_hub_alerts_published",
             "Alerts handed to the hub's WatchAlerts streams (after their push committed; "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from monitor.cli.main import main
 from monitor.hub.app import Hub
+from monitor.sidecar.traces.sqlite import SqliteTraceRepository
 from monitor.v1 import fleet_pb2_grpc, query_pb2, query_pb2_grpc
 
 from ..certs import make_pki
@@ -108,6 +110,44 @@ def test_health_and_metrics_over_http(start_hub: HubFactory) -> None:
     assert 'llm_monitor_hub_pushes_total{outcome="ok"} 1.0' in text
     assert 'llm_monitor_hub_rows_stored_total{table="trace_tokens"} 5.0' in text
     assert "process_cpu_seconds_total" in text
+
+
+def test_readiness_follows_the_store(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    down: list[str] = []
+
+    def ping() -> None:
+        if down:
+            raise ConnectionError(down[0])
+
+    config = sqlite_config(tmp_path / "hub.db")
+    store = SqliteTraceRepository(tmp_path / "hub.db", retention_s=86400.0)
+    hub = Hub(config, repository=store, ping=ping)
+    hub.start()
+    try:
+        url = f"http://127.0.0.1:{hub.metrics_port}/readyz"
+        with urllib.request.urlopen(url, timeout=5) as response:
+            assert response.status == 200
+        down.append("connection refused by clickhouse:8123")
+        with caplog.at_level(logging.INFO, logger="monitor.hub.app"):
+            assert not hub.check_store()
+            assert not hub.check_store()  # logged once while it stays down
+            with pytest.raises(urllib.error.HTTPError) as failed:
+                urllib.request.urlopen(url, timeout=5)
+            assert failed.value.code == 503
+            assert b"clickhouse:8123" in failed.value.read()
+            assert hub.registry.get_sample_value("llm_monitor_hub_store_up") == 0
+            down.clear()
+            assert hub.check_store()
+        assert caplog.text.count("the store stopped answering") == 1
+        assert "the store answers again" in caplog.text
+        with urllib.request.urlopen(url, timeout=5) as response:
+            assert response.status == 200
+        assert hub.registry.get_sample_value("llm_monitor_hub_store_up") == 1
+        live = f"http://127.0.0.1:{hub.metrics_port}/healthz"
+        with urllib.request.urlopen(live, timeout=5) as response:
+            assert response.status == 200
+    finally:
+        hub.stop(grace=0.5)
 
 
 def test_start_logs_the_address_and_backend_and_a_taken_port_fails(

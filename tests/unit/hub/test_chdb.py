@@ -65,6 +65,8 @@ def test_pushes_from_two_sources_read_back_exactly(chdb_dir: Path) -> None:
         assert [x.alert_id for x in mine.summary.alerts] == ["pod-a/r1/a1"]
         only_b = query.QueryTraces(query_pb2.QueryTracesRequest(source="pod-b"))
         assert [t.source for t in only_b.traces] == ["pod-b"]
+        assert hub.check_store()  # the engine answers its health check
+        assert hub.registry.get_sample_value("llm_monitor_hub_store_up") == 1
 
 
 def test_a_restarted_hub_reads_what_the_first_one_acknowledged(chdb_dir: Path) -> None:
