@@ -3,13 +3,14 @@
 Each stage starts ``llm-monitor serve`` (a subprocess) on a temporary configuration:
 ``probes`` (synthetic probes only), ``encoder`` (+ the concept encoder), ``full`` (+ one
 rule per probe and a SQLite trace store; every n-th request makes a rule fire and its
-alert is timed on WatchAlerts). Synthetic producers (:mod:`monitor.bench.capacity_traffic`)
-stream through the real gRPC ``Ingest`` at a rising ladder of offered rates; a level is
-sustained when every row was scored about as fast as it was sent, none dropped, and the
-queue drained. The sidecar's
-CPU seconds per token are read from its process. A scaling table repeats the probes-only
-stage, unpaced, for several layer and probe counts. The figures are set against the
-machine's unmonitored vLLM generation rate (measured in the same run, or given).
+alert is timed on WatchAlerts), ``full-flagged`` (the same with ``encoder_scope: flagged``:
+the encoder runs only on the flagged requests' tokens). Synthetic producers
+(:mod:`monitor.bench.capacity_traffic`) stream through the real gRPC ``Ingest`` at a
+rising ladder of offered rates; a level is sustained when every row was scored about as
+fast as it was sent, none dropped, and the queue drained. The sidecar's CPU seconds per
+token are read from its process. A scaling table repeats the probes-only stage, unpaced,
+for several layer and probe counts. The figures are set against the machine's
+unmonitored vLLM generation rate (measured in the same run, or given).
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ from monitor.bench.soak_traffic import RowPool
 from monitor.bench.stats import goal, percentiles, ratio
 from monitor.v1 import ingest_pb2_grpc
 
-STAGES = ("probes", "encoder", "full")
+STAGES = ("probes", "encoder", "full", "full-flagged")
+FULL_STAGES = ("full", "full-flagged")
 #: Goals, as multiples of vLLM's unmonitored generation rate, per core of the sidecar.
 PROBES_GOAL_X = 400.0
 FULL_GOAL_X = 40.0
@@ -103,12 +105,14 @@ def _write_config(
         "metrics_address": f"127.0.0.1:{ports[1]}",
         "rules": [],
     }
-    if setup.stage in ("encoder", "full"):
+    if setup.stage in ("encoder", *FULL_STAGES):
         encoder = settings.encoder_dir or shipped_encoder_dir(settings.model_name)
         if encoder is None:
             raise RuntimeError(f"no concept encoder shipped for {settings.model_name}")
         config["encoder_dir"] = str(encoder)
-    if setup.stage == "full":
+    if setup.stage == "full-flagged":
+        config["encoder_scope"] = "flagged"
+    if setup.stage in FULL_STAGES:
         config["rules"] = [
             {
                 "name": f"bench-{c}",
@@ -156,7 +160,7 @@ def _level(
             batch=settings.batch,
             tokens=settings.tokens,
             prompt_tokens=settings.prompt_tokens,
-            firing_every=settings.firing_every if setup.stage == "full" else 0,
+            firing_every=settings.firing_every if setup.stage in FULL_STAGES else 0,
             seed=settings.seed + k,
         )
         for k in range(settings.producers)
@@ -227,7 +231,7 @@ def _ladder(
     setup = Setup(stage, _layers(settings, settings.layers), settings.probes)
 
     def run(ports: tuple[int, int], proc: psutil.Process) -> dict[str, Any]:
-        watch = AlertWatch(f"127.0.0.1:{ports[0]}") if stage == "full" else None
+        watch = AlertWatch(f"127.0.0.1:{ports[0]}") if stage in FULL_STAGES else None
         levels: list[dict[str, Any]] = []
         plans = [
             (settings, settings.start_tokens_per_s * settings.growth**i, settings.level_s)
@@ -351,6 +355,8 @@ def run_sidecar_bench(
         "goals": {
             "probes_per_core_x": goal(per_core_x("probes"), ">=", PROBES_GOAL_X),
             "full_per_core_x": goal(per_core_x("full"), ">=", FULL_GOAL_X),
+            # the same features with the encoder on flagged requests only
+            "full_flagged_per_core_x": goal(per_core_x("full-flagged"), ">=", FULL_GOAL_X),
             "alert_latency_p99_ms": goal(alerts.get("p99"), "<=", ALERT_P99_GOAL_MS),
         },
         "scaling": table,

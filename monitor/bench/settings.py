@@ -109,8 +109,9 @@ class SidecarBenchSettings:
     """``bench sidecar``: how many tokens/s one sidecar sustains, stage by stage, against
     the unmonitored vLLM generation rate of the same machine."""
 
-    stages: tuple[str, ...] = ("probes", "encoder", "full")
-    """What the sidecar runs: probes only; + the concept encoder; + rules and trace store."""
+    stages: tuple[str, ...] = ("probes", "encoder", "full", "full-flagged")
+    """What the sidecar runs: probes only; + the concept encoder; + rules and trace store;
+    the same with the encoder on flagged requests only."""
     start_tokens_per_s: float = 2000.0
     """Offered rate of the first level of each stage's ladder."""
     growth: float = 1.5

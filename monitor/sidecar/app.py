@@ -213,6 +213,7 @@ class Sidecar:
             max_buffered_bytes=config.storage.max_buffered_bytes,
             max_tokens_per_trace=config.storage.max_tokens_per_trace,
             concept_label=label,
+            encoders=self.concept_encoders if config.encoder_scope == "flagged" else None,
         )
         # None: QueryTraces / GetTrace answer UNAVAILABLE (hub mode: traces are at the hub)
         self.trace_reader = (
@@ -232,6 +233,7 @@ class Sidecar:
             request_ttl_s=config.request_ttl_s,
             max_queue_bytes=config.ingest.max_queue_bytes,
             encoder_shed_above=config.ingest.encoder_shed_above,
+            defer_encoder=config.encoder_scope == "flagged",
             activation_sinks=activation_sinks,
             concept_encoders=self.concept_encoders,
             segmenter=build_segmenter(config.tokenizer_path, self.probes),

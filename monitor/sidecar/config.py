@@ -257,6 +257,15 @@ class SidecarConfig(BaseSettings):
         description="onnxruntime intra-op threads of the concept encoder (the sidecar shares "
         "the machine with the model server).",
     )
+    encoder_scope: Literal["all", "flagged"] = Field(
+        default="all",
+        description="Which tokens the concept encoder runs on. all: every scored token, as it "
+        "is scored. flagged: only the tokens a trace stores and those where a rule fired "
+        "(their alerts' top concepts), encoded when the request is flagged; until then a "
+        "request's buffered tokens keep their activations (d_model x 4 bytes per token "
+        "instead of k x 8, counted in storage.max_buffered_bytes). Cuts the encoder's CPU "
+        "to the flagged share of the traffic.",
+    )
     tokenizer_path: Path | None = Field(
         default=None,
         description="The served model's directory (its tokenizer and chat template): each "

@@ -128,7 +128,7 @@ def test_sidecar_flags_fill_the_settings() -> None:
 def test_a_tiny_run_through_a_real_sidecar_reports_every_stage() -> None:
     settings = dataclasses.replace(
         SidecarBenchSettings.smoke(),
-        stages=("probes", "full"),
+        stages=("probes", "full", "full-flagged"),
         start_tokens_per_s=300.0,
         level_s=0.5,
         max_levels=2,
@@ -140,7 +140,7 @@ def test_a_tiny_run_through_a_real_sidecar_reports_every_stage() -> None:
         sweep_s=0.5,
     )
     result = run_sidecar_bench(settings, {"tokens_per_s": 50.0, "measured": False})
-    assert set(result["stages"]) == {"probes", "full"}
+    assert set(result["stages"]) == {"probes", "full", "full-flagged"}
     for stage in result["stages"].values():
         levels = stage["levels"]
         assert levels and all(lv["rows_sent"] > 0 for lv in levels)
@@ -150,7 +150,14 @@ def test_a_tiny_run_through_a_real_sidecar_reports_every_stage() -> None:
     full = result["stages"]["full"]
     assert full["levels"][0]["offered_tokens_per_s"] == 50.0  # vLLM's rate first
     assert full["alert_latency_ms"]["alerts_timed"] >= 1
-    assert set(result["goals"]) == {"probes_per_core_x", "full_per_core_x", "alert_latency_p99_ms"}
+    flagged = result["stages"]["full-flagged"]  # the encoder on flagged requests only
+    assert flagged["alert_latency_ms"]["alerts_timed"] >= 1
+    assert set(result["goals"]) == {
+        "probes_per_core_x",
+        "full_per_core_x",
+        "full_flagged_per_core_x",
+        "alert_latency_p99_ms",
+    }
     (row,) = result["scaling"]
     assert (row["layers"], row["probes_per_layer"]) == (2, 2) and row["scored_tokens_per_s"] > 0
     json.dumps(result)  # JSON-ready

@@ -120,7 +120,7 @@ def register_sidecar(bench_sub: Subparsers) -> None:
     p.add_argument(
         "--stages",
         nargs="+",
-        choices=("probes", "encoder", "full"),
+        choices=("probes", "encoder", "full", "full-flagged"),
         help=f"stages to measure (default {_listed(default('stages'))})",
     )
     for flag, kind, what in (

@@ -23,6 +23,12 @@ the disk did, and a client can tell which alerts have a durable trace. Without a
 firings are counted and published at once. Firings whose update was still queued when the
 process was killed are neither counted, published nor stored.
 
+Deferred concepts (``encoder_scope: flagged``): tokens arrive with their activation rows
+instead of the encoder's output; buffers keep those rows, and the sink runs the encoder
+(``encoders``, per layer) only on what it keeps: a trace's tokens when they go to the
+store and the token where a rule fired (for the alert's top concepts). The rest of the
+traffic is never encoded.
+
 Requests are forgotten when the scoring worker reports their end (finished, expired or
 shutdown): the worker owns the per-request table and its TTL, and sends no tokens of a
 request after its end. Runs on the pipeline thread (and the store's callbacks on the writer
@@ -32,11 +38,13 @@ thread) and never raises into either: errors are counted in
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 from monitor.logutil import RateLimitedLog
 from monitor.sidecar.alerts.hub import AlertPublisher
@@ -45,6 +53,7 @@ from monitor.sidecar.alerts.token_buffer import BatchRecords, TokenBuffer, rows
 from monitor.sidecar.metrics import SidecarMetrics
 from monitor.sidecar.protos import alert_message
 from monitor.sidecar.records import Firing, RequestKey
+from monitor.sidecar.scoring.concepts import ConceptEncoder
 from monitor.sidecar.scoring.sinks import BaseScoreSink, RequestResult, RequestTokens
 from monitor.sidecar.scoring.token_batch import TokenBatch
 from monitor.sidecar.traces.writer import TraceUpdate, TraceWriter
@@ -96,6 +105,7 @@ class TraceSink(BaseScoreSink):
         max_tokens_per_trace: int = 32768,
         clock: Callable[[], float] = time.time,
         concept_label: Callable[[int], str] | None = None,
+        encoders: Mapping[int, ConceptEncoder] | None = None,
     ) -> None:
         if max_buffered_tokens <= 0:
             raise ValueError(f"max_buffered_tokens must be > 0, got {max_buffered_tokens}")
@@ -115,6 +125,7 @@ class TraceSink(BaseScoreSink):
         self._buffered_bytes = 0
         self._clock = clock
         self._label = concept_label
+        self._encoders = dict(encoders or {})  # deferred concepts: encoded here, per layer
         # What this sink adds per in-flight request; entries leave with on_request_finished.
         self._requests: dict[RequestKey, _Request] = {}
         self._errors = RateLimitedLog(log)
@@ -188,7 +199,7 @@ class TraceSink(BaseScoreSink):
             value = float(running.max()) if running is not None and running.size else last
             if value > request.max_scores.get(concept, float("-inf")):
                 request.max_scores[concept] = value
-        firings = self.engine.evaluate(tokens, now)
+        firings = self._with_top_concepts(self.engine.evaluate(tokens, now), tokens)
         if self._store is not None:
             self._store_tokens(key, request, tokens, firings, now)
         else:
@@ -218,6 +229,8 @@ class TraceSink(BaseScoreSink):
                     if value > request.max_scores.get(concept, float("-inf")):
                         request.max_scores[concept] = value
         fired = self.engine.evaluate_batch(batch, now)
+        if batch.activations is not None:  # deferred concepts: the firing tokens' top-k
+            fired = {g: self._with_top_concepts(f, batch.request(g)) for g, f in fired.items()}
         if self._store is None:
             for g in sorted(fired):
                 self._publish_all(fired[g])
@@ -253,7 +266,7 @@ class TraceSink(BaseScoreSink):
             if request.buffer is not None:
                 chunks = [*request.buffer.chunks(tokens.model_name, tokens.request_id), tokens]
                 self._release(key, request)
-        chunks = self._capped(request, chunks, tokens.model_name)
+        chunks = [self._with_concepts(c) for c in self._capped(request, chunks, tokens.model_name)]
         if not chunks and not firings:
             return  # the trace is full and nothing new fired
         assert self._store is not None
@@ -269,6 +282,55 @@ class TraceSink(BaseScoreSink):
                 tenant=tokens.tenant,
             )
         )
+
+    def _encode(
+        self, tokens: RequestTokens, rows: npt.NDArray[np.float32]
+    ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]] | None:
+        """The deferred encoder's output for ``rows`` of ``tokens``' layer (None: no
+        encoder for it, or it failed: counted as a sink error)."""
+        encoder = self._encoders.get(tokens.layer)
+        if encoder is None or not len(rows):
+            return None
+        try:
+            return encoder.encode(np.ascontiguousarray(rows, dtype=np.float32))
+        except Exception as exc:
+            self._error(tokens.model_name, exc)
+            return None
+
+    def _with_concepts(self, chunk: RequestTokens) -> RequestTokens:
+        """A chunk bound for the store: its deferred rows encoded, the rows dropped."""
+        if chunk.activations is None:
+            return chunk
+        encoded = self._encode(chunk, chunk.activations)
+        ids, values = encoded if encoded is not None else (None, None)
+        return dataclasses.replace(chunk, activations=None, concept_ids=ids, concept_values=values)
+
+    def _with_top_concepts(self, firings: list[Firing], tokens: RequestTokens) -> list[Firing]:
+        """Firings with the top concepts of the token they fired at, encoded now when the
+        concepts are deferred (the rule engine saw none)."""
+        if not firings or tokens.activations is None:
+            return firings
+        where = {int(p): i for i, p in enumerate(tokens.positions.tolist())}
+        rows = [where[f.position] for f in firings if f.position in where]
+        encoded = self._encode(tokens, tokens.activations[rows]) if rows else None
+        if encoded is None:
+            return firings
+        ids, values = encoded
+        out: list[Firing] = []
+        k = 0
+        for firing in firings:
+            if firing.position not in where:
+                out.append(firing)
+                continue
+            out.append(
+                dataclasses.replace(
+                    firing,
+                    top_concept_ids=tuple(int(i) for i in ids[k]),
+                    top_concept_values=tuple(float(v) for v in values[k]),
+                )
+            )
+            k += 1
+        return out
 
     def _buffer(self, key: RequestKey, request: _Request, tokens: RequestTokens) -> None:
         self._buffered(self._buffer_of(key, request).append(tokens))

@@ -28,7 +28,14 @@ MIN_CAPACITY = 16  # rows allocated for a new layer
 
 _Column = tuple[str, str]  # (field of RequestTokens, concept or "")
 _Keys = tuple[_Column, ...]
-_OPTIONAL = ("concept_ids", "concept_values", "segments", "sentence_end", "prompt_done")
+_OPTIONAL = (
+    "concept_ids",
+    "concept_values",
+    "segments",
+    "sentence_end",
+    "prompt_done",
+    "activations",  # deferred concepts: encoded if the request is flagged
+)
 _PER_CONCEPT = ("scores", "running", "counts")
 Records = npt.NDArray[np.void]
 

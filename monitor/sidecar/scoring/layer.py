@@ -122,9 +122,11 @@ class LayerReadings:
         reading: BatchReading,
         concept_ids: npt.NDArray[np.int32] | None,
         concept_values: npt.NDArray[np.float32] | None,
+        activations: npt.NDArray[np.float32] | None = None,
     ) -> TokenBatch | None:
         """The groups of requests still in flight, as sinks see them (None: there are
-        none); rows of finished requests are left out."""
+        none); rows of finished requests are left out. ``activations``: the batch's rows,
+        passed on when the concept encoder is deferred to the sinks."""
         groups = reading.groups
         live = [g for g, state in enumerate(reading.states) if state is not None]
         if not live:
@@ -163,6 +165,7 @@ class LayerReadings:
             counts={c: reading.counts[p][rows] for p, c in enumerate(concepts)},
             concept_ids=concept_ids[order] if concept_ids is not None else None,
             concept_values=concept_values[order] if concept_values is not None else None,
+            activations=activations[order] if activations is not None else None,
         )
 
     def scores(self, slot: int) -> tuple[dict[str, float], dict[str, int]]:

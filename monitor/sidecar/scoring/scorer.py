@@ -69,6 +69,7 @@ class Pipeline:
         request_ttl_s: float,
         max_queue_bytes: int | None = None,
         encoder_shed_above: float = 1.0,
+        defer_encoder: bool = False,
         clock: Callable[[], float] = time.monotonic,
         timer: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
@@ -87,6 +88,8 @@ class Pipeline:
         self._max_bytes = max_queue_bytes
         self._queue_size = queue_size
         self._shed_above = encoder_shed_above  # queue fill above which the encoder is skipped
+        # True: the encoder's rows travel to the sinks, which encode what they keep
+        self._defer_encoder = defer_encoder
         self._queued_bytes = 0
         self._bytes_lock = threading.Lock()
         # (queued, received) ``timer`` times of each queued batch, in queue order
@@ -275,10 +278,13 @@ class Pipeline:
                         model.non_finite_scores(probe.concept).inc(n)
         model.tokens_scored.inc(batch.rows)
         # concepts only travel with probe scores, to sinks that want tokens
-        if layer is not None and self._token_sinks:
+        deferred = None
+        if layer is not None and self._token_sinks and not self._defer_encoder:
             concept_ids, concept_values = self._encode(batch, model)
         else:
             concept_ids, concept_values = None, None
+            if layer is not None and batch.layer in self._encoders:
+                deferred = batch.activations  # encoded by a sink, for what it keeps
         # sinks that would use this batch's tokens (none: no RequestTokens are built)
         sinks = [sink for sink in self._token_sinks if sink.tokens_wanted()]
         sentence_end = self._segmenter.is_sentence_end(batch.token_ids)
@@ -297,7 +303,9 @@ class Pipeline:
                 reading = layer.read(batch, groups, states, scores, sentence_end)
                 observed = list(layer.observed(reading))
                 if sinks:
-                    tokens = layer.token_batch(batch, reading, concept_ids, concept_values)
+                    tokens = layer.token_batch(
+                        batch, reading, concept_ids, concept_values, deferred
+                    )
                     if tokens is not None:
                         self._emit(tokens, sinks)
             for note in batch.uncaptured:

@@ -46,6 +46,9 @@ class RequestTokens:
     sentence_end: npt.NDArray[np.bool_] | None = None  # [n] the token ends a sentence
     prompt_done: npt.NDArray[np.bool_] | None = None  # [n] the prompt is complete here
     tenant: str = ""  # the request's tenant tag ('' when none)
+    #: [n, d_model] the rows of the encoder's layer while concepts are deferred (the
+    #: encoder runs on flagged requests only: ``encoder_scope: flagged``); else None
+    activations: npt.NDArray[np.float32] | None = None
 
     def __len__(self) -> int:
         return int(self.positions.shape[0])

@@ -45,6 +45,7 @@ class TokenBatch:
     counts: Mapping[str, npt.NDArray[np.int64]] = field(default_factory=dict)
     concept_ids: npt.NDArray[np.int32] | None = None
     concept_values: npt.NDArray[np.float32] | None = None
+    activations: npt.NDArray[np.float32] | None = None  # deferred concepts (RequestTokens)
     #: per-group ``RequestTokens.aggregates``; None: the last running score of each group
     aggregates: tuple[Mapping[str, float], ...] | None = None
     #: per-group ``RequestTokens`` fields that were None (a batch made of one ``of``)
@@ -86,6 +87,7 @@ class TokenBatch:
             sentence_end=None if "sentence_end" in missing else self.sentence_end[a:b],
             prompt_done=self.prompt_done[a:b] if self.has_prompt[g] else None,
             tenant=self.tenants[g],
+            activations=self.activations[a:b] if self.activations is not None else None,
         )
 
     def request_aggregates(self, g: int) -> Mapping[str, float]:
@@ -135,6 +137,7 @@ class TokenBatch:
             counts=tokens.counts,
             concept_ids=tokens.concept_ids,
             concept_values=tokens.concept_values,
+            activations=tokens.activations,
             aggregates=(tokens.aggregates,),
             missing=missing,
         )

@@ -317,6 +317,30 @@ def test_concepts_travel_with_scores(registry: CollectorRegistry, rng: np.random
         )
 
 
+def test_a_deferred_encoder_hands_the_rows_to_the_sinks_unencoded(
+    registry: CollectorRegistry, rng: np.random.Generator
+) -> None:
+    sink = RecordingSink()
+    encoder = CountingEncoder()
+    pipeline = Pipeline(
+        SidecarMetrics(registry),
+        build_probe_sets([make_probe(rng)]),
+        [sink],
+        concept_encoders={LAYER: encoder},
+        defer_encoder=True,
+        queue_size=8,
+        request_ttl_s=30.0,
+    )
+    acts = rng.normal(size=(4, D_MODEL)).astype(np.float32)
+    pipeline.process(_decoded(acts, request_ids=["a", "b"], row_request=[0, 1, 0, 1]))
+    assert encoder.rows == []  # the pipeline encodes nothing
+    by_request = {t.request_id: t for t in sink.tokens}
+    for request_id, rows in (("a", [0, 2]), ("b", [1, 3])):
+        tokens = by_request[request_id]
+        assert tokens.concept_ids is None and tokens.activations is not None
+        np.testing.assert_array_equal(tokens.activations, acts[rows])
+
+
 def test_encoder_failure_keeps_probe_scores(
     registry: CollectorRegistry, rng: np.random.Generator
 ) -> None:
