@@ -229,8 +229,14 @@ class TraceSink(BaseScoreSink):
                     if value > request.max_scores.get(concept, float("-inf")):
                         request.max_scores[concept] = value
         fired = self.engine.evaluate_batch(batch, now)
-        if batch.activations is not None:  # deferred concepts: the firing tokens' top-k
-            fired = {g: self._with_top_concepts(f, batch.request(g)) for g, f in fired.items()}
+        kept = batch  # what goes to the store (and gives the alerts their top concepts)
+        if batch.activations is not None and self._store is not None:
+            # deferred concepts: the rows the store keeps, encoded in one call
+            kept = self._encoded(
+                batch, [g for g in range(len(batch)) if g in fired or requests[g].flagged]
+            )
+        if batch.activations is not None:
+            fired = {g: self._with_top_concepts(f, kept.request(g)) for g, f in fired.items()}
         if self._store is None:
             for g in sorted(fired):
                 self._publish_all(fired[g])
@@ -243,9 +249,25 @@ class TraceSink(BaseScoreSink):
                 if not request.flagged and not firings:
                     self._buffer_rows(key, request, records, g)
                 else:
-                    self._store_tokens(key, request, batch.request(g), firings or [], now)
+                    self._store_tokens(key, request, kept.request(g), firings or [], now)
             except Exception as exc:
                 self._error(model, exc)
+
+    def _encoded(self, batch: TokenBatch, groups: list[int]) -> TokenBatch:
+        """The batch with the deferred rows of ``groups`` encoded in one call and no
+        activations (the other groups' rows carry no concepts: they are not kept)."""
+        if not groups:
+            return dataclasses.replace(batch, activations=None)
+        assert batch.activations is not None
+        starts, lengths = batch.starts, batch.lengths
+        rows = np.concatenate([np.arange(starts[g], starts[g] + lengths[g]) for g in groups])
+        encoded = self._encode(batch.request(groups[0]), batch.activations[rows])
+        if encoded is None:
+            return dataclasses.replace(batch, activations=None)
+        ids = np.zeros((batch.rows, encoded[0].shape[1]), dtype=encoded[0].dtype)
+        values = np.zeros((batch.rows, encoded[1].shape[1]), dtype=encoded[1].dtype)
+        ids[rows], values[rows] = encoded
+        return dataclasses.replace(batch, activations=None, concept_ids=ids, concept_values=values)
 
     def _store_tokens(
         self,
@@ -306,13 +328,20 @@ class TraceSink(BaseScoreSink):
         return dataclasses.replace(chunk, activations=None, concept_ids=ids, concept_values=values)
 
     def _with_top_concepts(self, firings: list[Firing], tokens: RequestTokens) -> list[Firing]:
-        """Firings with the top concepts of the token they fired at, encoded now when the
-        concepts are deferred (the rule engine saw none)."""
-        if not firings or tokens.activations is None:
+        """Firings with the top concepts of the token they fired at, when the concepts are
+        deferred (the rule engine saw none): from ``tokens``' encoded rows, else encoded
+        now."""
+        if not firings or (tokens.activations is None and tokens.concept_ids is None):
             return firings
+        if any(f.top_concept_ids for f in firings):
+            return firings  # the engine had concepts
         where = {int(p): i for i, p in enumerate(tokens.positions.tolist())}
         rows = [where[f.position] for f in firings if f.position in where]
-        encoded = self._encode(tokens, tokens.activations[rows]) if rows else None
+        encoded: tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]] | None = None
+        if rows and tokens.concept_ids is not None and tokens.concept_values is not None:
+            encoded = tokens.concept_ids[rows], tokens.concept_values[rows]
+        elif rows and tokens.activations is not None:
+            encoded = self._encode(tokens, tokens.activations[rows])
         if encoded is None:
             return firings
         ids, values = encoded
