@@ -232,8 +232,14 @@ class TraceSink(BaseScoreSink):
         kept = batch  # what goes to the store (and gives the alerts their top concepts)
         if batch.activations is not None and self._store is not None:
             # deferred concepts: the rows the store keeps, encoded in one call
+            room = self._max_per_trace  # a full trace keeps no more tokens: not encoded
             kept = self._encoded(
-                batch, [g for g in range(len(batch)) if g in fired or requests[g].flagged]
+                batch,
+                [
+                    g
+                    for g, request in enumerate(requests)
+                    if g in fired or (request.flagged and request.stored.get(batch.layer, 0) < room)
+                ],
             )
         if batch.activations is not None:
             fired = {g: self._with_top_concepts(f, kept.request(g)) for g, f in fired.items()}
