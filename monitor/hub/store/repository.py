@@ -334,14 +334,16 @@ class ClickHouseTraceRepository:
         return trace
 
     def _trace_tokens(self, key: TraceKey, token_offset: int, limit: int) -> query_pb2.Trace:
-        """A ``Trace`` (summary unset) with the page of tokens of the trace ``key``: the
-        page's rows in one query while the trace's token count is read beside it."""
+        """A ``Trace`` (summary unset) with the page of tokens of the trace ``key`` and the
+        trace's token count: from the engine's protobuf page (:mod:`.token_pages`), or from
+        JSON rows with the count read beside them."""
         trace = query_pb2.Trace()
         of_trace = (
             f"model_name = {sql.string(key.model_name)} AND request_id ="
             f" {sql.string(key.request_id)} AND source = {sql.string(key.source)}"
         )
         table = f"{self.database}.trace_tokens"
+        count = f"SELECT uniqExact(position) FROM {table} WHERE {of_trace}"
         if self.protobuf_pages:
             raw = self.executor.query_bytes(
                 token_pages.page_sql(table, of_trace, token_offset, limit, self._page_settings),
@@ -349,30 +351,22 @@ class ClickHouseTraceRepository:
             )
             total = token_pages.add_page(trace, token_pages.parse(raw), self._labels_for())
             if total is None:  # an empty page (no tokens, or past the last) has no count
-                [(counted,)] = self.executor.query(
-                    f"SELECT uniqExact(position) FROM {table} WHERE {of_trace}"
+                [(total,)] = self.executor.query(count)
+        else:
+            counted = self._side_reads.submit(self.executor.query, count)
+            try:
+                rows = self.executor.query(
+                    f"SELECT {reads.TOKEN_COLUMNS} FROM {table} WHERE {of_trace} AND position IN"
+                    f" (SELECT DISTINCT position FROM {table} WHERE {of_trace} ORDER BY position"
+                    f" LIMIT {sql.integer(limit)} OFFSET {sql.integer(token_offset)})"
+                    " ORDER BY position, layer LIMIT 1 BY position, layer"
                 )
-                total = int(counted)
-            trace.total_tokens = total
-            if token_offset + limit < total:
-                trace.next_token_offset = token_offset + limit
-            return trace
-        counted = self._side_reads.submit(
-            self.executor.query, f"SELECT uniqExact(position) FROM {table} WHERE {of_trace}"
-        )
-        try:
-            rows = self.executor.query(
-                f"SELECT {reads.TOKEN_COLUMNS} FROM {table} WHERE {of_trace} AND position IN"
-                f" (SELECT DISTINCT position FROM {table} WHERE {of_trace} ORDER BY position"
-                f" LIMIT {sql.integer(limit)} OFFSET {sql.integer(token_offset)})"
-                " ORDER BY position, layer LIMIT 1 BY position, layer"
-            )
-        finally:
-            [(total,)] = counted.result()
+            finally:
+                [(total,)] = counted.result()
+            reads.add_tokens(trace, rows, self._labels_for())
         trace.total_tokens = int(total)
         if token_offset + limit < int(total):
             trace.next_token_offset = token_offset + limit
-        reads.add_tokens(trace, rows, self._labels_for())
         return trace
 
     def _labels_for(self) -> reads.Labels:

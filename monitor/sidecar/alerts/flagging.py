@@ -199,7 +199,9 @@ class TraceSink(BaseScoreSink):
             value = float(running.max()) if running is not None and running.size else last
             if value > request.max_scores.get(concept, float("-inf")):
                 request.max_scores[concept] = value
-        firings = self._with_top_concepts(self.engine.evaluate(tokens, now), tokens)
+        firings = self.engine.evaluate(tokens, now)
+        if tokens.activations is not None:  # deferred concepts: the firing tokens' top-k
+            firings = self._with_top_concepts(firings, tokens)
         if self._store is not None:
             self._store_tokens(key, request, tokens, firings, now)
         else:
@@ -267,7 +269,7 @@ class TraceSink(BaseScoreSink):
         assert batch.activations is not None
         starts, lengths = batch.starts, batch.lengths
         rows = np.concatenate([np.arange(starts[g], starts[g] + lengths[g]) for g in groups])
-        encoded = self._encode(batch.request(groups[0]), batch.activations[rows])
+        encoded = self._encode(batch.model_name, batch.layer, batch.activations[rows])
         if encoded is None:
             return dataclasses.replace(batch, activations=None)
         ids = np.zeros((batch.rows, encoded[0].shape[1]), dtype=encoded[0].dtype)
@@ -312,42 +314,40 @@ class TraceSink(BaseScoreSink):
         )
 
     def _encode(
-        self, tokens: RequestTokens, rows: npt.NDArray[np.float32]
+        self, model_name: str, layer: int, rows: npt.NDArray[np.float32]
     ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]] | None:
-        """The deferred encoder's output for ``rows`` of ``tokens``' layer (None: no
-        encoder for it, or it failed: counted as a sink error)."""
-        encoder = self._encoders.get(tokens.layer)
+        """The deferred encoder's output for ``rows`` of ``layer`` (None: no encoder for
+        it, or it failed: counted as a sink error)."""
+        encoder = self._encoders.get(layer)
         if encoder is None or not len(rows):
             return None
         try:
             return encoder.encode(np.ascontiguousarray(rows, dtype=np.float32))
         except Exception as exc:
-            self._error(tokens.model_name, exc)
+            self._error(model_name, exc)
             return None
 
     def _with_concepts(self, chunk: RequestTokens) -> RequestTokens:
         """A chunk bound for the store: its deferred rows encoded, the rows dropped."""
         if chunk.activations is None:
             return chunk
-        encoded = self._encode(chunk, chunk.activations)
+        encoded = self._encode(chunk.model_name, chunk.layer, chunk.activations)
         ids, values = encoded if encoded is not None else (None, None)
         return dataclasses.replace(chunk, activations=None, concept_ids=ids, concept_values=values)
 
     def _with_top_concepts(self, firings: list[Firing], tokens: RequestTokens) -> list[Firing]:
-        """Firings with the top concepts of the token they fired at, when the concepts are
-        deferred (the rule engine saw none): from ``tokens``' encoded rows, else encoded
+        """Firings (the rule engine saw no concepts: they are deferred) with the top
+        concepts of the token they fired at: from ``tokens``' encoded rows, else encoded
         now."""
-        if not firings or (tokens.activations is None and tokens.concept_ids is None):
+        if not firings:
             return firings
-        if any(f.top_concept_ids for f in firings):
-            return firings  # the engine had concepts
         where = {int(p): i for i, p in enumerate(tokens.positions.tolist())}
         rows = [where[f.position] for f in firings if f.position in where]
         encoded: tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]] | None = None
         if rows and tokens.concept_ids is not None and tokens.concept_values is not None:
             encoded = tokens.concept_ids[rows], tokens.concept_values[rows]
         elif rows and tokens.activations is not None:
-            encoded = self._encode(tokens, tokens.activations[rows])
+            encoded = self._encode(tokens.model_name, tokens.layer, tokens.activations[rows])
         if encoded is None:
             return firings
         ids, values = encoded

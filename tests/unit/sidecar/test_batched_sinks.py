@@ -4,6 +4,7 @@ included), same buffered rows and bytes, same trace updates and alerts."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,7 @@ from monitor.sidecar.alerts.rules import AggregationSpec, Rule, RuleEngine
 from monitor.sidecar.alerts.token_buffer import BatchRecords, TokenBuffer
 from monitor.sidecar.metrics import SidecarMetrics
 from monitor.sidecar.records import Firing
+from monitor.sidecar.scoring.concepts import ConceptEncoder
 from monitor.sidecar.scoring.reading import ReadPlan
 from monitor.sidecar.scoring.sinks import RequestResult, RequestTokens
 from monitor.sidecar.scoring.token_batch import TokenBatch
@@ -195,7 +197,13 @@ class _Publisher:
         self.alerts.append(alert)
 
 
-def _trace_sink(rules: list[Rule], store: bool) -> tuple[TraceSink, _Writer, _Publisher]:
+def _trace_sink(
+    rules: list[Rule],
+    store: bool,
+    *,
+    max_buffered_bytes: int = 6000,
+    encoders: Mapping[int, ConceptEncoder] | None = None,
+) -> tuple[TraceSink, _Writer, _Publisher]:
     writer, publisher = _Writer(), _Publisher()
     sink = TraceSink(
         RuleEngine(rules, alert_id=_ids()),
@@ -203,9 +211,10 @@ def _trace_sink(rules: list[Rule], store: bool) -> tuple[TraceSink, _Writer, _Pu
         store=writer if store else None,
         publisher=publisher,
         max_buffered_tokens=12,
-        max_buffered_bytes=6000,
+        max_buffered_bytes=max_buffered_bytes,
         max_tokens_per_trace=20,
         clock=lambda: 1000.0,
+        encoders=encoders,
     )
     return sink, writer, publisher
 

@@ -10,17 +10,22 @@ import dataclasses
 import numpy as np
 import numpy.typing as npt
 import pytest
-from prometheus_client import CollectorRegistry
 
 from monitor.artifacts.probe_format import Aggregation
 from monitor.sidecar.alerts.flagging import TraceSink
-from monitor.sidecar.alerts.rules import AggregationSpec, Rule, RuleEngine
-from monitor.sidecar.metrics import SidecarMetrics
+from monitor.sidecar.alerts.rules import AggregationSpec, Rule
 from monitor.sidecar.scoring.sinks import RequestResult
 from monitor.sidecar.scoring.token_batch import TokenBatch
 
 from .helpers import LAYER, MODEL
-from .test_batched_sinks import _batch, _ids, _Publisher, _rules, _same_tokens, _Writer
+from .test_batched_sinks import (
+    _batch,
+    _Publisher,
+    _rules,
+    _same_tokens,
+    _trace_sink,
+    _Writer,
+)
 
 D_MODEL, M, K = 6, 40, 3
 
@@ -51,19 +56,9 @@ class CountingEncoder:
 def _sink(
     rules: list[Rule], store: bool, encoder: CountingEncoder | None
 ) -> tuple[TraceSink, _Writer, _Publisher]:
-    writer, publisher = _Writer(), _Publisher()
-    sink = TraceSink(
-        RuleEngine(rules, alert_id=_ids()),
-        SidecarMetrics(CollectorRegistry()),
-        store=writer if store else None,
-        publisher=publisher,
-        max_buffered_tokens=12,
-        max_buffered_bytes=2**30,  # no evictions: deferred buffers are larger
-        max_tokens_per_trace=20,
-        clock=lambda: 1000.0,
-        encoders={LAYER: encoder} if encoder is not None else None,
-    )
-    return sink, writer, publisher
+    # no evictions: deferred buffers are larger
+    encoders = {LAYER: encoder} if encoder is not None else None
+    return _trace_sink(rules, store, max_buffered_bytes=2**30, encoders=encoders)
 
 
 def _pair(
