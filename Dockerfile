@@ -26,7 +26,7 @@
 #   docker build -t llm-monitor-vllm:0.1.0 --target plugin \
 #     --build-arg VLLM_IMAGE=vllm/vllm-openai:v0.32.1 .            # another supported release
 # The plugin stage refuses (at build time) a vLLM outside the supported range
-# (SUPPORTED_VLLM in monitor/plugin/vllm_compat.py).
+# (SUPPORTED_VLLM in monitor/plugin/vllm_version.py).
 #
 # GPU (CUDA) build of the default target, what differs from the CPU build:
 #   * BASE_IMAGE: a CUDA runtime image instead of python:*-slim, e.g.

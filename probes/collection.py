@@ -13,7 +13,7 @@ import numpy as np
 from monitor.artifacts.segments import Segmenter, scope_mask
 from probes.collect import ActivationCollector, Span, response_span
 from probes.data.records import Record
-from probes.fit import Example
+from probes.examples import Example
 from probes.reads import Read
 
 log = logging.getLogger("llm_monitor.probes")

@@ -1,4 +1,5 @@
-"""Fitting linear probes on token activations (calibration: :mod:`probes.calibration`).
+"""Fitting linear probes on token activations (examples: :mod:`probes.examples`;
+calibration: :mod:`probes.calibration`).
 
 A probe head is token-level logistic regression: every token an example contributes is
 labelled with the example's label, features are standardised (the mean and scale go
@@ -19,10 +20,9 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import warnings
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -43,43 +43,18 @@ from probes.aggregation import (
     describe,
 )
 from probes.calibration import calibrate_probe as calibrate_probe
+from probes.examples import (
+    ActivationExample,
+    check_examples,
+    example_labels,
+    family_counts,
+    token_matrix,
+)
 from probes.metrics import auroc, calibrate_threshold
 
 #: Threshold written into a freshly fitted probe; :func:`calibrate_probe` replaces it.
 PLACEHOLDER_THRESHOLD = 0.5
 DEFAULT_C_GRID: tuple[float, ...] = (0.001, 0.01, 0.1, 1.0, 10.0)
-
-
-class ActivationExample(Protocol):
-    """What the fitting code reads from an example (``Example`` or any look-alike)."""
-
-    @property
-    def activations(self) -> npt.NDArray[np.floating[Any]]:
-        """``[n_tokens, d_model]`` activations of the tokens the probe reads, in position order."""
-        ...
-
-    @property
-    def label(self) -> int:
-        """1 when the concept is present, else 0."""
-        ...
-
-
-@dataclass(frozen=True, eq=False)
-class Example:
-    """One labelled example's activations at one layer.
-
-    ``segments`` / ``sentence_end`` label each token as the sidecar does (None: every
-    token ``unknown`` and no sentence ends, which only probes without a scope read).
-    """
-
-    activations: npt.NDArray[np.float32]  # [n_tokens, d_model]
-    label: int
-    family: str = ""
-    split: str = ""
-    id: str = ""
-    segments: npt.NDArray[np.int8] | None = None  # [n_tokens]
-    sentence_end: npt.NDArray[np.bool_] | None = None  # [n_tokens]
-    prompt_len: int | None = None  # tokens of the prompt (the rest is the model's reply)
 
 
 @dataclass(frozen=True)
@@ -132,59 +107,6 @@ class FitReport:
             "n_tokens": dict(self.n_tokens),
             "families": {k: dict(v) for k, v in self.families.items()},
         }
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def _check_examples(
-    examples: Sequence[ActivationExample], split: str, d_model: int | None = None
-) -> int:
-    """Validate shapes, labels and values; return d_model."""
-    if not examples:
-        raise ValueError(f"{split}: no examples")
-    labels = set()
-    for i, ex in enumerate(examples):
-        acts = np.asarray(ex.activations)
-        if acts.ndim != 2:
-            raise ValueError(
-                f"{split}[{i}]: activations must be [n_tokens, d_model], got {list(acts.shape)}"
-            )
-        if d_model is None:
-            d_model = int(acts.shape[1])
-        if acts.shape[1] != d_model:
-            raise ValueError(f"{split}[{i}]: d_model {acts.shape[1]}, expected {d_model}")
-        if acts.shape[0] == 0:
-            raise ValueError(f"{split}[{i}]: example has no tokens")
-        if not np.all(np.isfinite(acts)):
-            raise ValueError(f"{split}[{i}]: activations contain NaN or infinite values")
-        if ex.label not in (0, 1):
-            raise ValueError(f"{split}[{i}]: label must be 0 or 1, got {ex.label!r}")
-        labels.add(int(ex.label))
-    if labels != {0, 1}:
-        only = "positives" if labels == {1} else "negatives"
-        raise ValueError(f"{split}: needs both classes, has only {only} ({len(examples)} examples)")
-    assert d_model is not None
-    return d_model
-
-
-def _labels(examples: Sequence[ActivationExample]) -> npt.NDArray[np.int64]:
-    return np.array([int(ex.label) for ex in examples], dtype=np.int64)
-
-
-def _token_matrix(
-    examples: Sequence[ActivationExample],
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
-    """All tokens stacked ``[N, d]`` (float64) and each token's example label ``[N]``."""
-    x = np.concatenate([np.asarray(ex.activations, dtype=np.float64) for ex in examples])
-    y = np.concatenate(
-        [np.full(len(ex.activations), int(ex.label), dtype=np.int64) for ex in examples]
-    )
-    return x, y
-
-
-def _families(examples: Sequence[ActivationExample]) -> dict[str, int]:
-    return dict(Counter(str(getattr(ex, "family", "") or "") for ex in examples))
 
 
 def probe_from_sklearn(
@@ -312,17 +234,17 @@ def fit_probe(
     for c in C_grid:
         if not (c > 0 and math.isfinite(c)):
             raise ValueError(f"C must be finite and > 0, got {c}")
-    d_model = _check_examples(train_examples, "train")
-    _check_examples(val_examples, "validation", d_model)
+    d_model = check_examples(train_examples, "train")
+    check_examples(val_examples, "validation", d_model)
 
     read: dict[str, Any] = {
         "scope": list(scope) if scope is not None else None,
         "positions": positions,
     }
-    x_train, y_train = _token_matrix(train_examples)
+    x_train, y_train = token_matrix(train_examples)
     scaler = StandardScaler().fit(x_train)
     z_train = scaler.transform(x_train)
-    val_labels = _labels(val_examples)
+    val_labels = example_labels(val_examples)
 
     best: tuple[CResult, LogisticRegression, AggregationChoice] | None = None
     c_results: list[CResult] = []
@@ -352,9 +274,9 @@ def fit_probe(
 
     splits = {"train": train_examples, "validation": val_examples}
     n_examples = {k: len(v) for k, v in splits.items()}
-    n_pos = {k: int(_labels(v).sum()) for k, v in splits.items()}
+    n_pos = {k: int(example_labels(v).sum()) for k, v in splits.items()}
     n_tokens = {k: int(sum(len(ex.activations) for ex in v)) for k, v in splits.items()}
-    families = {k: _families(v) for k, v in splits.items()}
+    families = {k: family_counts(v) for k, v in splits.items()}
 
     training: dict[str, Any] = {
         "method": "token-level logistic regression (L2, class_weight=balanced), standardised",
@@ -383,7 +305,7 @@ def fit_probe(
     # Training examples hold only the tokens read: each is scored as one whole read.
     train_auroc = auroc(
         [aggregate(s, chosen.aggregation) for s in token_scores(probe, train_examples)],
-        _labels(train_examples),
+        example_labels(train_examples),
     )
     training["train_auroc"] = train_auroc
     probe = probe.model_copy(update={"training": training})
@@ -407,9 +329,7 @@ def fit_probe(
 __all__ = [
     "DEFAULT_C_GRID",
     "PLACEHOLDER_THRESHOLD",
-    "ActivationExample",
     "CResult",
-    "Example",
     "FitReport",
     "calibrate_probe",
     "calibrate_threshold",

@@ -45,7 +45,8 @@ from probes.comparison import (
     train_baseline,
 )
 from probes.data.records import load_records
-from probes.fit import Example, FitReport, calibrate_probe, fit_probe, score_examples
+from probes.examples import Example
+from probes.fit import FitReport, calibrate_probe, fit_probe, score_examples
 from probes.metrics import auroc, evaluate
 from probes.reads import Read, reads_for, reads_reply
 from probes.report import markdown_report, roc_plot

@@ -8,7 +8,8 @@ from typing import Any
 
 from monitor.artifacts.probe_format import Aggregation, Probe
 from probes.aggregation import DEFAULT_CANDIDATES, describe
-from probes.fit import DEFAULT_C_GRID, ActivationExample, FitReport, fit_probe
+from probes.examples import ActivationExample
+from probes.fit import DEFAULT_C_GRID, FitReport, fit_probe
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,10 @@ the encoder runs only on the flagged requests' tokens). Synthetic producers
 (:mod:`monitor.bench.capacity_traffic`) stream through the real gRPC ``Ingest`` at a
 rising ladder of offered rates; a level is sustained when every row was scored about as
 fast as it was sent, none dropped, and the queue drained. The sidecar's CPU seconds per
-token are read from its process. A scaling table repeats the probes-only stage, unpaced,
-for several layer and probe counts. The figures are set against the machine's
-unmonitored vLLM generation rate (measured in the same run, or given).
+token are read from its process. Scaling tables repeat the probes-only stage, unpaced,
+for several layer and probe counts and for several rows per step. The figures are set
+against the machine's unmonitored vLLM generation rate (measured in the same run, or
+given).
 """
 
 from __future__ import annotations
@@ -202,10 +203,9 @@ def _level(
     }
 
 
-def _with_sidecar(
-    settings: SidecarBenchSettings, setup: Setup, pool: RowPool, run: Any
-) -> dict[str, Any]:
-    """Start a sidecar for ``setup``, call ``run(ports, process)``, stop it."""
+def _with_sidecar(settings: SidecarBenchSettings, setup: Setup, pool: RowPool, run: Any) -> Any:
+    """Start a sidecar for ``setup``, call ``run(ports, process)``, stop it; returns what
+    ``run`` returned."""
     with tempfile.TemporaryDirectory(prefix="llm-monitor-sidecar-bench-") as tmp:
         workdir = Path(tmp)
         ports = (free_port(), free_port())
@@ -213,8 +213,7 @@ def _with_sidecar(
         _write_config(config, workdir, setup, settings, ports)
         with _sidecar(config, workdir / "sidecar.log", ports[1]) as proc:
             time.sleep(0.5)
-            result: dict[str, Any] = run(ports, psutil.Process(proc.pid))
-    return result
+            return run(ports, psutil.Process(proc.pid))
 
 
 def _latency_ms(values: list[float]) -> dict[str, Any]:
@@ -303,16 +302,41 @@ def _sweep(settings: SidecarBenchSettings, pool: RowPool) -> list[dict[str, Any]
                 return _level(settings, setup, name, None, settings.sweep_s, ports, proc, pool)
 
             level = _with_sidecar(settings, setup, pool, run)
-            table.append(
-                {
-                    "layers": layers,
-                    "probes_per_layer": probes,
-                    "scored_tokens_per_s": level["scored_tokens_per_s"],
-                    "cpu_us_per_token": level["cpu_us_per_token"],
-                    "rows_dropped": sum(level["rows_dropped"].values()),
-                }
-            )
+            table.append({"layers": layers, "probes_per_layer": probes, **_point(level)})
     return table
+
+
+def _batch_sweep(settings: SidecarBenchSettings, pool: RowPool) -> list[dict[str, Any]]:
+    """Probes-only stage, one layer, unpaced, for each number of rows per step: what a
+    step costs apart from its rows (receiving, decoding, waking the scorer)."""
+    setup = Setup("probes", _layers(settings, 1), settings.probes)
+
+    def run(ports: tuple[int, int], proc: psutil.Process) -> list[dict[str, Any]]:
+        points = []
+        for batch in settings.sweep_batches:
+            at = dataclasses.replace(settings, batch=batch)
+            level = _level(at, setup, f"rows-{batch}", None, settings.sweep_s, ports, proc, pool)
+            points.append({"rows_per_step": batch, **_point(level)})
+        return points
+
+    points: list[dict[str, Any]] = _with_sidecar(settings, setup, pool, run)
+    return points
+
+
+def _point(level: dict[str, Any]) -> dict[str, Any]:
+    """One row of a scaling table, from an unpaced level."""
+    return {
+        "scored_tokens_per_s": level["scored_tokens_per_s"],
+        "cpu_us_per_token": level["cpu_us_per_token"],
+        "rows_dropped": sum(level["rows_dropped"].values()),
+    }
+
+
+def per_core(cpu_us_per_token: float | None, rate: float | None) -> float | None:
+    """Tokens one core scores per second, as a multiple of vLLM's ``rate``."""
+    if cpu_us_per_token is None or rate is None:
+        return None
+    return ratio(1e6 / cpu_us_per_token, rate)
 
 
 def run_sidecar_bench(
@@ -335,10 +359,10 @@ def run_sidecar_bench(
     rate = None if vllm is None else float(vllm["tokens_per_s"])
     stages = {stage: _ladder(settings, stage, pool, rate) for stage in settings.stages}
     table = _sweep(settings, pool) if settings.sweep_layers and settings.sweep_probes else []
+    per_step = _batch_sweep(settings, pool) if settings.sweep_batches else []
 
     def per_core_x(stage: str) -> float | None:
-        cpu = stages.get(stage, {}).get("cpu_us_per_token")
-        return None if cpu is None or rate is None else ratio(1e6 / cpu, rate)
+        return per_core(stages.get(stage, {}).get("cpu_us_per_token"), rate)
 
     alerts = stages.get("full", {}).get("alert_latency_ms", {})
     return {
@@ -360,6 +384,9 @@ def run_sidecar_bench(
             "alert_latency_p99_ms": goal(alerts.get("p99"), "<=", ALERT_P99_GOAL_MS),
         },
         "scaling": table,
+        "scaling_rows_per_step": [
+            {**point, "per_core_x": per_core(point["cpu_us_per_token"], rate)} for point in per_step
+        ],
         "settings": {
             k: (str(v) if isinstance(v, Path) else v)
             for k, v in dataclasses.asdict(settings).items()

@@ -12,7 +12,7 @@ from typing import Any
 
 import psutil
 
-from monitor.plugin.worker import MONITOR_ATTR
+from monitor.plugin.worker_patch import MONITOR_ATTR
 
 #: Set in the benchmark's environment so that ``collective_rpc`` may send a function to
 #: the engine's worker (vLLM otherwise refuses to serialize callables).

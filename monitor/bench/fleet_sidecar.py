@@ -42,7 +42,7 @@ ENGINE_LIBRARY_MARKERS = ("chdb", "libclickhouse")
 
 def hub_mode_available() -> bool:
     """True when this sidecar's configuration has ``storage.backend: hub``."""
-    from monitor.sidecar.config import StorageConfig
+    from monitor.sidecar.storage_config import StorageConfig
 
     return "backend" in StorageConfig.model_fields
 

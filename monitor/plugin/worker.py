@@ -3,7 +3,8 @@
 Everything here is fail-open: an error in the monitor is logged (rate-limited),
 counted, and the step's rows are dropped; the worker's own result is always returned
 untouched and its exceptions propagate unchanged. vLLM's objects are read and patched
-only through :mod:`monitor.plugin.vllm_compat`.
+only through :mod:`monitor.plugin.vllm_compat`; the class patch that gives each worker its
+monitor and wraps its step is :mod:`monitor.plugin.worker_patch`.
 
 The step path never makes the host wait for the device and never holds device memory:
 each step's rows are copied asynchronously into a preallocated host pool and the
@@ -22,8 +23,6 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Mapping
-from typing import Any
 
 from monitor import __version__
 from monitor.logutil import RateLimitedLog
@@ -43,12 +42,7 @@ from monitor.plugin.settings import PluginSettings
 from monitor.plugin.shipper import ChannelTls, Shipper
 from monitor.plugin.staged import StagedStep
 from monitor.plugin.step_timing import StepTiming
-from monitor.plugin.vllm_compat import (
-    PatchableWorkerLike,
-    SchedulerOutputLike,
-    StepFn,
-    WorkerLike,
-)
+from monitor.plugin.vllm_compat import SchedulerOutputLike, WorkerLike
 from monitor.v1 import ingest_pb2
 
 log = logging.getLogger("vllm.llm_monitor")
@@ -63,8 +57,6 @@ POOL_STEPS = 4
 MIN_POOL_BYTES = 64 << 20
 #: Ring byte bound beyond the pool, for labels and prompts of the queued steps.
 RING_LABEL_BYTES = 64 << 20
-#: The attribute of a worker instance that holds its monitor.
-MONITOR_ATTR = "_llm_monitor"
 
 
 def default_pool_bytes(full_step: int) -> int:
@@ -346,73 +338,3 @@ class WorkerMonitor:
         """Count a step lost to an unexpected error in the monitor."""
         self._drop(REASON_PLUGIN_ERROR, n, "monitor error in a %d-token step", n)
         log.debug("llm-monitor: step error", exc_info=True)
-
-
-def wrap_step(monitor: WorkerMonitor, worker: WorkerLike, execute_model: StepFn) -> StepFn:
-    """Wrap the worker's bound ``execute_model`` with capture before and after."""
-
-    def execute_model_monitored(
-        scheduler_output: SchedulerOutputLike, *args: Any, **kwargs: Any
-    ) -> Any:
-        start = time.perf_counter_ns()
-        try:
-            n = monitor.before_step(scheduler_output)
-        except Exception:
-            n = 0
-            monitor.step_error(0)
-        model_start = time.perf_counter_ns()
-        output = execute_model(scheduler_output, *args, **kwargs)
-        model_end = time.perf_counter_ns()
-        if n:
-            try:
-                monitor.after_step(worker, scheduler_output, n)
-            except Exception:
-                monitor.step_error(n)
-        end = time.perf_counter_ns()
-        monitor.timing.add(end - start - (model_end - model_start), end - start)
-        return output
-
-    return execute_model_monitored
-
-
-def patch_worker_class(worker_cls: type, settings: PluginSettings) -> None:
-    """Patch a vLLM worker class so each instance gets a monitor once its model loads.
-
-    The monitor installs its hooks, wraps the instance's step and runs its self-test
-    after the warm-up pass. Safe to call repeatedly.
-    """
-
-    def attach_monitor(worker: PatchableWorkerLike) -> None:
-        try:
-            monitor = WorkerMonitor(settings)
-            monitor.attach(worker)
-            setattr(worker, MONITOR_ATTR, monitor)
-            vllm_compat.wrap_execute_model(worker, lambda step: wrap_step(monitor, worker, step))
-            vllm_compat.after_warm_up(worker, lambda: monitor.self_test(worker))
-        except Exception:
-            log.exception("llm-monitor: could not attach to the worker; serving unmonitored")
-
-    vllm_compat.on_model_loaded(worker_cls, attach_monitor)
-
-
-def report_capture_down(worker_cls: type, settings: PluginSettings, reason: str) -> None:
-    """Patch a vLLM worker class only to tell the sidecar that capture is down.
-
-    For a vLLM the plugin does not support: no hooks, no wrapped step, no self-test;
-    each worker's monitor connects once its model loads and reports ``reason``.
-    """
-
-    def report(worker: PatchableWorkerLike) -> None:
-        try:
-            monitor = WorkerMonitor(settings)
-            setattr(worker, MONITOR_ATTR, monitor)
-            monitor.report_down(worker, reason)
-        except Exception:
-            log.debug("llm-monitor: could not report capture down", exc_info=True)
-
-    vllm_compat.on_model_loaded(worker_cls, report)
-
-
-def monitors_of(workers: Mapping[str, Any]) -> dict[str, WorkerMonitor]:
-    """The monitors attached to some workers (for tests and diagnostics)."""
-    return {k: getattr(w, MONITOR_ATTR) for k, w in workers.items() if hasattr(w, MONITOR_ATTR)}

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 from prometheus_client import CollectorRegistry, GCCollector, ProcessCollector
 
 from monitor.artifacts.probe_format import Probe, load_probe_dir
-from monitor.artifacts.segments import Segmenter, load_segmenter
 from monitor.sidecar.alerts.compile import RuleError, compile_rules
 from monitor.sidecar.alerts.flagging import TraceSink
 from monitor.sidecar.alerts.hub import AlertHub, AlertPublisher, WatchLimits
@@ -35,6 +34,7 @@ from monitor.sidecar.scoring.probe_set import ProbeSet, build_probe_sets
 from monitor.sidecar.scoring.scorer import Pipeline
 from monitor.sidecar.scoring.sinks import ActivationSink, MetricsSink, ScoreSink
 from monitor.sidecar.security import server_security
+from monitor.sidecar.segmenter_setup import build_segmenter
 from monitor.sidecar.server import exposure_warnings
 from monitor.sidecar.service_metrics import ServiceMetrics
 from monitor.sidecar.traces.factory import (
@@ -59,38 +59,6 @@ def default_registry() -> CollectorRegistry:
     ProcessCollector(registry=registry)
     GCCollector(registry=registry)
     return registry
-
-
-def build_segmenter(tokenizer_path: Path | None, probes: Sequence[Probe] = ()) -> Segmenter:
-    """The chat segmenter of the served model's tokenizer (prompt vs reply without one);
-    warns when a loaded probe reads what it cannot tell apart."""
-    if tokenizer_path is None:
-        segmenter = Segmenter(markup=None)
-    else:
-        segmenter = load_segmenter(str(tokenizer_path))
-        if segmenter.markup is None:
-            log.warning("%s: no usable chat template; segments are prompt vs reply", tokenizer_path)
-        else:
-            log.info("chat segments from the template of %s", tokenizer_path)
-    chat = {"system", "user", "history", "markup", "post_instruction"}
-    for probe in probes:
-        for head in probe.all_heads():
-            if segmenter.markup is None and head.scope and chat & set(head.scope):
-                log.warning(
-                    "probe %r (head %r) reads %s but the chat's segments are unknown (set "
-                    "tokenizer_path): it reads a whole prompt as 'prompt'",
-                    probe.concept,
-                    head.name,
-                    ", ".join(head.scope),
-                )
-            if head.positions == "sentence_end" and not segmenter.sentence_ends:
-                log.warning(
-                    "probe %r (head %r) reads sentence ends but no tokenizer is set "
-                    "(tokenizer_path): it reads nothing",
-                    probe.concept,
-                    head.name,
-                )
-    return segmenter
 
 
 def build_otlp_export(

@@ -17,7 +17,8 @@ import pytest
 
 from monitor.artifacts.probe_format import Probe
 from monitor.sidecar.app import Sidecar, default_registry
-from monitor.sidecar.config import IngestConfig, RuleConfig, SidecarConfig, StorageConfig
+from monitor.sidecar.config import IngestConfig, RuleConfig, SidecarConfig
+from monitor.sidecar.storage_config import StorageConfig
 from tests.unit.sidecar.helpers import MODEL, make_probe, write_probe_dir
 
 #: Ingest messages one run generates (read before fixtures clear LLM_MONITOR_* variables).

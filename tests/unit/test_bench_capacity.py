@@ -116,10 +116,14 @@ def test_sidecar_flags_fill_the_settings() -> None:
             "--sweep-probes",
             "1",
             "16",
+            "--sweep-batches",
+            "8",
+            "256",
         ]
     )
     assert args.vllm_tokens_per_s == 120.0 and args.stages == ["probes"]
     assert args.sweep_layers == [] and args.sweep_probes == [1, 16] and args.layers == 2
+    assert args.sweep_batches == [8, 256]
     smoke = SidecarBenchSettings.smoke()
     assert smoke.level_s < SidecarBenchSettings().level_s
     assert dataclasses.replace(smoke, layers=2).layers == 2
@@ -137,6 +141,7 @@ def test_a_tiny_run_through_a_real_sidecar_reports_every_stage() -> None:
         alert_batch=4,
         sweep_layers=(2,),
         sweep_probes=(2,),
+        sweep_batches=(2, 6),
         sweep_s=0.5,
     )
     result = run_sidecar_bench(settings, {"tokens_per_s": 50.0, "measured": False})
@@ -160,4 +165,7 @@ def test_a_tiny_run_through_a_real_sidecar_reports_every_stage() -> None:
     }
     (row,) = result["scaling"]
     assert (row["layers"], row["probes_per_layer"]) == (2, 2) and row["scored_tokens_per_s"] > 0
+    per_step = result["scaling_rows_per_step"]
+    assert [p["rows_per_step"] for p in per_step] == [2, 6]
+    assert all(p["scored_tokens_per_s"] > 0 and p["per_core_x"] > 0 for p in per_step)
     json.dumps(result)  # JSON-ready

@@ -20,7 +20,7 @@ from monitor.bench.cpu_time import (
 from monitor.bench.overhead_summary import paired, scaling_row, summarize
 from monitor.cli.main import build_parser
 from monitor.plugin.step_timing import StepTiming
-from monitor.plugin.worker import MONITOR_ATTR
+from monitor.plugin.worker_patch import MONITOR_ATTR
 
 
 def test_a_busy_child_process_shows_cpu_time_and_a_gone_one_reads_zero() -> None:

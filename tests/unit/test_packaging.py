@@ -12,7 +12,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 import monitor
-from monitor.plugin.vllm_compat import SUPPORTED_VLLM
+from monitor.plugin.vllm_version import SUPPORTED_VLLM
 
 ROOT = Path(__file__).resolve().parents[2]
 IMAGE_TAG = re.compile(r"\bllm-monitor(?:-sidecar|-vllm)?:(\d+\.\d+\.\d+)\b")

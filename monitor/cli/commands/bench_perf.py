@@ -58,7 +58,7 @@ def cmd_sidecar(args: argparse.Namespace) -> int:
 
     preset = SidecarBenchSettings.smoke() if args.smoke else SidecarBenchSettings()
     chosen = _chosen(args, SIDECAR_FLAGS)
-    for name in ("stages", "sweep_layers", "sweep_probes"):
+    for name in ("stages", "sweep_layers", "sweep_probes", "sweep_batches"):
         if getattr(args, name) is not None:
             chosen[name] = tuple(getattr(args, name))
     settings = dataclasses.replace(preset, **chosen)
@@ -104,9 +104,10 @@ def register_sidecar(bench_sub: Subparsers) -> None:
         description="Start `llm-monitor serve` for each stage (probes only; + concept "
         "encoder; + rules and a trace store) and stream synthetic decode traffic through "
         "gRPC Ingest at rising rates until the sidecar drops. Prints the sustained tokens/s "
-        "and sidecar CPU per token of each stage, alert latency (full stage), a scaling "
-        "table over layers and probes, and the ratios to this machine's unmonitored vLLM "
-        "generation rate (measured first, with one engine, unless --vllm-tokens-per-s).",
+        "and sidecar CPU per token of each stage, alert latency (full stage), scaling "
+        "tables over layers and probes and over rows per step, and the ratios to this "
+        "machine's unmonitored vLLM generation rate (measured first, with one engine, "
+        "unless --vllm-tokens-per-s).",
         epilog=epilog(),
     )
     p.add_argument("--json", type=Path, help="also write the result to this file")
@@ -136,14 +137,18 @@ def register_sidecar(bench_sub: Subparsers) -> None:
     ):
         name = flag[2:].replace("-", "_")
         p.add_argument(flag, type=kind, default=None, help=f"{what} (default {default(name)})")
-    for flag, what in (("--sweep-layers", "layer counts"), ("--sweep-probes", "probe counts")):
+    for flag, what in (
+        ("--sweep-layers", "layer counts of the scaling table"),
+        ("--sweep-probes", "probe counts of the scaling table"),
+        ("--sweep-batches", "rows per step of the per-step table (probes only, 1 layer)"),
+    ):
         name = flag[2:].replace("-", "_")
         p.add_argument(
             flag,
-            type=int,
+            type=positive_int,
             nargs="*",
             default=None,
-            help=f"{what} of the scaling table (default {_listed(default(name))}; none: no table)",
+            help=f"{what} (default {_listed(default(name))}; none: no table)",
         )
     p.add_argument("--encoder-dir", type=Path, help="concept encoder (default: the shipped one)")
     dtype_flag(p)

@@ -14,7 +14,7 @@ rest, counted back from the cursor, the end of the range, or now), each window o
 part the previous ones did not cover, until a page is full: the newest pages read a few
 parts of one partition. GetTrace merges a token's layers and pages tokens by position.
 Concept labels are resolved when reading, from ``concept_labels``, per encoder (cached:
-an encoder's identity is a hash of its labels).
+an encoder's identity is a hash of its labels; :mod:`.concept_labels`).
 
 Thread safety: every method may be called from several threads at once (the executor is
 thread-safe; the snapshot and label caches are locked).
@@ -30,18 +30,17 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 from monitor.hub.store import reads, sql, token_pages
+from monitor.hub.store.concept_labels import StoredLabels
 from monitor.hub.store.cursor import TraceKey, decode_cursor, encode_cursor
 from monitor.hub.store.executor import ClickHouseExecutor, Row
 from monitor.hub.store.schema import migrate
 from monitor.hub.store.writes import (
     ALERT_COLUMNS,
-    LABEL_COLUMNS,
     TOKEN_COLUMNS,
     TRACE_COLUMNS,
     TokenItem,
     TraceRef,
     alert_row,
-    label_rows,
     token_block,
     trace_row,
 )
@@ -55,8 +54,6 @@ from monitor.v1 import query_pb2
 log = logging.getLogger(__name__)
 
 DAY_S = 86400
-LABELS_RETRY_S = 5.0  # an encoder without stored labels is looked up again after this
-MAX_MISSING_ENCODERS = 1000
 DEFAULT_WINDOWS_S = (3600.0, 86400.0, 7 * 86400.0)  # then unbounded
 TABLES = ("trace_tokens", "traces", "alerts", "concept_labels")
 
@@ -106,9 +103,7 @@ class ClickHouseTraceRepository:
         self._windows_s = tuple(windows_s)
         self._snapshots: dict[str, Snapshots] = {}
         self._snapshot_lock = threading.Lock()
-        self._labels: dict[str, tuple[str, ...]] = {}
-        self._missing: dict[str, float] = {}  # encoder -> when its labels were last missing
-        self._labels_lock = threading.Lock()
+        self._labels = StoredLabels(executor, self.database)
         # GetTrace reads a trace's alerts while it reads its tokens
         self._side_reads = ThreadPoolExecutor(4, thread_name_prefix="llm-monitor-trace-read")
         migrate(
@@ -195,23 +190,11 @@ class ClickHouseTraceRepository:
 
     def put_labels(self, labels: ConceptLabels) -> None:
         """Store an encoder's label table (idempotent: a repeat replaces it with itself)."""
-        n, data = label_rows(labels)
-        if n:
-            self.executor.insert(f"{self.database}.concept_labels", LABEL_COLUMNS, data)
-        with self._labels_lock:
-            self._labels[labels.encoder] = tuple(labels.labels)
-            self._missing.pop(labels.encoder, None)
+        self._labels.put(labels)
 
     def has_labels(self, encoder: str) -> bool:
         """True when the label table of ``encoder`` is stored."""
-        with self._labels_lock:
-            if encoder in self._labels:
-                return True
-        rows = self.executor.query(
-            f"SELECT count() FROM {self.database}.concept_labels"
-            f" WHERE encoder = {sql.string(encoder)}"
-        )
-        return bool(rows) and int(rows[0][0]) > 0
+        return self._labels.has(encoder)
 
     # -- read side ---------------------------------------------------------------------
 
@@ -268,7 +251,7 @@ class ClickHouseTraceRepository:
         if not found:
             return
         by_trace = {(k.model_name, k.request_id, k.source): s for k, s in found}
-        labels = self._labels_for()
+        labels = self._labels.for_read()
         for row in self.executor.query(reads.alerts_sql(self.database, [k for k, _ in found])):
             key, alert = reads.alert(row, labels)
             target = by_trace.get(key)
@@ -288,7 +271,7 @@ class ClickHouseTraceRepository:
             f"{sql.integer(after_ms)}) AND NOT suppressed ORDER BY inserted_at"
             f" LIMIT {sql.integer(limit)}"
         )
-        labels = self._labels_for()
+        labels = self._labels.for_read()
         alerts = [reads.alert(row[:-1], labels)[1] for row in rows]
         newest = max((int(row[-1]) for row in rows), default=after_ms)
         return alerts, newest
@@ -349,7 +332,7 @@ class ClickHouseTraceRepository:
                 token_pages.page_sql(table, of_trace, token_offset, limit, self._page_settings),
                 token_pages.FORMAT,
             )
-            total = token_pages.add_page(trace, token_pages.parse(raw), self._labels_for())
+            total = token_pages.add_page(trace, token_pages.parse(raw), self._labels.for_read())
             if total is None:  # an empty page (no tokens, or past the last) has no count
                 [(total,)] = self.executor.query(count)
         else:
@@ -363,50 +346,11 @@ class ClickHouseTraceRepository:
                 )
             finally:
                 [(total,)] = counted.result()
-            reads.add_tokens(trace, rows, self._labels_for())
+            reads.add_tokens(trace, rows, self._labels.for_read())
         trace.total_tokens = int(total)
         if token_offset + limit < int(total):
             trace.next_token_offset = token_offset + limit
         return trace
-
-    def _labels_for(self) -> reads.Labels:
-        """A labeller per encoder for one read (each encoder looked up once)."""
-        seen: dict[str, reads.Label] = {}
-
-        def labeller(encoder: str) -> reads.Label:
-            if encoder not in seen:
-                seen[encoder] = self._labeller(encoder)
-            return seen[encoder]
-
-        return labeller
-
-    def _labeller(self, encoder: str) -> reads.Label:
-        """The labels of ``encoder``'s concepts (None when none are stored)."""
-        if not encoder:
-            return None
-        with self._labels_lock:
-            labels = self._labels.get(encoder)
-            missing_since = self._missing.get(encoder)
-        if labels is None:
-            if missing_since is not None and time.monotonic() - missing_since < LABELS_RETRY_S:
-                return None
-            rows = self.executor.query(
-                f"SELECT concept_id, label FROM {self.database}.concept_labels"
-                f" WHERE encoder = {sql.string(encoder)} LIMIT 1 BY concept_id"
-            )
-            if not rows:
-                with self._labels_lock:
-                    if len(self._missing) >= MAX_MISSING_ENCODERS:
-                        self._missing.clear()
-                    self._missing[encoder] = time.monotonic()
-                return None
-            table = [""] * (max(int(r[0]) for r in rows) + 1)
-            for concept_id, label in rows:
-                table[int(concept_id)] = label
-            labels = tuple(table)
-            with self._labels_lock:
-                self._labels[encoder] = labels
-        return ConceptLabels(encoder, labels).label
 
     # -- maintenance -------------------------------------------------------------------
 

@@ -25,9 +25,9 @@ process was killed are neither counted, published nor stored.
 
 Deferred concepts (``encoder_scope: flagged``): tokens arrive with their activation rows
 instead of the encoder's output; buffers keep those rows, and the sink runs the encoder
-(``encoders``, per layer) only on what it keeps: a trace's tokens when they go to the
-store and the token where a rule fired (for the alert's top concepts). The rest of the
-traffic is never encoded.
+(``encoders``, per layer, :mod:`monitor.sidecar.alerts.deferred_concepts`) only on what it
+keeps: a trace's tokens when they go to the store and the token where a rule fired (for the
+alert's top concepts). The rest of the traffic is never encoded.
 
 Requests are forgotten when the scoring worker reports their end (finished, expired or
 shutdown): the worker owns the per-request table and its TTL, and sends no tokens of a
@@ -38,15 +38,14 @@ thread) and never raises into either: errors are counted in
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
-import numpy.typing as npt
 
 from monitor.logutil import RateLimitedLog
+from monitor.sidecar.alerts.deferred_concepts import DeferredConcepts
 from monitor.sidecar.alerts.hub import AlertPublisher
 from monitor.sidecar.alerts.rules import RuleEngine
 from monitor.sidecar.alerts.token_buffer import BatchRecords, TokenBuffer, rows
@@ -125,7 +124,7 @@ class TraceSink(BaseScoreSink):
         self._buffered_bytes = 0
         self._clock = clock
         self._label = concept_label
-        self._encoders = dict(encoders or {})  # deferred concepts: encoded here, per layer
+        self._deferred = DeferredConcepts(encoders or {}, self._error)  # per layer
         # What this sink adds per in-flight request; entries leave with on_request_finished.
         self._requests: dict[RequestKey, _Request] = {}
         self._errors = RateLimitedLog(log)
@@ -201,7 +200,7 @@ class TraceSink(BaseScoreSink):
                 request.max_scores[concept] = value
         firings = self.engine.evaluate(tokens, now)
         if tokens.activations is not None:  # deferred concepts: the firing tokens' top-k
-            firings = self._with_top_concepts(firings, tokens)
+            firings = self._deferred.with_top_concepts(firings, tokens)
         if self._store is not None:
             self._store_tokens(key, request, tokens, firings, now)
         else:
@@ -235,7 +234,7 @@ class TraceSink(BaseScoreSink):
         if batch.activations is not None and self._store is not None:
             # deferred concepts: the rows the store keeps, encoded in one call
             room = self._max_per_trace  # a full trace keeps no more tokens: not encoded
-            kept = self._encoded(
+            kept = self._deferred.encoded(
                 batch,
                 [
                     g
@@ -244,7 +243,9 @@ class TraceSink(BaseScoreSink):
                 ],
             )
         if batch.activations is not None:
-            fired = {g: self._with_top_concepts(f, kept.request(g)) for g, f in fired.items()}
+            fired = {
+                g: self._deferred.with_top_concepts(f, kept.request(g)) for g, f in fired.items()
+            }
         if self._store is None:
             for g in sorted(fired):
                 self._publish_all(fired[g])
@@ -260,22 +261,6 @@ class TraceSink(BaseScoreSink):
                     self._store_tokens(key, request, kept.request(g), firings or [], now)
             except Exception as exc:
                 self._error(model, exc)
-
-    def _encoded(self, batch: TokenBatch, groups: list[int]) -> TokenBatch:
-        """The batch with the deferred rows of ``groups`` encoded in one call and no
-        activations (the other groups' rows carry no concepts: they are not kept)."""
-        if not groups:
-            return dataclasses.replace(batch, activations=None)
-        assert batch.activations is not None
-        starts, lengths = batch.starts, batch.lengths
-        rows = np.concatenate([np.arange(starts[g], starts[g] + lengths[g]) for g in groups])
-        encoded = self._encode(batch.model_name, batch.layer, batch.activations[rows])
-        if encoded is None:
-            return dataclasses.replace(batch, activations=None)
-        ids = np.zeros((batch.rows, encoded[0].shape[1]), dtype=encoded[0].dtype)
-        values = np.zeros((batch.rows, encoded[1].shape[1]), dtype=encoded[1].dtype)
-        ids[rows], values[rows] = encoded
-        return dataclasses.replace(batch, activations=None, concept_ids=ids, concept_values=values)
 
     def _store_tokens(
         self,
@@ -296,7 +281,10 @@ class TraceSink(BaseScoreSink):
             if request.buffer is not None:
                 chunks = [*request.buffer.chunks(tokens.model_name, tokens.request_id), tokens]
                 self._release(key, request)
-        chunks = [self._with_concepts(c) for c in self._capped(request, chunks, tokens.model_name)]
+        chunks = [
+            self._deferred.with_concepts(c)
+            for c in self._capped(request, chunks, tokens.model_name)
+        ]
         if not chunks and not firings:
             return  # the trace is full and nothing new fired
         assert self._store is not None
@@ -312,60 +300,6 @@ class TraceSink(BaseScoreSink):
                 tenant=tokens.tenant,
             )
         )
-
-    def _encode(
-        self, model_name: str, layer: int, rows: npt.NDArray[np.float32]
-    ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]] | None:
-        """The deferred encoder's output for ``rows`` of ``layer`` (None: no encoder for
-        it, or it failed: counted as a sink error)."""
-        encoder = self._encoders.get(layer)
-        if encoder is None or not len(rows):
-            return None
-        try:
-            return encoder.encode(np.ascontiguousarray(rows, dtype=np.float32))
-        except Exception as exc:
-            self._error(model_name, exc)
-            return None
-
-    def _with_concepts(self, chunk: RequestTokens) -> RequestTokens:
-        """A chunk bound for the store: its deferred rows encoded, the rows dropped."""
-        if chunk.activations is None:
-            return chunk
-        encoded = self._encode(chunk.model_name, chunk.layer, chunk.activations)
-        ids, values = encoded if encoded is not None else (None, None)
-        return dataclasses.replace(chunk, activations=None, concept_ids=ids, concept_values=values)
-
-    def _with_top_concepts(self, firings: list[Firing], tokens: RequestTokens) -> list[Firing]:
-        """Firings (the rule engine saw no concepts: they are deferred) with the top
-        concepts of the token they fired at: from ``tokens``' encoded rows, else encoded
-        now."""
-        if not firings:
-            return firings
-        where = {int(p): i for i, p in enumerate(tokens.positions.tolist())}
-        rows = [where[f.position] for f in firings if f.position in where]
-        encoded: tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]] | None = None
-        if rows and tokens.concept_ids is not None and tokens.concept_values is not None:
-            encoded = tokens.concept_ids[rows], tokens.concept_values[rows]
-        elif rows and tokens.activations is not None:
-            encoded = self._encode(tokens.model_name, tokens.layer, tokens.activations[rows])
-        if encoded is None:
-            return firings
-        ids, values = encoded
-        out: list[Firing] = []
-        k = 0
-        for firing in firings:
-            if firing.position not in where:
-                out.append(firing)
-                continue
-            out.append(
-                dataclasses.replace(
-                    firing,
-                    top_concept_ids=tuple(int(i) for i in ids[k]),
-                    top_concept_values=tuple(float(v) for v in values[k]),
-                )
-            )
-            k += 1
-        return out
 
     def _buffer(self, key: RequestKey, request: _Request, tokens: RequestTokens) -> None:
         self._buffered(self._buffer_of(key, request).append(tokens))

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 from monitor.artifacts import wire
 from monitor.artifacts.wire import (
-    BadBatch,
     DecodedBatch,
     FloatArray,
     IntArray,
     Started,
     Uncaptured,
     decode_activations,
-    quote,
 )
+from monitor.artifacts.wire_checks import BadBatch, quote
 from monitor.v1 import ingest_pb2
 
 __all__ = [

@@ -39,7 +39,7 @@ from typing import Protocol
 import grpc
 from google.protobuf.message import DecodeError
 
-from monitor.artifacts.wire import quote
+from monitor.artifacts.wire_checks import quote
 from monitor.logutil import RateLimitedLog
 from monitor.sidecar.ingest.accounting import (
     LOST_IN_TRANSIT,

@@ -1,10 +1,13 @@
-"""The scoring worker: a bounded queue of decoded batches and one thread consuming it.
+"""The scoring worker: a bounded queue of decoded batches
+(:mod:`monitor.sidecar.scoring.batch_queue`) and one thread consuming it.
 
 ``offer`` never blocks (drops and counts when full). The worker scores each batch with
 the layer's ``ProbeSet``, labels every token with its segment of the chat (from the
 prompt the plugin sends when a request starts), lets each probe read the segments it
 was trained on (:mod:`monitor.sidecar.scoring.reading`) and hands results to the sinks. It
-never dies on an error: errors are counted and logged at a limited rate.
+never dies on an error: errors are counted and logged at a limited rate. Which requests
+are in flight, and when they are forgotten (finished, idle past the TTL, shutdown), is
+kept in :mod:`monitor.sidecar.scoring.in_flight`.
 
 Work per batch, not per token: the rows are grouped by request once, all probes of the
 layer are one matrix product, every request's reading advances in a few array operations
@@ -18,10 +21,8 @@ and a slot number.
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
-from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
@@ -32,7 +33,9 @@ from monitor.logutil import RateLimitedLog
 from monitor.sidecar.ingest.batches import DecodedBatch
 from monitor.sidecar.metrics import ModelMetrics, SidecarMetrics
 from monitor.sidecar.records import RequestKey
+from monitor.sidecar.scoring.batch_queue import BatchQueue
 from monitor.sidecar.scoring.concepts import ConceptEncoder
+from monitor.sidecar.scoring.in_flight import InFlightRequests
 from monitor.sidecar.scoring.layer import LayerReadings
 from monitor.sidecar.scoring.probe_set import ProbeSet
 from monitor.sidecar.scoring.request_state import RequestState, finite_scores, group_rows
@@ -47,8 +50,6 @@ from monitor.sidecar.scoring.token_batch import TokenBatch
 log = logging.getLogger(__name__)
 
 EXPIRE_INTERVAL_S = 1.0
-MAX_TOMBSTONES = 65536
-MAX_PENDING_PROMPTS = 4096
 #: A capture-to-score lag at least this long (or negative) is clock skew between hosts.
 MAX_CAPTURE_LAG_S = 3600.0
 
@@ -84,26 +85,14 @@ class Pipeline:
         self._activation_sinks = list(activation_sinks)
         self._encoders = dict(concept_encoders or {})
         self._segmenter = segmenter or Segmenter(markup=None)
-        self._queue: queue.Queue[DecodedBatch] = queue.Queue(maxsize=queue_size)
-        self._max_bytes = max_queue_bytes
-        self._queue_size = queue_size
+        self._timer = timer  # latency metrics and queue age; the clock of ``received_at``
+        self._queue = BatchQueue(metrics, queue_size, max_queue_bytes, timer)
         self._shed_above = encoder_shed_above  # queue fill above which the encoder is skipped
         # True: the encoder's rows travel to the sinks, which encode what they keep
         self._defer_encoder = defer_encoder
-        self._queued_bytes = 0
-        self._bytes_lock = threading.Lock()
-        # (queued, received) ``timer`` times of each queued batch, in queue order
-        self._enqueued_at: deque[tuple[float, float]] = deque()
-        self._timer = timer  # latency metrics and queue age; the clock of ``received_at``
         self.heartbeat = time.monotonic()  # the worker's loop came round (watchdog)
-        self._ttl = request_ttl_s
         self._clock = clock
-        self._requests: OrderedDict[RequestKey, RequestState] = OrderedDict()
-        self._tombstones: OrderedDict[RequestKey, None] = OrderedDict()
-        # Prompts of started requests with no rows yet (bounded, oldest dropped first):
-        # a ``started`` entry alone never creates request state.
-        # (prompt token ids, tenant) of each
-        self._pending_prompts: OrderedDict[RequestKey, tuple[list[int], str]] = OrderedDict()
+        self._requests = InFlightRequests(self._segmenter, request_ttl_s)
         self._lock = threading.RLock()
         self._stop = threading.Event()
         self._deadline = 0.0
@@ -116,34 +105,7 @@ class Pipeline:
         """Queue a batch without blocking; when full (batches or bytes), drop it and count
         its rows. ``received_at`` (``timer`` time, default now) is when the ingest received
         it, the start of ``llm_monitor_ingest_to_score_seconds``."""
-        model = self._metrics.model(batch.model_name)
-        size = batch.nbytes  # the whole decoded message, not the activations alone
-        with self._bytes_lock:
-            fits = self._max_bytes is None or self._queued_bytes + size <= self._max_bytes
-            if fits:
-                try:
-                    self._queue.put_nowait(batch)
-                    self._queued_bytes += size
-                    now = self._timer()
-                    self._enqueued_at.append((now, now if received_at is None else received_at))
-                except queue.Full:
-                    fits = False
-        if not fits:
-            model.dropped("sidecar_queue_full").inc(batch.rows)
-            return False
-        model.queue_depth.inc()
-        model.queue_bytes.inc(size)
-        return True
-
-    def _take(self, batch: DecodedBatch) -> float | None:
-        """Bookkeeping for a batch leaving the queue; when the ingest received it."""
-        with self._bytes_lock:
-            self._queued_bytes -= batch.nbytes
-            times = self._enqueued_at.popleft() if self._enqueued_at else None
-        model = self._metrics.model(batch.model_name)
-        model.queue_depth.dec()
-        model.queue_bytes.dec(batch.nbytes)
-        return None if times is None else times[1]
+        return self._queue.offer(batch, received_at)
 
     def _observe_lag(self, batch: DecodedBatch, received: float | None) -> None:
         """Ingest-to-score and capture-to-score of a batch just scored. The capture time
@@ -158,13 +120,11 @@ class Pipeline:
 
     @property
     def queue_depth(self) -> int:
-        return self._queue.qsize()
+        return self._queue.depth
 
     def oldest_queued_age(self) -> float:
         """Seconds the oldest queued batch has waited (0.0 when the queue is empty)."""
-        with self._bytes_lock:
-            first = self._enqueued_at[0][0] if self._enqueued_at else None
-        return 0.0 if first is None else max(0.0, self._timer() - first)
+        return self._queue.oldest_age()
 
     def alive(self) -> bool:
         """True while the worker thread runs."""
@@ -191,14 +151,7 @@ class Pipeline:
             if thread.is_alive():
                 log.error("pipeline worker did not stop within %.1f s", drain_timeout_s + 2.0)
                 return
-        while True:
-            try:
-                batch = self._queue.get_nowait()
-            except queue.Empty:
-                break
-            self._take(batch)
-            self._metrics.model(batch.model_name).dropped("shutdown").inc(batch.rows)
-            self._queue.task_done()
+        self._queue.drop_all("shutdown")
         with self._lock:
             keys = list(self._requests)
             for key in keys:
@@ -220,9 +173,7 @@ class Pipeline:
 
     def wait_idle(self, timeout: float) -> bool:
         """Wait until every queued batch has been processed; False on timeout."""
-        cond = self._queue.all_tasks_done
-        with cond:
-            return cond.wait_for(lambda: self._queue.unfinished_tasks == 0, timeout)
+        return self._queue.wait_idle(timeout)
 
     def _run(self) -> None:
         next_expire = self._clock() + EXPIRE_INTERVAL_S
@@ -230,13 +181,10 @@ class Pipeline:
             self.heartbeat = time.monotonic()
             if self._stop.is_set() and (self._queue.empty() or time.monotonic() > self._deadline):
                 return
-            try:
-                batch = self._queue.get(timeout=0.05)
-            except queue.Empty:
-                batch = None
+            batch = self._queue.get(timeout=0.05)
             if batch is not None:
                 try:
-                    received = self._take(batch)
+                    received = self._queue.take(batch)
                     self.process(batch)
                     self._observe_lag(batch, received)
                 except Exception as exc:  # the worker must survive anything
@@ -291,11 +239,11 @@ class Pipeline:
         observed: list[tuple[str, npt.NDArray[np.float32]]] = []
         now = self._clock()
         with self._lock:
-            self._start(batch, now)
+            self._requests.start(batch, now)
             groups = group_rows(batch.row_request, batch.positions)
             states: list[RequestState | None] = []
             for request, rows in zip(groups.request.tolist(), groups.lengths.tolist(), strict=True):
-                state = self._touch((batch.model_name, batch.request_ids[request]), now)
+                state = self._requests.touch((batch.model_name, batch.request_ids[request]), now)
                 if state is not None:
                     state.rows += rows
                 states.append(state)
@@ -324,41 +272,14 @@ class Pipeline:
             model.probe_score(concept).observe_many(values)
         model.scoring_duration.observe(max(0.0, self._timer() - started_at))
 
-    def _start(self, batch: DecodedBatch, now: float) -> None:
-        """Take the prompts of the batch's started requests (under the lock)."""
-        if not batch.started:
-            return
-        with_rows = {batch.request_ids[int(i)] for i in np.unique(batch.row_request)}
-        for started in batch.started:  # sent with every layer's batch: the first counts
-            key = (batch.model_name, started.request_id)
-            if key not in self._requests and started.request_id not in with_rows:
-                if key not in self._tombstones:
-                    self._pending_prompts[key] = (
-                        started.prompt_token_ids.tolist(),
-                        started.tenant,
-                    )
-                    self._pending_prompts.move_to_end(key)
-                    while len(self._pending_prompts) > MAX_PENDING_PROMPTS:
-                        self._pending_prompts.popitem(last=False)
-                continue
-            state = self._touch(key, now)
-            if state is not None and not state.tenant:
-                state.tenant = started.tenant
-            if state is not None and state.prompt is None:
-                state.prompt = self._segmenter.prompt_segments(started.prompt_token_ids.tolist())
-
     def expire(self, now: float | None = None) -> int:
         """Forget requests idle for longer than the TTL; returns how many."""
         now = self._clock() if now is None else now
-        expired = 0
         with self._lock:
-            while self._requests:
-                key, state = next(iter(self._requests.items()))
-                if now - state.last_seen <= self._ttl:
-                    break
+            keys = self._requests.idle(now)
+            for key in keys:
                 self._finish(key, "expired")
-                expired += 1
-        return expired
+        return len(keys)
 
     def request_scores(self, model_name: str, request_id: str) -> dict[str, float] | None:
         """Current aggregated scores of an in-flight request (None if unknown)."""
@@ -375,28 +296,8 @@ class Pipeline:
     def active_requests(self) -> int:
         return len(self._requests)
 
-    def _touch(self, key: RequestKey, now: float) -> RequestState | None:
-        if key in self._tombstones:
-            return None
-        state = self._requests.get(key)
-        if state is None:
-            state = self._requests[key] = RequestState(last_seen=now)
-            pending = self._pending_prompts.pop(key, None)
-            if pending is not None:
-                state.prompt = self._segmenter.prompt_segments(pending[0])
-                state.tenant = pending[1]
-        else:
-            state.last_seen = now
-            self._requests.move_to_end(key)
-        return state
-
     def _finish(self, key: RequestKey, end: RequestEnd) -> None:
-        self._pending_prompts.pop(key, None)
-        state = self._requests.pop(key, None)
-        if end == "finished":
-            self._tombstones[key] = None
-            if len(self._tombstones) > MAX_TOMBSTONES:
-                self._tombstones.popitem(last=False)
+        state = self._requests.end(key, end)
         if state is None:
             return
         scores: dict[str, float] = {}
@@ -424,11 +325,7 @@ class Pipeline:
 
     def queue_fill(self) -> float:
         """How full the queue is: the larger of its batch and byte fractions."""
-        fill = self._queue.qsize() / self._queue_size
-        if self._max_bytes:
-            with self._bytes_lock:
-                fill = max(fill, self._queued_bytes / self._max_bytes)
-        return fill
+        return self._queue.fill()
 
     def _encode(
         self, batch: DecodedBatch, model: ModelMetrics

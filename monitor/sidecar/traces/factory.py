@@ -12,10 +12,11 @@ import logging
 from collections.abc import Callable, Mapping
 
 from monitor.logutil import RateLimitedLog
-from monitor.sidecar.config import StorageConfig, is_loopback, is_unix_address
+from monitor.sidecar.config import is_loopback, is_unix_address
 from monitor.sidecar.hub_config import HubConfig
 from monitor.sidecar.metrics import SidecarMetrics
 from monitor.sidecar.scoring.concepts import ConceptEncoder
+from monitor.sidecar.storage_config import StorageConfig
 from monitor.sidecar.traces.hub_writer import HubTraceWriter, OutboxRepository
 from monitor.sidecar.traces.labels import ConceptLabels, encoder_labels
 from monitor.sidecar.traces.outbox import Outbox

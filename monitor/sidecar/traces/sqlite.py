@@ -29,7 +29,6 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from monitor.sidecar.scoring.sinks import RequestTokens
 from monitor.sidecar.traces.cursor import decode_cursor, encode_cursor, page_limit
 from monitor.sidecar.traces.labels import ConceptLabels
 from monitor.sidecar.traces.reader import TraceFilter, trace_token_limit
@@ -54,6 +53,7 @@ from monitor.sidecar.traces.sqlite_tokens import (
 )
 from monitor.sidecar.traces.sqlite_write import write_update
 from monitor.sidecar.traces.store import ErrorCallback, LostCallback, TraceStore
+from monitor.sidecar.traces.token_text import chunk_texts
 from monitor.sidecar.traces.writer import TokenDecoder, TraceUpdate
 from monitor.v1 import query_pb2
 
@@ -239,34 +239,10 @@ class SqliteTraceRepository:
             source=update.source or self.source,
             encoder=update.encoder or self.encoder,
             format_of=format_of,
-            texts_of=self._chunk_texts,
+            texts_of=lambda update, index, chunk: chunk_texts(
+                update, index, chunk, self._decode, self._error
+            ),
         )
-
-    def _chunk_texts(
-        self, update: TraceUpdate, index: int, chunk: RequestTokens
-    ) -> list[str] | None:
-        """The text of a chunk's tokens: as the update brings it, else decoded here."""
-        given = (
-            update.texts[index] if update.texts is not None and index < len(update.texts) else ()
-        )
-        if given:
-            if len(given) == len(chunk):
-                return list(given)
-            self._error("decode", ValueError(f"{len(given)} texts for {len(chunk)} tokens"))
-            return None
-        return self._texts(chunk.token_ids.tolist())
-
-    def _texts(self, token_ids: list[int]) -> list[str] | None:
-        if self._decode is None:
-            return None
-        try:
-            texts = self._decode(token_ids)
-            if len(texts) != len(token_ids):
-                raise ValueError(f"decoder returned {len(texts)} texts for {len(token_ids)} ids")
-            return texts
-        except Exception as exc:
-            self._error("decode", exc)
-            return None
 
     # -- reader side -------------------------------------------------------------------
 

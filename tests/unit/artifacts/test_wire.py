@@ -12,16 +12,15 @@ import numpy.typing as npt
 import pytest
 
 from monitor.artifacts.wire import (
-    BadBatch,
     DecodedBatch,
     Started,
     Uncaptured,
     WireBatch,
     decode_batch,
     encode_batch,
-    quote,
     wire_dtype,
 )
+from monitor.artifacts.wire_checks import BadBatch, quote
 from monitor.v1 import ingest_pb2
 
 ROWS, D = 10, 6

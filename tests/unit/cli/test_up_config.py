@@ -10,7 +10,8 @@ from monitor.artifacts import shipped
 from monitor.cli.commands.serve_up import vllm_args
 from monitor.launch import default_served_name, up_sidecar_config
 from monitor.model import CACHE_ENV, DEFAULT_MODEL_NAME
-from monitor.sidecar.config import SidecarConfig, StorageConfig
+from monitor.sidecar.config import SidecarConfig
+from monitor.sidecar.storage_config import StorageConfig
 
 
 @pytest.fixture(autouse=True)

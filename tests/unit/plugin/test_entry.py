@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from monitor.plugin import entry, vllm_compat
-from monitor.plugin import worker as worker_mod
+from monitor.plugin import entry, vllm_version, worker_patch
 from monitor.plugin.settings import PluginSettings
 
 
@@ -17,7 +16,7 @@ def reported_down(monkeypatch: pytest.MonkeyPatch) -> list[tuple[type, PluginSet
     """Records the worker classes patched only to report capture down."""
     calls: list[tuple[type, PluginSettings, str]] = []
     monkeypatch.setattr(
-        worker_mod,
+        worker_patch,
         "report_capture_down",
         lambda cls, settings, reason: calls.append((cls, settings, reason)),
     )
@@ -31,9 +30,9 @@ def patched(
     """Fresh registration state, a fake vLLM worker module, and a recording patcher."""
     calls: list[tuple[type, PluginSettings]] = []
     monkeypatch.setattr(entry, "_registered", False)
-    monkeypatch.setattr(vllm_compat, "installed_vllm_version", lambda: "0.32.0")
+    monkeypatch.setattr(vllm_version, "installed_vllm_version", lambda: "0.32.0")
     monkeypatch.setattr(
-        worker_mod, "patch_worker_class", lambda cls, settings: calls.append((cls, settings))
+        worker_patch, "patch_worker_class", lambda cls, settings: calls.append((cls, settings))
     )
     fake = types.ModuleType("vllm.v1.worker.gpu_worker")
     fake.Worker = type("Worker", (), {})  # type: ignore[attr-defined]
@@ -99,7 +98,7 @@ def test_a_failing_patch_is_logged_not_raised(
     def fail(cls: type, settings: PluginSettings) -> None:
         raise RuntimeError("vLLM changed")
 
-    monkeypatch.setattr(worker_mod, "patch_worker_class", fail)
+    monkeypatch.setattr(worker_patch, "patch_worker_class", fail)
     monkeypatch.setenv("LLM_MONITOR_PLUGIN_ENABLED", "true")
     with caplog.at_level(logging.ERROR, logger="vllm.llm_monitor"):
         entry.register()
@@ -116,7 +115,7 @@ def test_an_unsupported_vllm_logs_one_line_and_reports_capture_down(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    monkeypatch.setattr(vllm_compat, "installed_vllm_version", lambda: "0.40.1")
+    monkeypatch.setattr(vllm_version, "installed_vllm_version", lambda: "0.40.1")
     monkeypatch.setenv("LLM_MONITOR_PLUGIN_ENABLED", "1")
     with caplog.at_level(logging.DEBUG, logger="vllm.llm_monitor"):
         entry.register()
@@ -125,7 +124,7 @@ def test_an_unsupported_vllm_logs_one_line_and_reports_capture_down(
     ((cls, settings, reason),) = reported_down
     assert cls is sys.modules["vllm.v1.worker.gpu_worker"].Worker
     assert settings.enabled
-    assert "vLLM 0.40.1" in reason and vllm_compat.SUPPORTED_VLLM in reason
+    assert "vLLM 0.40.1" in reason and vllm_version.SUPPORTED_VLLM in reason
     (line,) = _plugin_records(caplog, logging.INFO)
     assert line.levelno == logging.WARNING
     message = line.getMessage()
@@ -139,7 +138,7 @@ def test_an_unsupported_vllm_without_a_worker_class_still_logs_one_line(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    monkeypatch.setattr(vllm_compat, "installed_vllm_version", lambda: "0.99.0")
+    monkeypatch.setattr(vllm_version, "installed_vllm_version", lambda: "0.99.0")
     monkeypatch.setitem(sys.modules, "vllm.v1.worker.gpu_worker", None)  # moved away
     monkeypatch.setenv("LLM_MONITOR_PLUGIN_ENABLED", "1")
     with caplog.at_level(logging.INFO, logger="vllm.llm_monitor"):
@@ -155,7 +154,7 @@ def test_the_override_tries_an_unsupported_vllm_anyway(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    monkeypatch.setattr(vllm_compat, "installed_vllm_version", lambda: "0.40.1")
+    monkeypatch.setattr(vllm_version, "installed_vllm_version", lambda: "0.40.1")
     monkeypatch.setenv("LLM_MONITOR_PLUGIN_ENABLED", "1")
     monkeypatch.setenv("LLM_MONITOR_PLUGIN_ALLOW_UNSUPPORTED_VLLM", "1")
     with caplog.at_level(logging.INFO, logger="vllm.llm_monitor"):

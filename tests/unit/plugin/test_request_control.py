@@ -19,7 +19,8 @@ from monitor.plugin.request_control import (
 )
 from monitor.plugin.ring import REASON_OPTED_OUT
 from monitor.plugin.settings import PluginSettings
-from monitor.plugin.worker import WorkerMonitor, wrap_step
+from monitor.plugin.worker import WorkerMonitor
+from monitor.plugin.worker_patch import wrap_step
 from monitor.sidecar.ingest.accounting import LOST_IN_TRANSIT
 
 from .rigs import SidecarFactory, monitor_for, ship, wait_for

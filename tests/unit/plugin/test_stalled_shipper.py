@@ -13,7 +13,8 @@ import pytest
 from monitor.plugin import shipper as shipper_mod
 from monitor.plugin.ring import REASON_HOST_POOL_FULL
 from monitor.plugin.settings import PluginSettings
-from monitor.plugin.worker import WorkerMonitor, wrap_step
+from monitor.plugin.worker import WorkerMonitor
+from monitor.plugin.worker_patch import wrap_step
 
 from .rigs import SidecarFactory, wait_for
 from .tiny import FakeWorker, make_model, reference_residual, scheduler_output

@@ -12,7 +12,8 @@ from monitor.plugin import worker as worker_mod
 from monitor.plugin.batch import FINISHED_PER_BATCH, CapturedBatch
 from monitor.plugin.ring import REASON_HOST_POOL_FULL, REASON_RING_FULL
 from monitor.plugin.settings import PluginSettings
-from monitor.plugin.worker import WorkerMonitor, wrap_step
+from monitor.plugin.worker import WorkerMonitor
+from monitor.plugin.worker_patch import wrap_step
 
 from .rigs import monitor_for, ship
 from .tiny import FakeWorker, make_model, reference_residual, scheduler_output

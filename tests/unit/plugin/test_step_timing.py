@@ -6,7 +6,8 @@ import time
 from typing import Any, cast
 
 from monitor.plugin.step_timing import StepTiming
-from monitor.plugin.worker import WorkerMonitor, wrap_step
+from monitor.plugin.worker import WorkerMonitor
+from monitor.plugin.worker_patch import wrap_step
 
 
 class SlowMonitor:

@@ -18,9 +18,9 @@ from monitor.plugin.ring import (
 )
 from monitor.plugin.settings import PluginSettings
 from monitor.plugin.vllm_compat import batch_order, computed_before, served_model_name
-from monitor.plugin.worker import (
-    REASON_PREFIX_CACHE,
-    WorkerMonitor,
+from monitor.plugin.worker import REASON_PREFIX_CACHE, WorkerMonitor
+from monitor.plugin.worker_patch import (
+    monitors_of,
     patch_worker_class,
     report_capture_down,
     wrap_step,
@@ -385,7 +385,7 @@ def test_patch_worker_class_monitors_every_instance(fake_shipper: type[FakeShipp
 
     w = Worker()
     assert w.load_model() == "loaded"
-    mon = worker_mod.monitors_of({"w": w})["w"]
+    mon = monitors_of({"w": w})["w"]
     assert w.compile_or_warm_up_model() == "warm"
     assert w.warmed == 1
     assert mon.capture_ok
@@ -424,7 +424,7 @@ def test_report_capture_down_installs_nothing_and_reports_the_reason(
     report_capture_down(Worker, settings(), REASON_DOWN)
     w = Worker()
     assert w.load_model() == "loaded"
-    mon = worker_mod.monitors_of({"w": w})["w"]
+    mon = monitors_of({"w": w})["w"]
     assert mon.capture is None
     assert "execute_model" not in vars(w) and "compile_or_warm_up_model" not in vars(w)
     assert w.compile_or_warm_up_model() == "warm"
@@ -459,7 +459,7 @@ def test_capture_down_reaches_the_sidecar_as_capture_up_0(
     )
     w = Worker()
     w.load_model()
-    mon = worker_mod.monitors_of({"w": w})["w"]
+    mon = monitors_of({"w": w})["w"]
     try:
         assert mon.shipper is not None and mon.shipper.connected.wait(10)
         assert wait_for(

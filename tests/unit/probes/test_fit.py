@@ -15,9 +15,9 @@ from monitor.artifacts.aggregation import make_aggregator
 from monitor.artifacts.probe_format import Aggregation, Probe, load_probe, save_probe
 from monitor.artifacts.segment_names import Segment
 from monitor.sidecar.scoring.probe_set import ProbeSet
+from probes.examples import Example
 from probes.fit import (
     PLACEHOLDER_THRESHOLD,
-    Example,
     FitReport,
     calibrate_probe,
     fit_probe,

@@ -135,8 +135,8 @@ def test_every_rule_and_storage_field_is_documented() -> None:
         MaxRollingMeanAggregation,
         MeanAggregation,
         RuleConfig,
-        StorageConfig,
     )
+    from monitor.sidecar.storage_config import StorageConfig
 
     for model in (
         RuleConfig,

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from prometheus_client import CollectorRegistry
 
-from monitor.sidecar.config import StorageConfig
 from monitor.sidecar.metrics import SidecarMetrics
+from monitor.sidecar.storage_config import StorageConfig
 from monitor.sidecar.traces.factory import build_trace_store, trace_reader_of
 from monitor.sidecar.traces.hub_writer import HubTraceWriter, OutboxRepository
 from monitor.sidecar.traces.labels import concept_labels

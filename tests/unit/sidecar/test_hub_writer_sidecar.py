@@ -18,9 +18,10 @@ from prometheus_client import CollectorRegistry
 from pydantic import ValidationError
 
 from monitor.sidecar.app import Sidecar
-from monitor.sidecar.config import SidecarConfig, StorageConfig, load_config
+from monitor.sidecar.config import SidecarConfig, load_config
 from monitor.sidecar.hub_config import HubConfig
 from monitor.sidecar.rules_config import MaxAggregation, RuleConfig
+from monitor.sidecar.storage_config import StorageConfig
 from monitor.v1 import ingest_pb2_grpc, query_pb2, query_pb2_grpc
 
 from .fake_hub import FakeHub

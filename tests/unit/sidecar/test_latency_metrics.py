@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 from prometheus_client import CollectorRegistry
 
-from monitor.sidecar.config import StorageConfig
 from monitor.sidecar.ingest.batches import DecodedBatch, decode_batch
 from monitor.sidecar.ingest.handler import IngestHandler, StreamState
 from monitor.sidecar.metric_buckets import LAG_BUCKETS, SCORING_BUCKETS, WRITE_BUCKETS
 from monitor.sidecar.metrics import SidecarMetrics
 from monitor.sidecar.scoring.probe_set import build_probe_sets
 from monitor.sidecar.scoring.scorer import Pipeline
+from monitor.sidecar.storage_config import StorageConfig
 from monitor.sidecar.traces.factory import build_trace_store
 from monitor.sidecar.traces.store import TraceStore
 from monitor.sidecar.traces.writer import TraceUpdate

@@ -428,18 +428,18 @@ def test_a_started_entry_alone_creates_no_request_state(
     """``started`` entries without rows wait in a bounded table; their prompt is used when
     the request's first rows arrive, and they never hold request state by themselves."""
     from monitor.artifacts.segments import Segment
-    from monitor.sidecar.scoring import scorer
+    from monitor.sidecar.scoring import in_flight
 
     pipeline, sink = _pipeline(registry, [make_probe(rng)])
     acts = rng.normal(size=(1, D_MODEL)).astype(np.float32)
-    started = [(f"ghost-{i}", [1, 2, 3]) for i in range(scorer.MAX_PENDING_PROMPTS + 10)]
+    started = [(f"ghost-{i}", [1, 2, 3]) for i in range(in_flight.MAX_PENDING_PROMPTS + 10)]
     pipeline.process(_decoded(acts, request_ids=["real"], started=[*started, ("real", [5])]))
     assert pipeline.active_requests == 1  # "real" only
-    assert len(pipeline._pending_prompts) == scorer.MAX_PENDING_PROMPTS
+    assert pipeline._requests.pending_prompts == in_flight.MAX_PENDING_PROMPTS
     last = started[-1][0]
     pipeline.process(_decoded(acts, request_ids=[last], positions=[3]))
     assert pipeline.active_requests == 2
-    assert last not in {key[1] for key in pipeline._pending_prompts}
+    assert pipeline._requests.pending_prompts == in_flight.MAX_PENDING_PROMPTS - 1  # taken
     assert sink.tokens[-1].segments is not None
     assert sink.tokens[-1].segments.tolist() == [int(Segment.REPLY)]  # after its 3-token prompt
 

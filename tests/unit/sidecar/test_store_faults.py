@@ -19,9 +19,9 @@ from prometheus_client import CollectorRegistry
 from monitor.cli.main import main
 from monitor.sidecar.alerts.flagging import TraceSink
 from monitor.sidecar.alerts.rules import AggregationSpec, Rule, RuleEngine
-from monitor.sidecar.config import StorageConfig
 from monitor.sidecar.metrics import SidecarMetrics
 from monitor.sidecar.scoring.sinks import RequestTokens
+from monitor.sidecar.storage_config import StorageConfig
 from monitor.sidecar.traces.factory import build_trace_store
 from monitor.sidecar.traces.sqlite import SqliteTraceStore
 from monitor.v1 import query_pb2

@@ -39,10 +39,10 @@ def test_trace_store_keeps_text_when_configured(tokenizer_dir: Path, tmp_path: P
     import numpy as np
     from prometheus_client import CollectorRegistry
 
-    from monitor.sidecar.config import StorageConfig
     from monitor.sidecar.metrics import SidecarMetrics
     from monitor.sidecar.records import Firing
     from monitor.sidecar.scoring.sinks import RequestTokens
+    from monitor.sidecar.storage_config import StorageConfig
     from monitor.sidecar.traces.factory import build_trace_store
     from monitor.sidecar.traces.writer import TraceUpdate
 
@@ -92,8 +92,8 @@ def test_trace_store_keeps_text_when_configured(tokenizer_dir: Path, tmp_path: P
 def test_no_store_without_a_path() -> None:
     from prometheus_client import CollectorRegistry
 
-    from monitor.sidecar.config import StorageConfig
     from monitor.sidecar.metrics import SidecarMetrics
+    from monitor.sidecar.storage_config import StorageConfig
     from monitor.sidecar.traces.factory import build_trace_store
 
     assert build_trace_store(StorageConfig(), SidecarMetrics(CollectorRegistry())) is None
