@@ -92,10 +92,12 @@ def _start_sidecar(
     model_dir: Path,
     extra_rules: list[dict[str, Any]] | None = None,
     hub_address: str | None = None,
+    nice: int = 0,
 ) -> tuple[subprocess.Popen[bytes], int, int]:
     """The sidecar as `up` runs it: probes reading their chat segments, the concept
     encoder, one calibrated rule per probe (and ``extra_rules``) and a SQLite trace store,
-    or, with ``hub_address``, hub mode (its outbox in ``workdir``) shipping to that hub."""
+    or, with ``hub_address``, hub mode (its outbox in ``workdir``) shipping to that hub;
+    with ``nice`` > 0, at that lower CPU priority (every thread of it)."""
     grpc_port, metrics_port = free_port(), free_port()
     storage: dict[str, Any] = {"path": str(workdir / "traces.sqlite")}
     if hub_address is not None:
@@ -119,8 +121,9 @@ def _start_sidecar(
             }
         )
     )
+    niced = ["nice", "-n", str(nice)] if nice else []
     proc = subprocess.Popen(
-        [sys.executable, "-m", "monitor.cli", "serve", "--config", str(config)],
+        [*niced, sys.executable, "-m", "monitor.cli", "serve", "--config", str(config)],
         stdout=(workdir / "sidecar.log").open("wb"),
         stderr=subprocess.STDOUT,
     )
@@ -265,6 +268,7 @@ def run_overhead(settings: OverheadBenchSettings) -> dict[str, Any]:
             encoder_dir,
             model_dir,
             hub_address=hub.address if hub is not None else None,
+            nice=settings.sidecar_nice,
         )
     except BaseException:
         _stop_hub(hub)
@@ -337,6 +341,12 @@ def run_overhead(settings: OverheadBenchSettings) -> dict[str, Any]:
             "concept_encoder": str(encoder_dir) if encoder_dir is not None else None,
             "rules": len(probes),
             "trace_store": settings.trace_store,
+            "sidecar_nice": settings.sidecar_nice,
+            "capture_to_score_mean_s": round(
+                counted("llm_monitor_capture_to_score_seconds_sum") / lagged, 4
+            )
+            if (lagged := counted("llm_monitor_capture_to_score_seconds_count"))
+            else None,
             "alerts_fired": counted("llm_monitor_alerts_total"),
             "trace_writes_dropped": counted("llm_monitor_trace_writes_dropped_total"),
             "trace_updates_shipped_to_hub": counted("llm_monitor_trace_updates_shipped_total")

@@ -42,6 +42,10 @@ class OverheadBenchSettings:
     trace_store: Literal["sqlite", "hub"] = "sqlite"
     """Where the sidecar stores flagged traces: its SQLite file, or hub mode shipping to an
     ``llm-monitor hub`` (chDB) started beside it on this machine."""
+    sidecar_nice: int = 0
+    """Nice value of the sidecar process (0: as vLLM). Where vLLM's engine uses every core
+    of the host (a CPU-served model), a niced sidecar takes CPU only when the engine leaves
+    some, and catches up after bursts: throughput for alert latency."""
     sweep_rounds: int = 2
     """Rounds per engine at each of them."""
     confidence: float = 0.95

@@ -146,3 +146,12 @@ def test_overhead_flags_fill_the_settings() -> None:
     )
     assert args.extra_layers == [3, 9] and args.sweep_requests == [] and args.dtype == "float32"
     assert build_parser().parse_args(["bench", "overhead"]).rounds >= 10
+
+
+def test_the_sidecar_nice_value_is_bounded(capsys: pytest.CaptureFixture[str]) -> None:
+    parser = build_parser()
+    assert parser.parse_args(["bench", "overhead"]).sidecar_nice == 0
+    assert parser.parse_args(["bench", "overhead", "--sidecar-nice", "10"]).sidecar_nice == 10
+    with pytest.raises(SystemExit):
+        parser.parse_args(["bench", "overhead", "--sidecar-nice", "20"])
+    assert "--sidecar-nice" in capsys.readouterr().err

@@ -42,6 +42,7 @@ def cmd_overhead(args: argparse.Namespace) -> int:
         sweep_requests=tuple(args.sweep_requests),
         dtype=args.dtype,
         trace_store=args.trace_store,
+        sidecar_nice=args.sidecar_nice,
     )
     print_json(run_overhead(settings), args.json)
     return ExitCode.OK
@@ -231,6 +232,16 @@ def _register_overhead(bench_sub: argparse._SubParsersAction[argparse.ArgumentPa
         default=default_of(OverheadBenchSettings, "trace_store"),
         help="where the sidecar stores flagged traces: its SQLite file, or hub mode shipping "
         "to an `llm-monitor hub` (chDB) started on this machine (default: %(default)s)",
+    )
+    overhead.add_argument(
+        "--sidecar-nice",
+        type=int,
+        choices=range(0, 20),
+        metavar="0-19",
+        default=default_of(OverheadBenchSettings, "sidecar_nice"),
+        help="run the sidecar at this nice value: on a host whose cores the engine uses, it "
+        "then takes CPU only when vLLM leaves some, and catches up later (default: "
+        "%(default)s)",
     )
     dtype_flag(overhead)
     overhead.set_defaults(func=cmd_overhead)
