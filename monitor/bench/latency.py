@@ -167,6 +167,7 @@ def _run(settings: LatencyBenchSettings, model_dir: Path, workdir: Path) -> dict
         shipped_encoder_dir(settings.model_name),
         model_dir,
         extra_rules=[timing_rule],
+        nice=settings.sidecar_nice,
     )
     servers: dict[str, tuple[subprocess.Popen[bytes], str, Path]] = {}
     watch: AlertWatch | None = None

@@ -212,6 +212,8 @@ class LatencyBenchSettings:
     """Serving dtype; None: ``LLM_MONITOR_DTYPE``, else what suits this CPU."""
     start_timeout_s: float = 900.0
     """Seconds a server may take to answer /health."""
+    sidecar_nice: int = 0
+    """Nice value of the sidecar process (see ``OverheadBenchSettings.sidecar_nice``)."""
     seed: int = 0
 
     @classmethod

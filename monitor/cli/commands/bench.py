@@ -14,7 +14,12 @@ from pathlib import Path
 
 from monitor.bench.settings import EncoderBenchSettings, OverheadBenchSettings, SoakSettings
 from monitor.cli.commands.bench_fleet import register_fleet
-from monitor.cli.commands.bench_perf import dtype_flag, register_latency, register_sidecar
+from monitor.cli.commands.bench_perf import (
+    dtype_flag,
+    register_latency,
+    register_sidecar,
+    sidecar_nice_flag,
+)
 from monitor.cli.exit_codes import CommandError, ExitCode, epilog
 from monitor.cli.flags import default_of, positive_float, positive_int, print_json
 from monitor.model.settings import DEFAULT_MODEL_NAME
@@ -233,16 +238,7 @@ def _register_overhead(bench_sub: argparse._SubParsersAction[argparse.ArgumentPa
         help="where the sidecar stores flagged traces: its SQLite file, or hub mode shipping "
         "to an `llm-monitor hub` (chDB) started on this machine (default: %(default)s)",
     )
-    overhead.add_argument(
-        "--sidecar-nice",
-        type=int,
-        choices=range(0, 20),
-        metavar="0-19",
-        default=default_of(OverheadBenchSettings, "sidecar_nice"),
-        help="run the sidecar at this nice value: on a host whose cores the engine uses, it "
-        "then takes CPU only when vLLM leaves some, and catches up later (default: "
-        "%(default)s)",
-    )
+    sidecar_nice_flag(overhead, default_of(OverheadBenchSettings, "sidecar_nice"))
     dtype_flag(overhead)
     overhead.set_defaults(func=cmd_overhead)
 

@@ -94,6 +94,19 @@ def dtype_flag(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def sidecar_nice_flag(parser: argparse.ArgumentParser, default: object) -> None:
+    parser.add_argument(
+        "--sidecar-nice",
+        type=int,
+        choices=range(0, 20),
+        metavar="0-19",
+        default=default,
+        help="run the sidecar at this nice value: on a host whose cores the engine uses, it "
+        "then takes CPU only when vLLM leaves some, and catches up later (default: "
+        "%(default)s)",
+    )
+
+
 def register_sidecar(bench_sub: Subparsers) -> None:
     def default(name: str) -> object:
         return default_of(SidecarBenchSettings, name)
@@ -160,7 +173,9 @@ def cmd_latency(args: argparse.Namespace) -> int:
     from monitor.bench.latency import LatencyBenchError, run_latency
 
     preset = LatencyBenchSettings.smoke() if args.smoke else LatencyBenchSettings()
-    chosen = _chosen(args, ("requests", "max_tokens", "saturation_requests", "dtype"))
+    chosen = _chosen(
+        args, ("requests", "max_tokens", "saturation_requests", "dtype", "sidecar_nice")
+    )
     for name in ("rates", "fractions", "arms"):
         if getattr(args, name) is not None:
             chosen[name] = tuple(getattr(args, name))
@@ -220,5 +235,6 @@ def register_latency(bench_sub: Subparsers) -> None:
             flag, type=positive_int, default=None, help=f"{what} (default {default(name)})"
         )
     p.add_argument("--enforce-eager", action="store_true", help="run vLLM without compiling")
+    sidecar_nice_flag(p, default("sidecar_nice"))
     dtype_flag(p)
     p.set_defaults(func=cmd_latency)
