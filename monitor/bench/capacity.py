@@ -34,8 +34,8 @@ from monitor.bench.alert_watch import AlertWatch
 from monitor.bench.capacity_traffic import CapacityStream, capacity_messages
 from monitor.bench.cpu_time import process_cpu_s
 from monitor.bench.overhead import free_port, synthetic_probes
+from monitor.bench.serve_process import serving
 from monitor.bench.settings import SidecarBenchSettings
-from monitor.bench.soak import _sidecar
 from monitor.bench.soak_metrics import counters, delta, drain, samples
 from monitor.bench.soak_traffic import RowPool
 from monitor.bench.stats import goal, percentiles, ratio
@@ -211,7 +211,7 @@ def _with_sidecar(settings: SidecarBenchSettings, setup: Setup, pool: RowPool, r
         ports = (free_port(), free_port())
         config = workdir / "monitor.yaml"
         _write_config(config, workdir, setup, settings, ports)
-        with _sidecar(config, workdir / "sidecar.log", ports[1]) as proc:
+        with serving(config, workdir / "sidecar.log", ports[1]) as proc:
             time.sleep(0.5)
             return run(ports, psutil.Process(proc.pid))
 

@@ -11,13 +11,8 @@ against its ``fired_at``.
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +21,10 @@ import numpy as np
 import yaml
 
 from monitor.bench.fleet_alerts import HubWatch
-from monitor.bench.fleet_hub import FleetBenchError, tail
+from monitor.bench.fleet_hub import FleetBenchError
 from monitor.bench.fleet_settings import FleetBenchSettings
 from monitor.bench.overhead import free_port, synthetic_probes
+from monitor.bench.serve_process import serving
 from monitor.bench.soak_metrics import RssSampler, counters, drain, samples
 from monitor.bench.soak_traffic import ProducerPlan, RowPool, messages
 from monitor.v1 import ingest_pb2_grpc
@@ -99,38 +95,6 @@ def sidecar_config(
     }
 
 
-@contextmanager
-def serving(config: Path, log_path: Path, metrics_port: int, timeout_s: float) -> Iterator[int]:
-    """``llm-monitor serve`` until /metrics answers (its pid); SIGTERM on the way out."""
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "monitor.cli", "serve", "--config", str(config)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            if proc.poll() is not None:
-                raise FleetBenchError(f"serve exited with {proc.returncode}: {tail(log_path)}")
-            try:
-                samples(metrics_port)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise FleetBenchError(f"serve did not start: {tail(log_path)}") from None
-                time.sleep(0.2)
-        yield proc.pid
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(60)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
 def _plans(settings: FleetBenchSettings, mode: str) -> list[ProducerPlan]:
     n = settings.sidecar_requests
     firing = np.zeros(n, dtype=bool)
@@ -188,8 +152,10 @@ def run_mode(
     watch = HubWatch(hub_address) if hub_address else None
     try:
         with (
-            serving(config, run_dir / "serve.log", ports[1], settings.start_timeout_s) as pid,
-            RssSampler(pid, 0.1) as sampler,
+            serving(
+                config, run_dir / "serve.log", ports[1], settings.start_timeout_s, FleetBenchError
+            ) as proc,
+            RssSampler(proc.pid, 0.1) as sampler,
         ):
             time.sleep(1.0)
             idle_rss = sampler.rss()
@@ -204,7 +170,7 @@ def run_mode(
             if watch is not None:
                 watch.wait_for(int(figures["alerts"]), 30.0)
                 alerts_seen = watch.count()
-            libraries = engine_libraries(pid)
+            libraries = engine_libraries(proc.pid)
             end_rss = sampler.rss()
             peak_rss = max(sampler.overall_peak, end_rss)
     finally:

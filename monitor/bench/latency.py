@@ -34,6 +34,7 @@ from monitor.bench.latency_client import (
     token_index,
 )
 from monitor.bench.overhead import _start_sidecar, free_port
+from monitor.bench.serve_process import stop_serve
 from monitor.bench.settings import LatencyBenchSettings
 from monitor.bench.stats import goal, percentiles, ratio
 from monitor.cpu import serving_dtype
@@ -205,8 +206,7 @@ def _run(settings: LatencyBenchSettings, model_dir: Path, workdir: Path) -> dict
             watch.close()
         for proc, _, _ in servers.values():
             stop_process_group(proc, timeout=30.0)
-        sidecar.terminate()
-        sidecar.wait(20)
+        stop_serve(sidecar)
     # below saturation: every given rate, or the fractions under 1 of the measured one
     below = (
         points

@@ -16,7 +16,6 @@ import os
 import platform
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
@@ -35,9 +34,13 @@ from monitor.bench.cpu_time import (
     timing_delta,
 )
 from monitor.bench.overhead_summary import scaling_row, summarize
+from monitor.bench.serve_process import start_serve, stop_serve, wait_serving
 from monitor.bench.settings import OverheadBenchSettings
 from monitor.cpu import serving_dtype
 from monitor.model.settings import DEFAULT_MODEL_NAME
+
+#: Seconds the sidecar may take to serve /metrics.
+STARTUP_TIMEOUT_S = 60.0
 
 
 def free_port() -> int:
@@ -121,23 +124,14 @@ def _start_sidecar(
             }
         )
     )
-    niced = ["nice", "-n", str(nice)] if nice else []
-    proc = subprocess.Popen(
-        [*niced, sys.executable, "-m", "monitor.cli", "serve", "--config", str(config)],
-        stdout=(workdir / "sidecar.log").open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError((workdir / "sidecar.log").read_text()[-2000:])
-        try:
-            _scrape(metrics_port)
-            return proc, grpc_port, metrics_port
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("sidecar did not start")
+    log_path = workdir / "sidecar.log"
+    proc = start_serve(config, log_path, nice)
+    try:
+        wait_serving(proc, log_path, metrics_port, STARTUP_TIMEOUT_S)
+    except RuntimeError:
+        stop_serve(proc)
+        raise
+    return proc, grpc_port, metrics_port
 
 
 def _engine(
@@ -307,8 +301,7 @@ def run_overhead(settings: OverheadBenchSettings) -> dict[str, Any]:
         engine_pids = {name: tree.pids for name, (_, tree) in engines.items()}
         hub_cpu_s = hub.cpu_s() - hub_cpu_before if hub is not None else None
     finally:
-        sidecar.terminate()
-        sidecar.wait(20)
+        stop_serve(sidecar)
         _stop_hub(hub)
 
     def rate(name: str) -> float:

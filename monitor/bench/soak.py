@@ -18,14 +18,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import signal
-import subprocess
-import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +29,7 @@ import numpy as np
 import yaml
 
 from monitor.bench.overhead import free_port, synthetic_probes
+from monitor.bench.serve_process import log_tail, serving
 from monitor.bench.settings import SoakSettings
 from monitor.bench.soak_metrics import RssSampler, counters, delta, drain, samples
 from monitor.bench.soak_traffic import ProducerPlan, RowPool, messages
@@ -106,44 +102,6 @@ def _limits(path: Path) -> dict[str, int | None]:
         value = getattr(getattr(config, section), name, None)
         limits[dotted] = int(value) if value is not None else None
     return limits
-
-
-def _tail(log_path: Path) -> str:
-    return log_path.read_text(errors="replace")[-2000:]
-
-
-@contextmanager
-def _sidecar(config: Path, log_path: Path, metrics_port: int) -> Iterator[subprocess.Popen[bytes]]:
-    """``llm-monitor serve`` until /metrics answers; SIGTERM (then kill) on the way out."""
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "monitor.cli", "serve", "--config", str(config)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                raise SoakError(f"sidecar exited with {proc.returncode}: {_tail(log_path)}")
-            try:
-                samples(metrics_port)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise SoakError(
-                        "sidecar did not start within 120 s: " + _tail(log_path)
-                    ) from None
-                time.sleep(0.2)
-        yield proc
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(60)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
 
 
 def _health(channel: grpc.Channel) -> str:
@@ -317,7 +275,7 @@ def run_soak(settings: SoakSettings) -> dict[str, Any]:
         _write_config(config, settings, workdir, ports, firing=False)
         limits = _limits(config)
         with (
-            _sidecar(config, log_path, ports[1]) as proc,
+            serving(config, log_path, ports[1], error=SoakError) as proc,
             RssSampler(proc.pid, settings.sample_interval_s) as sampler,
         ):
             try:
@@ -327,7 +285,7 @@ def run_soak(settings: SoakSettings) -> dict[str, Any]:
                     raise
                 raise SoakError(
                     f"the sidecar exited with {proc.returncode} during the soak ({exc!r}): "
-                    + _tail(log_path)
+                    + log_tail(log_path)
                 ) from None
         exit_code = proc.returncode
     phases = measured["phases"]
