@@ -1,4 +1,5 @@
-"""The toolkit's commands: ``llm-monitor train``, ``eval`` and ``encoder train | export``.
+"""The toolkit's commands: ``llm-monitor train``, ``eval``, ``encoder train | export |
+quantize``.
 
 ``monitor.cli`` registers them through :func:`register` when the toolkit is installed.
 Flags take their defaults from the settings dataclasses (:mod:`probes.settings`,
@@ -19,26 +20,19 @@ from monitor.cli.exit_codes import CommandError, ExitCode, epilog
 from monitor.cli.flags import (
     default_of,
     existing_file,
+    model_dir_or_default,
     non_negative_int,
     positive_float,
     positive_int,
     print_json,
 )
+from probes.encoder.quantize_cli import register_quantize
 from probes.encoder.settings import DATA_DIR as ENCODER_DATA_DIR
 from probes.encoder.settings import EncoderTrainSettings
 from probes.encoder.settings import TrainSettings as EncoderHyperParameters
 from probes.settings import EvalSettings, TrainSettings
 
 MODEL_DIR_HELP = "model directory (default: the prepared default model)"
-
-
-def _model_dir(path: Path | None) -> Path:
-    if path is not None:
-        return path
-    try:
-        return model.prepare(model.ModelSettings(), check=False)
-    except model.ModelError as exc:
-        raise CommandError(f"cannot prepare the default model: {exc}") from None
 
 
 def _dev_sets(pairs: list[str]) -> dict[str, tuple[Path, ...]]:
@@ -59,7 +53,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from probes import pipeline
 
     settings = TrainSettings(
-        model_dir=_model_dir(args.model),
+        model_dir=model_dir_or_default(args.model),
         model_name=args.model_name,
         out_dir=args.out or artifact_dir(args.model_name),
         concepts=tuple(args.concepts),
@@ -85,7 +79,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         )
     data = existing_file("--data", args.data)
     settings = EvalSettings(
-        model_dir=_model_dir(args.model),
+        model_dir=model_dir_or_default(args.model),
         probe=probe,
         data=data,
         concept=args.concept,
@@ -117,7 +111,7 @@ def cmd_encoder_train(args: argparse.Namespace) -> int:
     from probes.encoder import pipeline
 
     settings = EncoderTrainSettings(
-        model_dir=_model_dir(args.model),
+        model_dir=model_dir_or_default(args.model),
         model_name=args.model_name,
         out_dir=args.out or encoder_artifact_dir(args.model_name),
         cache_dir=_encoder_cache_dir(args.cache_dir, args.model_name),
@@ -349,10 +343,11 @@ def _register_encoder(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "(default: cache root/encoder/MODEL; random rows when absent)",
     )
     export.set_defaults(func=cmd_encoder_export)
+    register_quantize(actions, MODEL_DIR_HELP)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register ``train``, ``eval`` and ``encoder train | export``."""
+    """Register ``train``, ``eval`` and ``encoder train | export | quantize``."""
     _register_train(sub)
     _register_eval(sub)
     _register_encoder(sub)

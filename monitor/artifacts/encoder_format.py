@@ -5,6 +5,9 @@ An encoder directory holds:
 - ``encoder.onnx``: the served graph. Input ``activations [rows, d_model]`` float32;
   outputs ``concept_ids [rows, k]`` int32 and ``concept_values [rows, k]`` float32,
   largest first.
+- ``encoder.int8.onnx`` (optional): the same graph with int8 weights (dynamic
+  quantization), the same inputs and outputs; ``card.json``'s ``int8`` section records
+  its agreement with ``encoder.onnx`` on real activations and its sha256.
 - ``card.json``: model, layer, d_model, m, k and the faithfulness ``figures``, plus any
   further figures the trainer records (kept as written); ``CARD.md`` is the same for
   people and is never read back.
@@ -34,6 +37,9 @@ ENCODER_VERSION = 1
 READABLE_VERSIONS = (1,)
 
 ONNX_FILE = "encoder.onnx"
+INT8_ONNX_FILE = "encoder.int8.onnx"
+#: The graph file of each precision the sidecar can run.
+PRECISION_FILES = {"float32": ONNX_FILE, "int8": INT8_ONNX_FILE}
 CARD_FILE = "card.json"
 CARD_MARKDOWN_FILE = "CARD.md"
 CONCEPTS_FILE = "concepts.json"

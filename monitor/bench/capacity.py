@@ -111,6 +111,7 @@ def _write_config(
         if encoder is None:
             raise RuntimeError(f"no concept encoder shipped for {settings.model_name}")
         config["encoder_dir"] = str(encoder)
+        config["encoder_precision"] = settings.encoder_precision
     if setup.stage == "full-flagged":
         config["encoder_scope"] = "flagged"
     if setup.stage in FULL_STAGES:

@@ -165,6 +165,8 @@ class SidecarBenchSettings:
     """vLLM's dtype; None: ``LLM_MONITOR_DTYPE``, else what suits this CPU."""
     encoder_dir: Path | None = None
     """Concept encoder of the ``encoder`` and ``full`` stages (None: the shipped one)."""
+    encoder_precision: Literal["float32", "int8"] = "float32"
+    """Which graph of the encoder those stages run (``encoder_precision`` of the sidecar)."""
     model_name: str = DEFAULT_MODEL_NAME
     d_model: int = 576
     first_layer: int = 15

@@ -77,3 +77,16 @@ def print_json(result: Any, path: Path | None = None) -> None:
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text + "\n")
+
+
+def model_dir_or_default(given: Path | None) -> Path:
+    """``given``, else the default model's directory, prepared now if it is not yet
+    (``CommandError`` when that fails)."""
+    from monitor import model
+
+    if given is not None:
+        return given
+    try:
+        return model.prepare(model.ModelSettings(), check=False)
+    except model.ModelError as exc:
+        raise CommandError(f"cannot prepare the default model: {exc}") from None

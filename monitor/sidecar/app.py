@@ -130,7 +130,7 @@ class Sidecar:
         self.probe_sets: dict[int, ProbeSet] = build_probe_sets(self.probes)
         # raises EncoderError; concepts travel with the scores of the probes' layers
         self.concept_encoders = load_concept_encoders(
-            config.encoder_dir, config.model_name, config.encoder_threads
+            config.encoder_dir, config.model_name, config.encoder_threads, config.encoder_precision
         )
         for layer in set(self.concept_encoders) - set(self.probe_sets):
             log.warning("the concept encoder reads layer %d, where no probe scores", layer)

@@ -93,6 +93,20 @@ def markdown(card: dict[str, Any]) -> str:
             f"the k-th place to within {parity['tie_tolerance']:g} "
             f"(rows differing beyond such ties: {parity['rows_different_beyond_ties']}).",
         ]
+    int8 = card.get("int8")
+    if int8:
+        lines += [
+            "",
+            "## int8",
+            "",
+            f"`encoder.int8.onnx` ({int8['method']}), against `encoder.onnx` on "
+            f"{int8['rows']} rows of {int8['activations']}: on average "
+            f"{int8['topk_overlap']:.2%} of a token's top-k concepts are the same (1st "
+            f"percentile of tokens {int8['topk_overlap_p01']:.2%}), the strongest concept "
+            f"is the same on {int8['top1_same']:.2%} of tokens, median relative error of "
+            f"the top-k values {int8['value_relative_error']:.3f}. The sidecar runs it with "
+            "`encoder_precision: int8`.",
+        ]
     lines += ["", "## Concepts most associated with each probe concept", ""]
     lines.append(
         "Pearson correlation, over the probe data sets' records, of the concept's mean "

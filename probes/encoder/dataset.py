@@ -177,3 +177,21 @@ def collect_corpus(settings: CorpusSettings) -> ActivationSet:
         offsets=offsets,
         meta=meta,
     )
+
+
+def collect_heldout(settings: CorpusSettings, count: int) -> npt.NDArray[np.float32]:
+    """Activations (float32 rows, the sink token left out) of the first ``count`` held-out
+    corpus prompts and the model's greedy replies, captured through the serving path:
+    text the encoder trained with ``settings`` never saw."""
+    prompts = generate_prompts(settings.prompts, settings.seed)
+    rng = np.random.default_rng(settings.seed)
+    heldout = rng.random(len(prompts)) < settings.heldout_fraction
+    chosen = [p for p, held in zip(prompts, heldout, strict=True) if held][:count]
+    if not chosen:
+        raise ValueError("no held-out prompts with these settings")
+    rows: list[npt.NDArray[np.float32]] = []
+    with ActivationCollector(settings.model_dir, [settings.layer]) as collector:
+        spans = [response_span(collector.tokenizer, p.messages, None) for p in chosen]
+        for got in collector.collect(spans, max_new_tokens=settings.reply_tokens):
+            rows.append(np.asarray(got.served[settings.layer][SINK_POSITIONS:], np.float32))
+    return np.concatenate(rows)

@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Iterator
 
 import numpy as np
 import pytest
 from prometheus_client import CollectorRegistry
 
+from monitor.artifacts.encoder_format import CARD_FILE, INT8_ONNX_FILE
 from monitor.launch import shipped_encoder_dir
 from monitor.sidecar.app import Sidecar
+from monitor.sidecar.scoring.encoder import OnnxConceptEncoder
 from monitor.sidecar.scoring.sinks import BaseScoreSink, RequestResult, RequestTokens
+from probes.encoder.quantize import measure_agreement, sha256
 from tests.integration.helpers import chat, wait_connected
 from tests.integration.stack import LAYER, SERVED_NAME, ActivationRecorder, Stack, wait_until
 
 PROMPT = "Explain in three sentences how a rainbow forms, and why it is curved."
+#: Prompts unlike the encoder's training corpus, for the int8 agreement check.
+INT8_PROMPTS = (
+    "Write a short note to a neighbour about borrowing a ladder on Saturday.",
+    "List three ways to keep bread fresh for longer, with one sentence on each.",
+    "What is the difference between weather and climate? Answer briefly.",
+)
 
 
 class TokenSink(BaseScoreSink):
@@ -103,3 +114,37 @@ def test_identical_requests_get_identical_concepts(
     direct_ids, _ = encoder.encode(acts)
     for (pos, _, _), ids in zip(rows, direct_ids.tolist(), strict=True):
         assert first[pos][0] == ids
+
+
+def test_the_shipped_int8_encoder_agrees_on_real_activations(
+    encoded: tuple[Stack, Sidecar, TokenSink],
+) -> None:
+    """The int8 graph names the same concepts as float32 on activations captured from vLLM
+    (as its card says, for the very file shipped)."""
+    stack, _, _ = encoded
+    directory = shipped_encoder_dir(SERVED_NAME)
+    assert directory is not None
+    card = json.loads((directory / CARD_FILE).read_text())["int8"]
+    assert sha256(directory / INT8_ONNX_FILE) == card["sha256"]
+    before = set(stack.recorder.requests())
+    done = [chat(stack, prompt, max_tokens=32) for prompt in INT8_PROMPTS]
+
+    def new_rows() -> list[np.ndarray]:
+        return [
+            a
+            for r in set(stack.recorder.requests()) - before
+            for pos, _, a in stack.recorder.rows(r, LAYER)
+            if pos >= 1  # the attention sink, left out as in the card's figures
+        ]
+
+    replies = sum(d.completion_tokens - 1 for d in done)
+    assert wait_until(lambda: len(new_rows()) >= replies, 30.0)
+    time.sleep(0.5)  # the prompts' rows of the last request
+    acts = np.stack(new_rows()).astype(np.float32)
+    agreement = measure_agreement(
+        OnnxConceptEncoder(directory), OnnxConceptEncoder(directory, precision="int8"), acts
+    )
+    assert agreement.rows >= replies
+    # a few hundred tokens of other text: about what the card measured on 5,578
+    assert agreement.topk_overlap >= card["topk_overlap"] - 0.05, agreement
+    assert agreement.top1_same >= card["top1_same"] - 0.05, agreement

@@ -119,11 +119,13 @@ def test_sidecar_flags_fill_the_settings() -> None:
             "--sweep-batches",
             "8",
             "256",
+            "--encoder-precision",
+            "int8",
         ]
     )
     assert args.vllm_tokens_per_s == 120.0 and args.stages == ["probes"]
     assert args.sweep_layers == [] and args.sweep_probes == [1, 16] and args.layers == 2
-    assert args.sweep_batches == [8, 256]
+    assert args.sweep_batches == [8, 256] and args.encoder_precision == "int8"
     smoke = SidecarBenchSettings.smoke()
     assert smoke.level_s < SidecarBenchSettings().level_s
     assert dataclasses.replace(smoke, layers=2).layers == 2

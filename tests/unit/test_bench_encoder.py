@@ -35,6 +35,21 @@ def test_bench_reports_throughput_and_the_cards_figures(encoder_dir: Path) -> No
     assert result["tokens_per_s"] > 0
     assert result["ce_loss_recovered"] == 0.93 and result["dead_fraction"] == 0.02
     assert (result["m"], result["k"], result["d_model"]) == (32, 4, 8)
+    assert result["int8"] is None  # no int8 graph in the directory
+
+
+def test_an_int8_graph_is_measured_in_the_same_run(encoder_dir: Path) -> None:
+    from probes.encoder.quantize import quantize_encoder
+
+    rows = np.random.default_rng(1).normal(size=(500, 8)).astype(np.float32)
+    quantize_encoder(encoder_dir, rows, "random rows", min_overlap=0.5)
+    result = run_encoder_bench(
+        EncoderBenchSettings(encoder_dir=encoder_dir, batch_rows=64, seconds=0.2)
+    )
+    int8 = result["int8"]
+    assert int8["tokens"] == 64 * int8["batches"] > 0
+    assert int8["speedup_x"] == pytest.approx(int8["tokens_per_s"] / result["tokens_per_s"], 1e-2)
+    assert int8["agreement"]["activations"] == "random rows"
 
 
 def test_cli_writes_the_json_file(encoder_dir: Path, tmp_path: Path) -> None:

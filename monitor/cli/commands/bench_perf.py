@@ -11,7 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 from monitor.bench.settings import LatencyBenchSettings, SidecarBenchSettings
 from monitor.cli.exit_codes import CommandError, ExitCode, epilog
-from monitor.cli.flags import default_of, positive_float, positive_int, print_json
+from monitor.cli.flags import (
+    default_of,
+    model_dir_or_default,
+    positive_float,
+    positive_int,
+    print_json,
+)
 from monitor.cpu import DTYPES
 
 if TYPE_CHECKING:
@@ -21,15 +27,6 @@ if TYPE_CHECKING:
 def _listed(values: object) -> str:
     """A default tuple as the flag takes it: space-separated."""
     return " ".join(str(v) for v in values) if isinstance(values, tuple) else str(values)
-
-
-def _model_dir(given: Path | None) -> Path:
-    from monitor import model
-
-    try:
-        return given or model.prepare(model.ModelSettings(), check=False)
-    except model.ModelError as exc:
-        raise CommandError(f"cannot prepare the default model: {exc}") from None
 
 
 def _chosen(args: argparse.Namespace, names: tuple[str, ...]) -> dict[str, Any]:
@@ -48,6 +45,7 @@ SIDECAR_FLAGS = (
     "probes",
     "sweep_s",
     "encoder_dir",
+    "encoder_precision",
     "dtype",
 )
 
@@ -69,7 +67,7 @@ def cmd_sidecar(args: argparse.Namespace) -> int:
         from monitor.bench.vllm_rate import measure_vllm_rate
 
         vllm = measure_vllm_rate(
-            _model_dir(args.model),
+            model_dir_or_default(args.model),
             settings.model_name,
             settings.vllm_requests,
             settings.vllm_tokens,
@@ -164,6 +162,12 @@ def register_sidecar(bench_sub: Subparsers) -> None:
             help=f"{what} (default {_listed(default(name))}; none: no table)",
         )
     p.add_argument("--encoder-dir", type=Path, help="concept encoder (default: the shipped one)")
+    p.add_argument(
+        "--encoder-precision",
+        choices=("float32", "int8"),
+        help=f"encoder graph the stages run (default {default('encoder_precision')}; int8 "
+        "needs encoder.int8.onnx: llm-monitor encoder quantize)",
+    )
     dtype_flag(p)
     p.set_defaults(func=cmd_sidecar)
 
@@ -183,7 +187,7 @@ def cmd_latency(args: argparse.Namespace) -> int:
         chosen["enforce_eager"] = True
     settings = dataclasses.replace(preset, **chosen)
     try:
-        result = run_latency(settings, _model_dir(args.model))
+        result = run_latency(settings, model_dir_or_default(args.model))
     except LatencyBenchError as exc:
         raise CommandError(str(exc)) from None
     print_json(result, args.json)

@@ -17,8 +17,8 @@ from monitor.artifacts.encoder_format import (
     CARD_FILE,
     CONCEPTS_FILE,
     INPUT_NAME,
-    ONNX_FILE,
     OUTPUT_NAMES,
+    PRECISION_FILES,
     EncoderCard,
     EncoderError,
     read_card,
@@ -43,8 +43,15 @@ class OnnxConceptEncoder:
         directory: Path,
         expected_model: str | None = None,
         intra_op_threads: int = 1,
+        precision: str = "float32",
     ) -> None:
         import onnxruntime as ort
+
+        if precision not in PRECISION_FILES:
+            raise EncoderError(
+                f"unknown encoder precision {precision!r}; expected one of "
+                f"{sorted(PRECISION_FILES)}"
+            )
 
         directory = Path(directory)
         if not directory.is_dir():
@@ -68,9 +75,15 @@ class OnnxConceptEncoder:
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        onnx_path = directory / ONNX_FILE
+        onnx_path = directory / PRECISION_FILES[precision]
         if not onnx_path.is_file():
-            raise EncoderError(f"missing {onnx_path}")
+            hint = (
+                f" (make it with: llm-monitor encoder quantize --dir {directory})"
+                if precision == "int8"
+                else ""
+            )
+            raise EncoderError(f"missing {onnx_path}{hint}")
+        self.precision = precision
         try:
             self._session = ort.InferenceSession(
                 str(onnx_path), options, providers=["CPUExecutionProvider"]
@@ -128,10 +141,13 @@ class OnnxConceptEncoder:
 
 
 def load_concept_encoders(
-    directory: Path | None, expected_model: str | None = None, intra_op_threads: int = 1
+    directory: Path | None,
+    expected_model: str | None = None,
+    intra_op_threads: int = 1,
+    precision: str = "float32",
 ) -> dict[int, OnnxConceptEncoder]:
     """``{layer: encoder}`` for the sidecar's pipeline (empty without a directory)."""
     if directory is None:
         return {}
-    encoder = OnnxConceptEncoder(directory, expected_model, intra_op_threads)
+    encoder = OnnxConceptEncoder(directory, expected_model, intra_op_threads, precision)
     return {encoder.layer: encoder}
