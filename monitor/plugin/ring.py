@@ -11,19 +11,12 @@ recorded with their offset and left out of ``snapshot(below=...)`` until the shi
 passes them. Without that, the first batch a sidecar sees could carry drops of rows after
 it, which the sidecar has no gap for yet: those rows would later count twice, once as
 dropped and once as lost in transit.
-
-Drops are also logged in vLLM's log (the first of each reason at once, then at most once
-per ``log_interval_s``), so whoever reads that log sees the monitor losing rows even while
-the sidecar cannot be asked.
 """
 
 from __future__ import annotations
 
-import logging
 import threading
-import time
 from collections import Counter, deque
-from collections.abc import Callable
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -39,28 +32,16 @@ REASON_OPTED_OUT = "opted_out"
 
 #: Offset-stamped drops remembered ahead of the shipper (oldest forgotten first).
 MAX_DROPS_AHEAD = 4096
-#: Least seconds between two log lines about drops of one reason.
-DROP_LOG_INTERVAL_S = 60.0
-
-log = logging.getLogger("vllm.llm_monitor")
 
 
 class DropCounters:
     """Cumulative rows dropped per reason (thread-safe)."""
 
-    def __init__(
-        self,
-        max_ahead: int = MAX_DROPS_AHEAD,
-        log_interval_s: float = DROP_LOG_INTERVAL_S,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
+    def __init__(self, max_ahead: int = MAX_DROPS_AHEAD) -> None:
         self._counts: Counter[str] = Counter()
         # (row offset, reason, rows) of step-thread drops, in offset order
         self._ahead: deque[tuple[int, str, int]] = deque(maxlen=max_ahead)
         self._lock = threading.Lock()
-        self._log_interval_s = log_interval_s
-        self._clock = clock
-        self._logged_at: dict[str, float] = {}
 
     def add(self, reason: str, rows: int, offset: int | None = None) -> None:
         """Count ``rows`` dropped rows under ``reason``; ``offset`` is the first of them,
@@ -69,20 +50,6 @@ class DropCounters:
             self._counts[reason] += rows
             if offset is not None and rows > 0:
                 self._ahead.append((offset, reason, rows))
-            total = self._counts[reason]
-            now = self._clock()
-            due = rows > 0 and reason != REASON_OPTED_OUT
-            last = self._logged_at.get(reason)
-            due = due and (last is None or now - last >= self._log_interval_s)
-            if due:
-                self._logged_at[reason] = now
-        if due:
-            log.warning(
-                "llm-monitor: dropped activation rows (%s): %d so far; vLLM keeps serving, "
-                "these rows are not monitored",
-                reason,
-                total,
-            )
 
     def snapshot(self, below: int | None = None) -> dict[str, int]:
         """A copy of the counters; with ``below``, without the offset-stamped drops at or

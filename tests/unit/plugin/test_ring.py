@@ -1,14 +1,10 @@
 from __future__ import annotations
 
-import logging
 import threading
 import time
 
-import pytest
-
 from monitor.plugin.ring import (
     REASON_HOST_POOL_FULL,
-    REASON_OPTED_OUT,
     REASON_RING_FULL,
     REASON_SIDECAR_UNAVAILABLE,
     DropCounters,
@@ -174,23 +170,3 @@ def test_a_first_batch_sent_after_later_drops_counts_nothing_lost() -> None:
             counted[reason] = counted.get(reason, 0) + rows
     assert counted == {REASON_HOST_POOL_FULL: 192}
     assert LOST_IN_TRANSIT not in counted
-
-
-def test_drops_are_logged_at_once_then_at_most_once_per_interval(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    now = [100.0]
-    drops = DropCounters(log_interval_s=60.0, clock=lambda: now[0])
-    caplog.set_level(logging.WARNING, logger="vllm.llm_monitor")
-    drops.add(REASON_RING_FULL, 5, offset=0)
-    drops.add(REASON_RING_FULL, 7, offset=5)
-    drops.add(REASON_HOST_POOL_FULL, 3, offset=12)
-    drops.add(REASON_OPTED_OUT, 9)  # not a failure: never logged
-    drops.add(REASON_SIDECAR_UNAVAILABLE, 0)  # nothing dropped: nothing logged
-    now[0] += 61.0
-    drops.add(REASON_RING_FULL, 1, offset=15)
-    lines = [r.getMessage() for r in caplog.records]
-    assert len(lines) == 3
-    assert "(ring_buffer_full): 5 so far" in lines[0]
-    assert "(host_pool_full): 3 so far" in lines[1]
-    assert "(ring_buffer_full): 13 so far" in lines[2]
