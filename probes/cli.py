@@ -28,7 +28,7 @@ from monitor.cli.flags import (
 )
 from probes.encoder.quantize_cli import register_quantize
 from probes.encoder.settings import DATA_DIR as ENCODER_DATA_DIR
-from probes.encoder.settings import EncoderTrainSettings
+from probes.encoder.settings import EncoderTrainSettings, encoder_cache_dir
 from probes.encoder.settings import TrainSettings as EncoderHyperParameters
 from probes.settings import EvalSettings, TrainSettings
 
@@ -102,10 +102,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-def _encoder_cache_dir(path: Path | None, model_name: str) -> Path:
-    return path or model.default_cache_dir() / "encoder" / model_name
-
-
 def cmd_encoder_train(args: argparse.Namespace) -> int:
     """Collect, train, evaluate, label and export a concept encoder."""
     from probes.encoder import pipeline
@@ -114,7 +110,7 @@ def cmd_encoder_train(args: argparse.Namespace) -> int:
         model_dir=model_dir_or_default(args.model),
         model_name=args.model_name,
         out_dir=args.out or encoder_artifact_dir(args.model_name),
-        cache_dir=_encoder_cache_dir(args.cache_dir, args.model_name),
+        cache_dir=encoder_cache_dir(args.cache_dir, args.model_name),
         layer=args.layer,
         prompts=args.prompts,
         reply_tokens=args.reply_tokens,
@@ -151,7 +147,7 @@ def cmd_encoder_export(args: argparse.Namespace) -> int:
     from probes.encoder import pipeline
 
     activations = pipeline.heldout_activations(
-        _encoder_cache_dir(args.cache_dir, args.model_name), layer
+        encoder_cache_dir(args.cache_dir, args.model_name), layer
     )
     try:
         card = pipeline.export(directory, activations)

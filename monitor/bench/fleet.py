@@ -33,7 +33,7 @@ from typing import Any
 
 from monitor.bench.fleet_alerts import HubWatch, push_alerts
 from monitor.bench.fleet_chdb import generate_and_query, in_subprocess, ingest_readback, plan_for
-from monitor.bench.fleet_hub import running_hub, start_hub, stop_hub, tail
+from monitor.bench.fleet_hub import HUB_LOG_CHARS, running_hub, start_hub, stop_hub
 from monitor.bench.fleet_ingest import run_pushers
 from monitor.bench.fleet_query import grpc_cases
 from monitor.bench.fleet_settings import FleetBenchSettings
@@ -46,6 +46,7 @@ from monitor.bench.fleet_summary import (
     rate_bins,
     verdict,
 )
+from monitor.bench.serve_process import log_tail
 from monitor.bench.soak_metrics import samples
 from monitor.bench.stats import goal
 
@@ -95,7 +96,7 @@ def _ingest(settings: FleetBenchSettings, workdir: Path, say: Progress) -> dict[
     figures["raw_token_rows"] = readback["raw_token_rows"]
     figures["hub_rss_mib_at_end"] = round(hub_rss / 2**20, 1)
     if errors:
-        figures["hub_log_tail"] = tail(hub.log_path)
+        figures["hub_log_tail"] = log_tail(hub.log_path, HUB_LOG_CHARS)
     # no goal: the pushers saturate the hub, so this is queueing under overload
     figures["alert_latency_under_load"] = {
         "alerts_acknowledged": acked_alerts,

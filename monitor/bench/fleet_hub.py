@@ -25,18 +25,14 @@ import yaml
 
 from monitor.bench.cpu_time import process_cpu_s
 from monitor.bench.overhead import free_port
+from monitor.bench.serve_process import log_tail
+
+#: Characters of the hub's log quoted in an error.
+HUB_LOG_CHARS = 3000
 
 
 class FleetBenchError(RuntimeError):
     """A part of ``bench fleet`` could not run (the message says which and why)."""
-
-
-def tail(path: Path, chars: int = 3000) -> str:
-    """The end of a log file ('' when it does not exist)."""
-    try:
-        return path.read_text(errors="replace")[-chars:]
-    except OSError:
-        return ""
 
 
 @dataclass
@@ -66,7 +62,7 @@ class Hub:
         if self.process.poll() is not None:
             raise FleetBenchError(
                 f"the hub exited with {self.process.returncode} during {stage}: "
-                + tail(self.log_path)
+                + log_tail(self.log_path, HUB_LOG_CHARS)
             )
 
 
@@ -108,10 +104,14 @@ def start_hub(workdir: Path, data_dir: Path, name: str, timeout_s: float) -> Hub
     deadline = time.monotonic() + timeout_s
     while not _ready(metrics_port):
         if process.poll() is not None:
-            raise FleetBenchError(f"the hub exited with {process.returncode}: {tail(log_path)}")
+            raise FleetBenchError(
+                f"the hub exited with {process.returncode}: {log_tail(log_path, HUB_LOG_CHARS)}"
+            )
         if time.monotonic() > deadline:
             stop_hub(hub)
-            raise FleetBenchError(f"the hub was not ready within {timeout_s:g} s: {tail(log_path)}")
+            raise FleetBenchError(
+                f"the hub was not ready within {timeout_s:g} s: {log_tail(log_path, HUB_LOG_CHARS)}"
+            )
         time.sleep(0.2)
     return hub
 

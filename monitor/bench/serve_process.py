@@ -24,10 +24,10 @@ LOG_TAIL = 2000
 STOP_TIMEOUT_S = 60.0
 
 
-def log_tail(log_path: Path) -> str:
+def log_tail(log_path: Path, chars: int = LOG_TAIL) -> str:
     """The end of a log file (empty if there is none)."""
     try:
-        return log_path.read_text(errors="replace")[-LOG_TAIL:]
+        return log_path.read_text(errors="replace")[-chars:]
     except OSError:
         return ""
 

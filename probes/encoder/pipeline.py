@@ -230,13 +230,13 @@ def relabel(directory: Path, model_dir: Path, cache_dir: Path) -> dict[str, Any]
     return card
 
 
-def heldout_activations(cache_dir: Path, layer: int) -> np.ndarray | None:
-    """Up to ``PARITY_ROWS`` held-out rows of the cached activations (None if none)."""
+def heldout_activations(cache_dir: Path, layer: int, limit: int = PARITY_ROWS) -> np.ndarray | None:
+    """Up to ``limit`` held-out rows of the cached activations (None if none)."""
     path = cache_dir / f"activations-L{layer}.npz"
     if not path.is_file():
         return None
     data = ActivationSet.load(path)
-    rows = data.rows(data.select("heldout"), skip=SINK_POSITIONS)[:PARITY_ROWS]
+    rows = data.rows(data.select("heldout"), skip=SINK_POSITIONS)[:limit]
     return np.asarray(data.activations[rows], np.float32)
 
 

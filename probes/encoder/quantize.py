@@ -10,7 +10,6 @@ card (``int8``), and refuses a graph whose agreement is under ``min_overlap``.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from monitor.artifacts import encoder_format
+from monitor.model import sha256_file
 from monitor.sidecar.scoring.encoder import OnnxConceptEncoder
 from probes.encoder.card import write_card
 
@@ -79,11 +79,6 @@ def measure_agreement(
     )
 
 
-def sha256(path: Path) -> str:
-    """Hex sha256 of a file."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def quantize_encoder(
     directory: Path,
     activations: npt.NDArray[np.float32],
@@ -122,7 +117,7 @@ def quantize_encoder(
         **asdict(agreement),
         "activations": source,
         "min_overlap": min_overlap,
-        "sha256": sha256(target),
+        "sha256": sha256_file(target),
         "method": "onnxruntime dynamic quantization, int8 weights per output column",
     }
     card_path = directory / encoder_format.CARD_FILE

@@ -14,6 +14,7 @@ from typing import Any
 from monitor import model
 from monitor.cli.exit_codes import CommandError, ExitCode, epilog
 from monitor.cli.flags import model_dir_or_default, positive_float, positive_int, print_json
+from probes.encoder.settings import encoder_cache_dir
 
 #: Held-out sequences captured when no cached collection exists.
 DEFAULT_SEQUENCES = 64
@@ -45,19 +46,13 @@ def cmd_encoder_quantize(args: argparse.Namespace) -> int:
 
 def _activations(args: argparse.Namespace, layer: int) -> tuple[Any, str]:
     """Held-out activations and a description of them for the card."""
-    import numpy as np
+    from probes.encoder.dataset import CorpusSettings, collect_heldout
+    from probes.encoder.pipeline import heldout_activations
 
-    from probes.encoder.dataset import ActivationSet, CorpusSettings, collect_heldout
-    from probes.encoder.pipeline import SINK_POSITIONS
-
-    cache = args.cache_dir or model.default_cache_dir() / "encoder" / args.model_name
-    path = cache / f"activations-L{layer}.npz"
-    if path.is_file() and not args.recollect:
-        data = ActivationSet.load(path)
-        rows = data.rows(data.select("heldout"), skip=SINK_POSITIONS)[:MAX_CACHED_ROWS]
-        if len(rows):
-            acts = np.asarray(data.activations[rows], np.float32)
-            return acts, f"held-out tokens of the training collection ({path.name})"
+    cache = encoder_cache_dir(args.cache_dir, args.model_name)
+    cached = None if args.recollect else heldout_activations(cache, layer, MAX_CACHED_ROWS)
+    if cached is not None and len(cached):
+        return cached, f"held-out tokens of the training collection ({cache})"
     settings = CorpusSettings(
         model_dir=model_dir_or_default(args.model), layer=layer, reply_tokens=args.reply_tokens
     )

@@ -47,3 +47,11 @@ class EncoderTrainSettings:
     recollect: bool = False
     ce_sequences: int = 240  # held-out corpus sequences for the CE figures
     train: TrainSettings = field(default_factory=TrainSettings)
+
+
+def encoder_cache_dir(path: Path | None, model_name: str) -> Path:
+    """``path``, else where the encoder toolkit caches captured activations for
+    ``model_name`` (the cache root's ``encoder/MODEL``)."""
+    from monitor import model
+
+    return path or model.default_cache_dir() / "encoder" / model_name

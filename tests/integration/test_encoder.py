@@ -12,10 +12,11 @@ from prometheus_client import CollectorRegistry
 
 from monitor.artifacts.encoder_format import CARD_FILE, INT8_ONNX_FILE
 from monitor.launch import shipped_encoder_dir
+from monitor.model import sha256_file
 from monitor.sidecar.app import Sidecar
 from monitor.sidecar.scoring.encoder import OnnxConceptEncoder
 from monitor.sidecar.scoring.sinks import BaseScoreSink, RequestResult, RequestTokens
-from probes.encoder.quantize import measure_agreement, sha256
+from probes.encoder.quantize import measure_agreement
 from tests.integration.helpers import chat, wait_connected
 from tests.integration.stack import LAYER, SERVED_NAME, ActivationRecorder, Stack, wait_until
 
@@ -125,7 +126,7 @@ def test_the_shipped_int8_encoder_agrees_on_real_activations(
     directory = shipped_encoder_dir(SERVED_NAME)
     assert directory is not None
     card = json.loads((directory / CARD_FILE).read_text())["int8"]
-    assert sha256(directory / INT8_ONNX_FILE) == card["sha256"]
+    assert sha256_file(directory / INT8_ONNX_FILE) == card["sha256"]
     before = set(stack.recorder.requests())
     done = [chat(stack, prompt, max_tokens=32) for prompt in INT8_PROMPTS]
 
