@@ -16,10 +16,15 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import psutil
+
+from monitor import placement
 from monitor.artifacts.shipped import shipped_encoder_dir, shipped_probe_dir
 from monitor.cpu import ServingDtype, serving_dtype
 from monitor.model.settings import DEFAULT_MODEL_NAME, default_cache_dir
@@ -44,6 +49,11 @@ __all__ = [
 log = logging.getLogger("llm_monitor.up")
 
 TRACES_FILE = "traces.sqlite"
+#: ``up``'s encoder_scope where monitor.yaml sets none (see :func:`up_sidecar_config`).
+UP_ENCODER_SCOPE = "flagged"
+#: How long ``up`` waits for vLLM's workers to bind their cores, and how often it looks.
+PLACEMENT_WAIT_S = 900.0
+PLACEMENT_POLL_S = 2.0
 """The trace store ``up`` keeps in the cache directory when monitor.yaml names none."""
 
 
@@ -58,6 +68,10 @@ class VllmServerSettings:
     layers: list[int] | None = None
     kv_cache_gib: int = 1
     enforce_eager: bool = False
+    sidecar_cpus: str = "auto"
+    """Where ``up``'s sidecar runs once vLLM's workers have bound their compute threads:
+    ``auto`` (the CPUs they are not bound to; see :mod:`monitor.placement`), ``inherit``
+    (anywhere) or a CPU list."""
     extra_args: list[str] = field(default_factory=list)
     dtype: ServingDtype | None = None
     """None: ``LLM_MONITOR_DTYPE``, else what suits this CPU (:mod:`monitor.cpu`); a
@@ -75,10 +89,15 @@ def up_sidecar_config(
     """``config`` with what ``up`` fills in where monitor.yaml leaves a field unset.
 
     The probes and concept encoder shipped for the served model, its name, its tokenizer
-    (to segment chats with its chat template, and for token text in traces), and a
-    trace store in the cache directory.
+    (to segment chats with its chat template, and for token text in traces), a trace
+    store in the cache directory, and ``encoder_scope: flagged``: the same traces and
+    alerts as encoding every token, with the encoder's CPU, taken from the machine vLLM
+    runs on, cut to the flagged requests (their buffered tokens keep d_model floats each
+    until then; vLLM's KV cache bounds how many there are).
     """
     updates: dict[str, object] = {}
+    if "encoder_scope" not in config.model_fields_set:
+        updates["encoder_scope"] = UP_ENCODER_SCOPE
     if config.probe_dir is None and (probes := shipped_probe_dir(served_model_name)) is not None:
         updates["probe_dir"] = probes
     if (
@@ -165,6 +184,7 @@ class VllmProcess:
             env=plugin_environment(self.server, self.sidecar.grpc_target, base=self.env),
             start_new_session=True,
         )
+        threading.Thread(target=self._place_sidecar, name="placement", daemon=True).start()
         log.info(
             "llm-monitor up: OpenAI API on http://%s:%d/v1 (ready once vLLM logs "
             "'Application startup complete'), metrics on http://%s/metrics, gRPC %s, "
@@ -175,6 +195,30 @@ class VllmProcess:
             self.sidecar.grpc_target,
             len(self.sidecar.rule_engine.rules),
         )
+
+    def _place_sidecar(self) -> None:
+        """Once vLLM's workers have bound their compute threads, move this process (the
+        sidecar) to the other CPUs; give up when vLLM exits or after a while."""
+        if self.server.sidecar_cpus == "inherit" or not placement.supported():
+            return
+        deadline = time.monotonic() + PLACEMENT_WAIT_S
+        while self.proc is not None and self.proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(PLACEMENT_POLL_S)
+            try:
+                engine = [c.pid for c in psutil.Process(self.proc.pid).children(recursive=True)]
+            except psutil.Error:
+                return
+            if self.server.sidecar_cpus == "auto" and not placement.bound_cpus(
+                engine, placement.usable_cpus(engine)
+            ):
+                continue
+            cpus = placement.place_beside(engine, os.getpid(), self.server.sidecar_cpus)
+            if cpus is not None:
+                log.info(
+                    "sidecar moved to CPU(s) %s, beside vLLM's compute threads",
+                    placement.format_cpu_list(cpus),
+                )
+            return
 
     def poll(self) -> int | None:
         """None while vLLM runs, its exit status once it has exited."""

@@ -7,7 +7,9 @@ own host time is measured inside the step, next to the step's wall time.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import psutil
@@ -48,6 +50,50 @@ class ProcessTree:
     def cpu_s(self) -> float:
         """Total CPU seconds of the processes so far."""
         return sum(process_cpu_s(p) for p in self.processes)
+
+    def thread_cpu_s(self) -> dict[str, float]:
+        """CPU seconds so far by thread, as ``process name/thread group``: ``main`` (the
+        process's main thread), ``python`` (its other threads named like it: Python
+        threads such as the plugin's shipper), else the thread's own name (gRPC's
+        ``grpc_global_tim``, ``event_engine``, ...). Empty where /proc is absent."""
+        out: dict[str, float] = {}
+        for process in self.processes:
+            name = _comm(process.pid)
+            for tid, comm, cpu in _threads(process.pid):
+                group = "main" if tid == process.pid else "python" if comm == name else comm
+                key = f"{name}/{group}"
+                out[key] = out.get(key, 0.0) + cpu
+        return out
+
+
+def _comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def _threads(pid: int) -> list[tuple[int, str, float]]:
+    """(thread id, name, user + system CPU seconds) of each thread of ``pid``."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    out = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            comm = (task / "comm").read_text().strip()
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        out.append((int(task.name), comm, (int(fields[11]) + int(fields[12])) / ticks))
+    return out
+
+
+def thread_delta(after: dict[str, float], before: dict[str, float]) -> dict[str, float]:
+    """CPU seconds by thread group spent between two :meth:`ProcessTree.thread_cpu_s`."""
+    return {
+        group: round(after[group] - before.get(group, 0.0), 3)
+        for group in sorted(after)
+        if after[group] - before.get(group, 0.0) > 0
+    }
 
 
 def descendants(process: psutil.Process | None = None) -> set[int]:

@@ -26,7 +26,11 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import psutil
+
+from monitor import placement
 from monitor.bench.alert_watch import AlertWatch
+from monitor.bench.cpu_time import descendants
 from monitor.bench.latency_client import (
     RequestTiming,
     run_requests,
@@ -130,6 +134,7 @@ def _point(
             rate,
             settings.max_tokens,
             settings.seed + i,
+            settings.workload,
         )
         point["arms"][arm] = summarize_timings(timings, wall)
         if arm == "monitored" and watch is not None:
@@ -176,6 +181,10 @@ def _run(settings: LatencyBenchSettings, model_dir: Path, workdir: Path) -> dict
         for arm in settings.arms:
             servers[arm] = _start_server(settings, model_dir, arm, grpc_port, workdir)
         _wait_healthy(servers, settings.start_timeout_s)
+        engine_pids = [
+            pid for proc, _, _ in servers.values() for pid in descendants(psutil.Process(proc.pid))
+        ]
+        sidecar_cpus = placement.place_beside(engine_pids, sidecar.pid, settings.sidecar_cpus)
         urls = {arm: servers[arm][1] for arm in settings.arms}
         first = next(iter(urls.values()))
         run_requests(first, settings.model_name, "lat-warmup", 4, None, 8, 0)
@@ -190,6 +199,7 @@ def _run(settings: LatencyBenchSettings, model_dir: Path, workdir: Path) -> dict
                 None,
                 settings.max_tokens,
                 settings.seed,
+                settings.workload,
             )
             saturation = summarize_timings(timings, wall)
             saturation["requests_per_s"] = round(saturation["completed"] / wall, 3)
@@ -228,6 +238,10 @@ def _run(settings: LatencyBenchSettings, model_dir: Path, workdir: Path) -> dict
         },
         "goals": {"itl_p99_ratio_below_saturation": goal(worst, "<=", ITL_P99_GOAL)},
         "dtype": serving_dtype(settings.dtype).as_dict(),
+        "sidecar_cpus": settings.sidecar_cpus,
+        "sidecar_bound_to": None
+        if sidecar_cpus is None
+        else placement.format_cpu_list(sidecar_cpus),
         "settings": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(settings).items()},
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
         "duration_s": round(time.monotonic() - started, 1),

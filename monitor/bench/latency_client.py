@@ -20,8 +20,7 @@ from typing import Any
 import numpy as np
 
 from monitor.bench.stats import percentiles
-
-TOPICS = ("rivers", "stars", "bread", "trains", "music", "chess", "forests", "robots")
+from monitor.bench.workload import Workload, chat
 
 
 @dataclass
@@ -44,11 +43,10 @@ class RequestTiming:
         return [b - a for a, b in itertools.pairwise(times)]
 
 
-def _body(model: str, index: int, max_tokens: int) -> dict[str, Any]:
-    topic = TOPICS[index % len(TOPICS)]
+def _body(model: str, index: int, max_tokens: int, workload: Workload) -> dict[str, Any]:
     return {
         "model": model,
-        "messages": [{"role": "user", "content": f"Write a long story about {topic} #{index}."}],
+        "messages": chat(workload, index),
         "max_tokens": max_tokens,
         "temperature": 0,
         "ignore_eos": True,
@@ -58,13 +56,19 @@ def _body(model: str, index: int, max_tokens: int) -> dict[str, Any]:
 
 
 async def _one(
-    session: Any, url: str, model: str, request_id: str, index: int, max_tokens: int
+    session: Any,
+    url: str,
+    model: str,
+    request_id: str,
+    index: int,
+    max_tokens: int,
+    workload: Workload,
 ) -> RequestTiming:
     timing = RequestTiming(request_id, time.monotonic())
     try:
         async with session.post(
             f"{url}/v1/chat/completions",
-            json=_body(model, index, max_tokens),
+            json=_body(model, index, max_tokens, workload),
             headers={"X-Request-Id": request_id},
         ) as resp:
             if resp.status != 200:
@@ -86,7 +90,12 @@ async def _one(
 
 
 async def _send_all(
-    url: str, model: str, prefix: str, delays: Sequence[float], max_tokens: int
+    url: str,
+    model: str,
+    prefix: str,
+    delays: Sequence[float],
+    max_tokens: int,
+    workload: Workload,
 ) -> list[RequestTiming]:
     import aiohttp
 
@@ -98,7 +107,9 @@ async def _send_all(
         for i, delay in enumerate(delays):
             await asyncio.sleep(max(0.0, start + delay - time.monotonic()))
             tasks.append(
-                asyncio.create_task(_one(session, url, model, f"{prefix}-{i}", i, max_tokens))
+                asyncio.create_task(
+                    _one(session, url, model, f"{prefix}-{i}", i, max_tokens, workload)
+                )
             )
         return list(await asyncio.gather(*tasks))
 
@@ -113,12 +124,20 @@ def poisson_delays(n: int, rate: float | None, seed: int) -> list[float]:
 
 
 def run_requests(
-    url: str, model: str, prefix: str, n: int, rate: float | None, max_tokens: int, seed: int
+    url: str,
+    model: str,
+    prefix: str,
+    n: int,
+    rate: float | None,
+    max_tokens: int,
+    seed: int,
+    workload: Workload = "ordinary",
 ) -> tuple[list[RequestTiming], float]:
-    """Send ``n`` requests (Poisson at ``rate``, or all at once); the timings and the
-    wall seconds from the first send to the last token."""
+    """Send ``n`` chats of ``workload`` (Poisson at ``rate``, or all at once); the timings
+    and the wall seconds from the first send to the last token."""
     start = time.monotonic()
-    timings = asyncio.run(_send_all(url, model, prefix, poisson_delays(n, rate, seed), max_tokens))
+    delays = poisson_delays(n, rate, seed)
+    timings = asyncio.run(_send_all(url, model, prefix, delays, max_tokens, workload))
     return timings, time.monotonic() - start
 
 

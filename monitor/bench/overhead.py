@@ -25,18 +25,22 @@ from typing import Any
 import numpy as np
 import psutil
 
+from monitor import placement
 from monitor.bench.cpu_time import (
     INSECURE_SERIALIZATION_ENV,
     ProcessTree,
     descendants,
     plugin_timing,
     process_cpu_s,
+    thread_delta,
     timing_delta,
 )
 from monitor.bench.overhead_summary import scaling_row, summarize
 from monitor.bench.serve_process import start_serve, stop_serve, wait_serving
 from monitor.bench.settings import OverheadBenchSettings
+from monitor.bench.workload import Workload, chats
 from monitor.cpu import serving_dtype
+from monitor.launch import UP_ENCODER_SCOPE
 from monitor.model.settings import DEFAULT_MODEL_NAME
 
 #: Seconds the sidecar may take to serve /metrics.
@@ -50,7 +54,8 @@ def free_port() -> int:
 
 
 def _scrape(port: int) -> dict[str, float]:
-    """Sum every sample of /metrics by name (labels folded)."""
+    """Sum every sample of /metrics by name (labels folded), and alerts also by concept
+    (``llm_monitor_alerts_total:<concept>``)."""
     from prometheus_client.parser import text_string_to_metric_families
 
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as resp:
@@ -59,6 +64,9 @@ def _scrape(port: int) -> dict[str, float]:
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
             totals[sample.name] = totals.get(sample.name, 0.0) + sample.value
+            if sample.name == "llm_monitor_alerts_total":
+                key = f"{sample.name}:{sample.labels.get('concept', '')}"
+                totals[key] = totals.get(key, 0.0) + sample.value
     return totals
 
 
@@ -98,9 +106,10 @@ def _start_sidecar(
     nice: int = 0,
 ) -> tuple[subprocess.Popen[bytes], int, int]:
     """The sidecar as `up` runs it: probes reading their chat segments, the concept
-    encoder, one calibrated rule per probe (and ``extra_rules``) and a SQLite trace store,
-    or, with ``hub_address``, hub mode (its outbox in ``workdir``) shipping to that hub;
-    with ``nice`` > 0, at that lower CPU priority (every thread of it)."""
+    encoder (on the flagged requests' tokens), one calibrated rule per probe (and
+    ``extra_rules``) and a SQLite trace store, or, with ``hub_address``, hub mode (its
+    outbox in ``workdir``) shipping to that hub; with ``nice`` > 0, at that lower CPU
+    priority (every thread of it)."""
     grpc_port, metrics_port = free_port(), free_port()
     storage: dict[str, Any] = {"path": str(workdir / "traces.sqlite")}
     if hub_address is not None:
@@ -114,6 +123,7 @@ def _start_sidecar(
             {
                 "probe_dir": str(probe_dir),
                 "encoder_dir": str(encoder_dir) if encoder_dir is not None else None,
+                "encoder_scope": UP_ENCODER_SCOPE,
                 "tokenizer_path": str(model_dir),
                 "grpc_address": f"127.0.0.1:{grpc_port}",
                 "metrics_address": f"127.0.0.1:{metrics_port}",
@@ -161,15 +171,9 @@ def _engine(
     return llm, ProcessTree(descendants() - before)
 
 
-def _workload(n: int) -> list[list[dict[str, str]]]:
-    topics = ["rivers", "stars", "bread", "trains", "music", "chess", "forests", "robots"]
-    return [
-        [{"role": "user", "content": f"Write a long story about {topics[i % len(topics)]} #{i}."}]
-        for i in range(n)
-    ]
-
-
-def _round(llm: Any, tree: ProcessTree, requests: int, tokens: int) -> dict[str, float]:
+def _round(
+    llm: Any, tree: ProcessTree, requests: int, tokens: int, workload: Workload = "ordinary"
+) -> dict[str, float]:
     """One round: generated tokens, wall seconds, and the CPU seconds of the engine's
     processes and of this process (the engine's front end runs here)."""
     from vllm import SamplingParams
@@ -178,7 +182,7 @@ def _round(llm: Any, tree: ProcessTree, requests: int, tokens: int) -> dict[str,
     me = psutil.Process()
     engine_before, frontend_before = tree.cpu_s(), process_cpu_s(me)
     start = time.perf_counter()
-    outs = llm.chat(_workload(requests), params, use_tqdm=False)
+    outs = llm.chat(chats(workload, requests), params, use_tqdm=False)
     elapsed = time.perf_counter() - start
     engine_cpu, frontend_cpu = tree.cpu_s() - engine_before, process_cpu_s(me) - frontend_before
     generated = sum(len(o.outputs[0].token_ids) for o in outs)
@@ -203,7 +207,7 @@ def _measured_round(
     except Exception as exc:  # collective_rpc refused: report, keep measuring throughput
         before, error = None, repr(exc)
     n = settings.requests if requests is None else requests
-    figures: dict[str, Any] = _round(llm, tree, n, settings.tokens)
+    figures: dict[str, Any] = _round(llm, tree, n, settings.tokens, settings.workload)
     if before is not None:
         after = plugin_timing(llm)
         assert after is not None
@@ -274,9 +278,15 @@ def run_overhead(settings: OverheadBenchSettings) -> dict[str, Any]:
             "unmonitored": _engine(settings, False, grpc_port, layers),
             "monitored": _engine(settings, True, grpc_port, layers),
         }
+        sidecar_cpus = placement.place_beside(
+            [pid for _, tree in engines.values() for pid in tree.pids],
+            sidecar.pid,
+            settings.sidecar_cpus,
+        )
         for llm, _ in engines.values():
-            _round(llm, ProcessTree([]), 8, 16)  # warm-up, not measured
+            _round(llm, ProcessTree([]), 8, 16, settings.workload)  # warm-up, not measured
         before = _scrape(metrics_port)
+        threads_before = {name: tree.thread_cpu_s() for name, (_, tree) in engines.items()}
         sidecar_cpu = psutil.Process(sidecar.pid)
         cpu_before = process_cpu_s(sidecar_cpu)
         wall_start = time.perf_counter()
@@ -286,17 +296,25 @@ def run_overhead(settings: OverheadBenchSettings) -> dict[str, Any]:
             for name in order if r % 2 == 0 else order[::-1]:
                 rounds[name].append(_measured_round(*engines[name], settings))
         scaling = [scaling_row(settings.requests, rounds)]
-        sweep_tokens = 0  # the sidecar scores the sweep's monitored tokens too
+        engine_tokens = {name: sum(x["tokens"] for x in rounds[name]) for name in engines}
+        requests_sent = settings.requests * settings.rounds + settings.sweep_rounds * sum(
+            settings.sweep_requests
+        )
         for n in settings.sweep_requests:
             point: dict[str, list[dict[str, Any]]] = {k: [] for k in engines}
             for r in range(settings.sweep_rounds):
                 for name in order if r % 2 == 0 else order[::-1]:
                     point[name].append(_measured_round(*engines[name], settings, n))
             scaling.append(scaling_row(n, point))
-            sweep_tokens += sum(x["tokens"] for x in point["monitored"])
+            for name in engines:
+                engine_tokens[name] += sum(x["tokens"] for x in point[name])
         time.sleep(2.0)
         after = _scrape(metrics_port)
         sidecar_cpu_s = process_cpu_s(sidecar_cpu) - cpu_before
+        engine_threads = {
+            name: thread_delta(tree.thread_cpu_s(), threads_before[name])
+            for name, (_, tree) in engines.items()
+        }
         wall_s = time.perf_counter() - wall_start
         engine_pids = {name: tree.pids for name, (_, tree) in engines.items()}
         hub_cpu_s = hub.cpu_s() - hub_cpu_before if hub is not None else None
@@ -311,7 +329,7 @@ def run_overhead(settings: OverheadBenchSettings) -> dict[str, Any]:
         return after.get(name, 0.0) - before.get(name, 0.0)
 
     unmonitored, monitored = rate("unmonitored"), rate("monitored")
-    monitored_tokens = sum(x["tokens"] for x in rounds["monitored"]) + sweep_tokens
+    monitored_tokens = engine_tokens["monitored"]
     return {
         "benchmark": "overhead",
         "tokens_per_s_unmonitored": round(unmonitored, 2),
@@ -324,6 +342,7 @@ def run_overhead(settings: OverheadBenchSettings) -> dict[str, Any]:
             "concurrent_requests": settings.requests,
             "generated_tokens_per_request": settings.tokens,
             "rounds_per_engine": settings.rounds,
+            "chats": settings.workload,
             "dtype": serving_dtype(settings.dtype).as_dict(),
         },
         "monitoring": {
@@ -332,15 +351,26 @@ def run_overhead(settings: OverheadBenchSettings) -> dict[str, Any]:
             "probes": str(probe_dir),
             "synthetic_probes": synthetic,
             "concept_encoder": str(encoder_dir) if encoder_dir is not None else None,
+            "encoder_scope": UP_ENCODER_SCOPE,
             "rules": len(probes),
             "trace_store": settings.trace_store,
             "sidecar_nice": settings.sidecar_nice,
+            "sidecar_cpus": settings.sidecar_cpus,
+            "sidecar_bound_to": None
+            if sidecar_cpus is None
+            else placement.format_cpu_list(sidecar_cpus),
             "capture_to_score_mean_s": round(
                 counted("llm_monitor_capture_to_score_seconds_sum") / lagged, 4
             )
             if (lagged := counted("llm_monitor_capture_to_score_seconds_count"))
             else None,
             "alerts_fired": counted("llm_monitor_alerts_total"),
+            "alerts_by_concept": {
+                key.split(":", 1)[1]: counted(key)
+                for key in sorted(after)
+                if key.startswith("llm_monitor_alerts_total:") and counted(key)
+            },
+            "monitored_requests": requests_sent,
             "trace_writes_dropped": counted("llm_monitor_trace_writes_dropped_total"),
             "trace_updates_shipped_to_hub": counted("llm_monitor_trace_updates_shipped_total")
             if hub is not None
@@ -353,6 +383,13 @@ def run_overhead(settings: OverheadBenchSettings) -> dict[str, Any]:
             if monitored_tokens
             else None,
             "sidecar_cpu_share_of_wall": round(sidecar_cpu_s / wall_s, 4),
+        },
+        "engine_thread_cpu_s_per_million_tokens": {
+            name: {
+                group: round(cpu / engine_tokens[name] * 1e6, 1)
+                for group, cpu in engine_threads[name].items()
+            }
+            for name in engines
         },
         "processes": {"bench": os.getpid(), "sidecar": sidecar.pid, **engine_pids},
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},

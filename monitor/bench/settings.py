@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from monitor.bench.workload import Workload
 from monitor.cpu import ServingDtype
 from monitor.model.settings import DEFAULT_MODEL_NAME
 
@@ -46,6 +47,12 @@ class OverheadBenchSettings:
     """Nice value of the sidecar process (0: as vLLM). Where vLLM's engine uses every core
     of the host (a CPU-served model), a niced sidecar takes CPU only when the engine leaves
     some, and catches up after bursts: throughput for alert latency."""
+    sidecar_cpus: str = "auto"
+    """Where the sidecar runs once the engines are up, as ``up`` places it: ``auto`` (the
+    CPUs vLLM's compute threads are not bound to), ``inherit`` or a CPU list."""
+    workload: Workload = "ordinary"
+    """The chats sent (:mod:`monitor.bench.workload`): everyday requests, or stories that
+    get nearly every request flagged."""
     sweep_rounds: int = 2
     """Rounds per engine at each of them."""
     confidence: float = 0.95
@@ -216,6 +223,10 @@ class LatencyBenchSettings:
     """Seconds a server may take to answer /health."""
     sidecar_nice: int = 0
     """Nice value of the sidecar process (see ``OverheadBenchSettings.sidecar_nice``)."""
+    sidecar_cpus: str = "auto"
+    """Where the sidecar runs (see ``OverheadBenchSettings.sidecar_cpus``)."""
+    workload: Workload = "ordinary"
+    """The chats sent (see ``OverheadBenchSettings.workload``)."""
     seed: int = 0
 
     @classmethod

@@ -30,7 +30,7 @@ def measure_vllm_rate(
     requests of ``tokens`` tokens each."""
     from vllm import LLM, SamplingParams
 
-    from monitor.bench.overhead import _workload
+    from monitor.bench.workload import chats
 
     os.environ["LLM_MONITOR_PLUGIN_ENABLED"] = "0"
     choice = serving_dtype(dtype)
@@ -47,11 +47,11 @@ def measure_vllm_rate(
         os.environ.pop("LLM_MONITOR_PLUGIN_ENABLED", None)
     params = SamplingParams(max_tokens=tokens, temperature=0, ignore_eos=True)
     try:
-        llm.chat(_workload(8), SamplingParams(max_tokens=16), use_tqdm=False)
+        llm.chat(chats("stories", 8), SamplingParams(max_tokens=16), use_tqdm=False)
         generated, seconds = 0, 0.0
         for _ in range(rounds):
             start = time.perf_counter()
-            outs = llm.chat(_workload(requests), params, use_tqdm=False)
+            outs = llm.chat(chats("stories", requests), params, use_tqdm=False)
             seconds += time.perf_counter() - start
             generated += sum(len(o.outputs[0].token_ids) for o in outs)
     finally:

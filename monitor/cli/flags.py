@@ -90,3 +90,15 @@ def model_dir_or_default(given: Path | None) -> Path:
         return model.prepare(model.ModelSettings(), check=False)
     except model.ModelError as exc:
         raise CommandError(f"cannot prepare the default model: {exc}") from None
+
+
+def cpu_setting(text: str) -> str:
+    """argparse type of a CPU placement: auto, inherit or a CPU list."""
+    from monitor.placement import parse_cpu_list
+
+    if text not in ("auto", "inherit"):
+        try:
+            parse_cpu_list(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    return text

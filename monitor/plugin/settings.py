@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from monitor.placement import parse_cpu_list
+
 
 class PluginSettings(BaseSettings):
     """How the plugin captures and where it ships; off unless ``enabled``."""
@@ -84,6 +86,22 @@ class PluginSettings(BaseSettings):
         "(LLM_MONITOR_PLUGIN_ALLOW_UNSUPPORTED_VLLM=1). Off by default: such a vLLM serves "
         "unmonitored and the sidecar shows capture down.",
     )
+
+    shipper_cpus: str = Field(
+        default="auto",
+        description="CPUs of the shipper thread and gRPC's threads, which do the plugin's "
+        "work outside the step. auto: where vLLM binds the worker's compute threads to "
+        "some cores (its CPU backend), the other usable CPUs, so the plugin never takes "
+        "the model's cores; elsewhere unchanged. inherit: the worker's own binding. Or a "
+        "CPU list such as '1' or '2-3'.",
+    )
+
+    @field_validator("shipper_cpus")
+    @classmethod
+    def _check_cpus(cls, value: str) -> str:
+        if value not in ("auto", "inherit"):
+            parse_cpu_list(value)
+        return value
 
     @field_validator("tls_ca", "tls_cert", "tls_key")
     @classmethod

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import grpc
 
+from monitor import placement
 from monitor.plugin.batch import Outgoing, encode
 from monitor.plugin.outbox import Outbox
 from monitor.plugin.ring import (
@@ -71,6 +72,7 @@ class Shipper:
         reconnect_max_s: float = 5.0,
         token: str | None = None,
         tls: ChannelTls | None = None,
+        cpus: frozenset[int] | None = None,
     ) -> None:
         self._ring = ring
         self._drops = drops
@@ -83,6 +85,7 @@ class Shipper:
         self._backoff_max = reconnect_max_s
         self._metadata = (("authorization", f"Bearer {token}"),) if token else None
         self._tls = tls
+        self._cpus = cpus
         self._stop = threading.Event()
         self._sequence = 0
         self._thread = threading.Thread(target=self._run, name="llm-monitor-shipper", daemon=True)
@@ -149,6 +152,8 @@ class Shipper:
         return grpc.secure_channel(self._address, self._tls.credentials(), options=options)
 
     def _run(self) -> None:
+        if self._cpus is not None:  # before the first channel: gRPC's threads inherit it
+            placement.pin_current_thread(self._cpus)
         delay = self._backoff_initial
         logged_down = False
         while not self._stop.is_set():

@@ -24,7 +24,7 @@ import socket
 import time
 import uuid
 
-from monitor import __version__
+from monitor import __version__, placement
 from monitor.logutil import RateLimitedLog
 from monitor.plugin import vllm_compat
 from monitor.plugin.batch import FINISHED_PER_BATCH, Outgoing
@@ -221,6 +221,14 @@ class WorkerMonitor:
         if self.shipper is not None:
             return
         settings = self.settings
+        cpus = placement.helper_cpus(settings.shipper_cpus)
+        if cpus is not None:
+            log.info(
+                "llm-monitor: shipper and gRPC threads on CPU(s) %s (the worker's compute "
+                "threads are on %s)",
+                placement.format_cpu_list(cpus),
+                placement.format_cpu_list(placement.affinity()),
+            )
         self.shipper = Shipper(
             self.ring,
             self.drops,
@@ -238,6 +246,7 @@ class WorkerMonitor:
             tls=ChannelTls(settings.tls_ca, settings.tls_cert, settings.tls_key)
             if settings.tls_ca is not None or settings.tls_cert is not None
             else None,
+            cpus=cpus,
         )
         self.shipper.start()
 

@@ -132,6 +132,55 @@ def test_up_serves_and_monitors(up: Up) -> None:
     assert status.status == health_pb2.HealthCheckResponse.SERVING
 
 
+def _threads(pid: int) -> list[tuple[str, frozenset[int]]]:
+    """(name, CPUs it may run on) of each thread of ``pid``."""
+    out = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            name = (task / "comm").read_text().strip()
+            out.append((name, frozenset(os.sched_getaffinity(int(task.name)))))
+        except OSError:
+            continue
+    return out
+
+
+def test_up_keeps_the_monitor_off_the_models_cores(up: Up) -> None:
+    """vLLM's CPU backend binds the model's compute threads to some cores; the plugin's
+    shipper and gRPC threads, and the sidecar, run on the others."""
+    usable = frozenset(os.sched_getaffinity(0))
+    if len(usable) < 2:
+        pytest.skip("one CPU: nothing to keep apart")
+    assert wait_until(lambda: "sidecar moved to CPU(s)" in up.log.read_text(errors="replace"), 60)
+    workers = [
+        int(stat.parent.name)
+        for stat in Path("/proc").glob("[0-9]*/comm")
+        if stat.read_text().strip() == "VLLM::Worker"
+        and _is_descendant(int(stat.parent.name), up.proc.pid)
+    ]
+    assert workers, "no vLLM worker process under up"
+    for worker in workers:
+        model_cpus = frozenset(os.sched_getaffinity(worker))
+        assert model_cpus < usable  # vLLM bound its compute threads
+        grpc_threads = [cpus for name, cpus in _threads(worker) if name.startswith("grpc_")]
+        assert grpc_threads, "the plugin's gRPC threads are missing"
+        assert all(not cpus & model_cpus for cpus in grpc_threads)
+        sidecar = _threads(up.proc.pid)
+        assert sidecar and all(not cpus & model_cpus for _, cpus in sidecar)
+    assert "shipper and gRPC threads on CPU(s)" in up.log.read_text(errors="replace")
+
+
+def _is_descendant(pid: int, ancestor: int) -> bool:
+    while pid > 1:
+        if pid == ancestor:
+            return True
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return False
+        pid = int(stat.rsplit(")", 1)[1].split()[1])
+    return False
+
+
 def test_acceptance_alerts_mean_what_they_say(up: Up, tmp_path: Path) -> None:
     """Authored chats through the served path, judged at the shipped calibrated rules."""
     dropped_before = _dropped()

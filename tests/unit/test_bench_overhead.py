@@ -155,3 +155,14 @@ def test_the_sidecar_nice_value_is_bounded(capsys: pytest.CaptureFixture[str]) -
     with pytest.raises(SystemExit):
         parser.parse_args(["bench", "overhead", "--sidecar-nice", "20"])
     assert "--sidecar-nice" in capsys.readouterr().err
+
+
+def test_placement_and_workload_flags(capsys: pytest.CaptureFixture[str]) -> None:
+    parser = build_parser()
+    args = parser.parse_args(["bench", "overhead"])
+    assert (args.sidecar_cpus, args.workload) == ("auto", "ordinary")
+    args = parser.parse_args(["bench", "latency", "--sidecar-cpus", "1", "--workload", "stories"])
+    assert (args.sidecar_cpus, args.workload) == ("1", "stories")
+    with pytest.raises(SystemExit):
+        parser.parse_args(["bench", "overhead", "--sidecar-cpus", "cores"])
+    assert "not a CPU list" in capsys.readouterr().err

@@ -19,6 +19,7 @@ from monitor.cli.commands.bench_perf import (
     register_latency,
     register_sidecar,
     sidecar_nice_flag,
+    workload_flag,
 )
 from monitor.cli.exit_codes import CommandError, ExitCode, epilog
 from monitor.cli.flags import default_of, positive_float, positive_int, print_json
@@ -48,6 +49,8 @@ def cmd_overhead(args: argparse.Namespace) -> int:
         dtype=args.dtype,
         trace_store=args.trace_store,
         sidecar_nice=args.sidecar_nice,
+        sidecar_cpus=args.sidecar_cpus,
+        workload=args.workload,
     )
     print_json(run_overhead(settings), args.json)
     return ExitCode.OK
@@ -239,6 +242,7 @@ def _register_overhead(bench_sub: argparse._SubParsersAction[argparse.ArgumentPa
         "to an `llm-monitor hub` (chDB) started on this machine (default: %(default)s)",
     )
     sidecar_nice_flag(overhead, default_of(OverheadBenchSettings, "sidecar_nice"))
+    workload_flag(overhead)
     dtype_flag(overhead)
     overhead.set_defaults(func=cmd_overhead)
 

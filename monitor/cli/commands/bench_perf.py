@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from monitor.bench.settings import LatencyBenchSettings, SidecarBenchSettings
 from monitor.cli.exit_codes import CommandError, ExitCode, epilog
 from monitor.cli.flags import (
+    cpu_setting,
     default_of,
     model_dir_or_default,
     positive_float,
@@ -92,6 +93,19 @@ def dtype_flag(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def workload_flag(parser: argparse.ArgumentParser) -> None:
+    from monitor.bench.workload import WORKLOADS
+
+    parser.add_argument(
+        "--workload",
+        choices=WORKLOADS,
+        default="ordinary",
+        help="the chats sent: ordinary, everyday requests (few flagged, as in production; "
+        "default) or stories, which the evaluation-awareness probe flags on most requests "
+        "(every flagged request's tokens are encoded and stored: the sidecar's heavy case)",
+    )
+
+
 def sidecar_nice_flag(parser: argparse.ArgumentParser, default: object) -> None:
     parser.add_argument(
         "--sidecar-nice",
@@ -102,6 +116,15 @@ def sidecar_nice_flag(parser: argparse.ArgumentParser, default: object) -> None:
         help="run the sidecar at this nice value: on a host whose cores the engine uses, it "
         "then takes CPU only when vLLM leaves some, and catches up later (default: "
         "%(default)s)",
+    )
+    parser.add_argument(
+        "--sidecar-cpus",
+        type=cpu_setting,
+        default="auto",
+        metavar="auto|inherit|LIST",
+        help="CPUs the sidecar runs on once the engines are up, as `up` places it: auto "
+        "(default) the CPUs vLLM's compute threads are not bound to; inherit: anywhere; or "
+        "a list such as 1",
     )
 
 
@@ -178,7 +201,16 @@ def cmd_latency(args: argparse.Namespace) -> int:
 
     preset = LatencyBenchSettings.smoke() if args.smoke else LatencyBenchSettings()
     chosen = _chosen(
-        args, ("requests", "max_tokens", "saturation_requests", "dtype", "sidecar_nice")
+        args,
+        (
+            "requests",
+            "max_tokens",
+            "saturation_requests",
+            "dtype",
+            "sidecar_nice",
+            "sidecar_cpus",
+            "workload",
+        ),
     )
     for name in ("rates", "fractions", "arms"):
         if getattr(args, name) is not None:
@@ -240,5 +272,6 @@ def register_latency(bench_sub: Subparsers) -> None:
         )
     p.add_argument("--enforce-eager", action="store_true", help="run vLLM without compiling")
     sidecar_nice_flag(p, default("sidecar_nice"))
+    workload_flag(p)
     dtype_flag(p)
     p.set_defaults(func=cmd_latency)

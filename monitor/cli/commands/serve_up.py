@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from monitor.cli.exit_codes import CommandError, ExitCode, epilog
-from monitor.cli.flags import default_of
+from monitor.cli.flags import cpu_setting, default_of
 from monitor.launch import VllmServerSettings
 
 if TYPE_CHECKING:
@@ -67,6 +67,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         layers=args.layers,
         kv_cache_gib=args.kv_cache_gib,
         enforce_eager=args.enforce_eager,
+        sidecar_cpus=args.sidecar_cpus,
         extra_args=vllm_args(args.vllm_args),
     )
     return run_up(up_sidecar_config(config, Path(model_dir), name), server, args.config)
@@ -110,6 +111,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action="store_true",
         default=_vllm_default("enforce_eager"),
         help="run vLLM without compiling",
+    )
+    up.add_argument(
+        "--sidecar-cpus",
+        type=cpu_setting,
+        default=_vllm_default("sidecar_cpus"),
+        metavar="auto|inherit|LIST",
+        help="CPUs the sidecar runs on: auto (default) moves it off the cores vLLM's CPU "
+        "backend binds its compute threads to, once they are bound; inherit leaves it "
+        "anywhere; or a list such as 1 or 2-3",
     )
     up.add_argument(
         "vllm_args", nargs=argparse.REMAINDER, help="after '--': more arguments for vllm serve"

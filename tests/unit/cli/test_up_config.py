@@ -26,6 +26,7 @@ def test_unset_fields_are_filled_for_the_served_model(tmp_path: Path) -> None:
     assert config.tokenizer_path == model_dir
     assert config.storage.path == tmp_path / "cache" / "traces.sqlite"
     assert config.probe_dir is None and config.encoder_dir is None  # nothing shipped for it
+    assert config.encoder_scope == "flagged"
 
 
 def test_set_fields_are_kept(tmp_path: Path) -> None:
@@ -34,9 +35,11 @@ def test_set_fields_are_kept(tmp_path: Path) -> None:
         model_name="m",
         tokenizer_path=tmp_path / "tok",
         storage=StorageConfig(path=tmp_path / "t.sqlite"),
+        encoder_scope="all",
     )
     out = up_sidecar_config(config, tmp_path / "model", "served")
     assert (out.model_name, out.tokenizer_path) == ("m", tmp_path / "tok")
+    assert out.encoder_scope == "all"  # set in monitor.yaml: kept, even at the default
     assert out.storage.path == tmp_path / "t.sqlite"
 
 

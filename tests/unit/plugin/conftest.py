@@ -67,6 +67,7 @@ def shipper_factory() -> Iterator[ShipperFactory]:
         layers: tuple[int, ...] = (1,),
         model_name: str = "tiny-llama",
         start: bool = True,
+        cpus: frozenset[int] | None = None,
     ) -> ShipperRig:
         drops = DropCounters()
         ring: RingBuffer[Outgoing] = RingBuffer(capacity, drops)
@@ -93,6 +94,7 @@ def shipper_factory() -> Iterator[ShipperFactory]:
             max_message_bytes=max_message_bytes,
             reconnect_initial_s=0.05,
             reconnect_max_s=0.2,
+            cpus=cpus,
         )
         if start:
             shipper.start()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+import os
 import time
 from pathlib import Path
 
@@ -302,3 +303,19 @@ def test_scores_from_a_saved_probe_reach_the_sinks(
     (result,) = sidecar.scores.finished
     assert result.request_id == "r1"
     assert result.end == "finished"
+
+
+def test_the_shipper_thread_runs_on_the_cpus_it_is_given(
+    shipper_factory: ShipperFactory, sidecar_factory: SidecarFactory
+) -> None:
+    """A CPU worker binds its main thread to the model's cores; the shipper (and the gRPC
+    threads it starts) run where it is told instead, the caller's binding unchanged."""
+    sidecar = sidecar_factory()
+    before = os.sched_getaffinity(0)
+    target = frozenset({min(before)})
+    rig = shipper_factory(sidecar.target, cpus=target)
+    assert rig.shipper.connected.wait(10)
+    native = rig.shipper._thread.native_id
+    assert native is not None
+    assert os.sched_getaffinity(native) == target
+    assert os.sched_getaffinity(0) == before
