@@ -172,7 +172,7 @@ def _run(settings: LatencyBenchSettings, model_dir: Path, workdir: Path) -> dict
         concepts,
         shipped_encoder_dir(settings.model_name),
         model_dir,
-        extra_rules=[timing_rule],
+        extra_rules=[timing_rule] if settings.alert_every_request else [],
         nice=settings.sidecar_nice,
     )
     servers: dict[str, tuple[subprocess.Popen[bytes], str, Path]] = {}
@@ -230,6 +230,9 @@ def _run(settings: LatencyBenchSettings, model_dir: Path, workdir: Path) -> dict
         "saturation": saturation,
         "points": points,
         "alert_latency_ms": {
+            "rules": "the shipped rules and one firing on every request"
+            if settings.alert_every_request
+            else "the shipped rules",
             "measured_from": "the client's receipt of the token the alert's step put out "
             "(after the step's end, so this slightly understates it; the sidecar's "
             "llm_monitor_capture_to_score_seconds runs from the step's end)",

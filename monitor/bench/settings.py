@@ -227,6 +227,10 @@ class LatencyBenchSettings:
     """Where the sidecar runs (see ``OverheadBenchSettings.sidecar_cpus``)."""
     workload: Workload = "ordinary"
     """The chats sent (see ``OverheadBenchSettings.workload``)."""
+    alert_every_request: bool = False
+    """Add a rule that fires on every request, so that every request's alert is timed
+    (every request is then flagged, encoded and stored: heavier for the sidecar than
+    the workload itself). Off: the alerts the shipped rules raise are timed."""
     seed: int = 0
 
     @classmethod

@@ -121,3 +121,7 @@ def test_latency_flags_fill_the_settings() -> None:
         ["bench", "latency", "--smoke", "--rates", "0.5", "2", "--arms", "monitored"]
     )
     assert args.smoke and args.rates == [0.5, 2.0] and args.arms == ["monitored"]
+    assert not args.alert_every_request
+    assert (
+        build_parser().parse_args(["bench", "latency", "--alert-every-request"]).alert_every_request
+    )

@@ -217,6 +217,8 @@ def cmd_latency(args: argparse.Namespace) -> int:
             chosen[name] = tuple(getattr(args, name))
     if args.enforce_eager:
         chosen["enforce_eager"] = True
+    if args.alert_every_request:
+        chosen["alert_every_request"] = True
     settings = dataclasses.replace(preset, **chosen)
     try:
         result = run_latency(settings, model_dir_or_default(args.model))
@@ -273,5 +275,12 @@ def register_latency(bench_sub: Subparsers) -> None:
     p.add_argument("--enforce-eager", action="store_true", help="run vLLM without compiling")
     sidecar_nice_flag(p, default("sidecar_nice"))
     workload_flag(p)
+    p.add_argument(
+        "--alert-every-request",
+        action="store_true",
+        help="add a rule that fires on every request, to time an alert per request (every "
+        "request is then flagged, encoded and stored: heavier for the sidecar); default: "
+        "time the alerts the shipped rules raise",
+    )
     dtype_flag(p)
     p.set_defaults(func=cmd_latency)
