@@ -43,6 +43,7 @@ from monitor.bench.settings import LatencyBenchSettings
 from monitor.bench.stats import goal, percentiles, ratio
 from monitor.cpu import serving_dtype
 from monitor.launch import VllmServerSettings, plugin_environment, stop_process_group, vllm_command
+from monitor.request_ids import external_request_id, lookup_ids
 
 ITL_P99_GOAL = 1.02
 TIMING_RULE = "bench-alert-latency"
@@ -102,16 +103,22 @@ def _wait_healthy(
 
 def alert_latencies(timings: list[RequestTiming], watch: AlertWatch) -> list[float]:
     """Milliseconds from the client's receipt of the token an alert's step put out to the
-    alert's arrival, one per request that raised one."""
+    alert's arrival, one per request that raised one. Alerts carry vLLM's internal id
+    (``chatcmpl-<X-Request-Id>-<8 hex>``), matched exactly: ``lat-0-1`` is not ``lat-0-15``."""
+    by_client_id = {
+        client: request_id
+        for request_id in list(watch.received)
+        for client in lookup_ids(external_request_id(request_id))
+    }
     out = []
     for timing in timings:
-        for request_id, arrived in list(watch.received.items()):
-            if timing.request_id not in request_id or timing.prompt_tokens is None:
-                continue
-            index = token_index(watch.positions[request_id], timing.prompt_tokens)
-            if index < len(timing.token_times):
-                out.append((arrived - timing.token_times[index]) * 1e3)
-            break
+        api_ids = [i for i in lookup_ids(timing.request_id) if i in by_client_id]
+        if not api_ids or timing.prompt_tokens is None:
+            continue
+        request_id = by_client_id[api_ids[0]]
+        index = token_index(watch.positions[request_id], timing.prompt_tokens)
+        if index < len(timing.token_times):
+            out.append((watch.received[request_id] - timing.token_times[index]) * 1e3)
     return out
 
 
@@ -211,6 +218,7 @@ def _run(settings: LatencyBenchSettings, model_dir: Path, workdir: Path) -> dict
             point, latencies = _point(settings, urls, rate, i, watch)
             points.append(point)
             alerts += latencies
+        alerted = len(watch.received) if watch is not None else 0
     finally:
         if watch is not None:
             watch.close()
@@ -236,6 +244,7 @@ def _run(settings: LatencyBenchSettings, model_dir: Path, workdir: Path) -> dict
             "measured_from": "the client's receipt of the token the alert's step put out "
             "(after the step's end, so this slightly understates it; the sidecar's "
             "llm_monitor_capture_to_score_seconds runs from the step's end)",
+            "requests_with_alerts": alerted,
             "alerts_timed": len(alerts),
             **{k: None if v is None else round(v, 2) for k, v in percentiles(alerts).items()},
         },

@@ -108,12 +108,13 @@ def test_an_alert_is_timed_from_the_token_its_step_put_out() -> None:
     assert token_index(2, 5) == 0 and token_index(4, 5) == 0 and token_index(7, 5) == 3
     timing = RequestTiming("lat-monitored-0-3", 0.0, [1.0, 1.1, 1.2, 1.3], prompt_tokens=5)
     other = RequestTiming("lat-monitored-0-4", 0.0, [2.0], prompt_tokens=5)
+    prefix = RequestTiming("lat-monitored-0-1", 0.0, [0.5], prompt_tokens=5)  # no alert
     watch = FakeWatch(
-        {"chatcmpl-lat-monitored-0-3-0123abcd": 1.35, "chatcmpl-zzz": 9.0},
-        {"chatcmpl-lat-monitored-0-3-0123abcd": 7, "chatcmpl-zzz": 0},
+        {"chatcmpl-lat-monitored-0-3-0123abcd": 1.35, "chatcmpl-lat-monitored-0-15-89abcdef": 9.0},
+        {"chatcmpl-lat-monitored-0-3-0123abcd": 7, "chatcmpl-lat-monitored-0-15-89abcdef": 4},
     )
-    latencies = alert_latencies([timing, other], watch)  # type: ignore[arg-type]
-    assert latencies == [pytest.approx(50.0)]
+    latencies = alert_latencies([timing, other, prefix], watch)  # type: ignore[arg-type]
+    assert latencies == [pytest.approx(50.0)]  # 0-15's alert is not 0-1's
 
 
 def test_latency_flags_fill_the_settings() -> None:
