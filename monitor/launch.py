@@ -49,12 +49,12 @@ __all__ = [
 log = logging.getLogger("llm_monitor.up")
 
 TRACES_FILE = "traces.sqlite"
+"""The trace store ``up`` keeps in the cache directory when monitor.yaml names none."""
 #: ``up``'s encoder_scope where monitor.yaml sets none (see :func:`up_sidecar_config`).
 UP_ENCODER_SCOPE = "flagged"
 #: How long ``up`` waits for vLLM's workers to bind their cores, and how often it looks.
 PLACEMENT_WAIT_S = 900.0
 PLACEMENT_POLL_S = 2.0
-"""The trace store ``up`` keeps in the cache directory when monitor.yaml names none."""
 
 
 @dataclass(frozen=True)
@@ -208,11 +208,9 @@ class VllmProcess:
                 engine = [c.pid for c in psutil.Process(self.proc.pid).children(recursive=True)]
             except psutil.Error:
                 return
-            if self.server.sidecar_cpus == "auto" and not placement.bound_cpus(
-                engine, placement.usable_cpus(engine)
-            ):
-                continue
             cpus = placement.place_beside(engine, os.getpid(), self.server.sidecar_cpus)
+            if cpus is None and self.server.sidecar_cpus == "auto":
+                continue  # the workers have not bound their threads yet
             if cpus is not None:
                 log.info(
                     "sidecar moved to CPU(s) %s, beside vLLM's compute threads",

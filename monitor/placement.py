@@ -57,6 +57,25 @@ def format_cpu_list(cpus: Iterable[int]) -> str:
     return ",".join(parts)
 
 
+def check_setting(text: str) -> str:
+    """``text`` if it is a placement setting (``auto``, ``inherit`` or a CPU list), else
+    ValueError naming what is wrong."""
+    if text not in ("auto", "inherit"):
+        parse_cpu_list(text)
+    return text
+
+
+def cpus_for(setting: str, bound: frozenset[int], usable: frozenset[int]) -> frozenset[int] | None:
+    """Where a setting puts the monitor's threads: ``inherit``, None (leave them); a CPU
+    list, those CPUs; ``auto``, the ``usable`` CPUs outside ``bound`` (None when
+    ``bound`` is empty or covers them all)."""
+    if setting == "inherit":
+        return None
+    if setting != "auto":
+        return parse_cpu_list(setting)
+    return spare_cpus(bound, usable)
+
+
 def supported() -> bool:
     """Whether this platform can read and set thread affinities."""
     return hasattr(os, "sched_getaffinity") and hasattr(os, "sched_setaffinity")
@@ -135,12 +154,10 @@ def helper_cpus(setting: str) -> frozenset[int] | None:
     """The CPUs for helper threads started from the calling thread, per a setting:
     ``inherit`` (None: leave them), a CPU list, or ``auto``: the usable CPUs the calling
     thread is not bound to, when it is bound to fewer than all (None otherwise)."""
-    if setting == "inherit" or not supported():
+    if not supported():
         return None
-    if setting != "auto":
-        return parse_cpu_list(setting)
     try:
-        return spare_cpus(affinity(), usable_cpus([os.getppid()]))
+        return cpus_for(setting, affinity(), usable_cpus([os.getppid()]))
     except OSError:
         return None
 
@@ -151,14 +168,11 @@ def place_beside(
     """Bind every thread of process ``pid`` per ``setting``: ``auto``, the usable CPUs the
     engine processes' compute threads are not bound to (nothing when none is bound);
     ``inherit``, nothing; or a CPU list. Returns the CPUs it was bound to, or None."""
-    if setting == "inherit" or not supported():
+    if not supported():
         return None
-    if setting == "auto":
-        pids = list(engine_pids)
-        usable = usable_cpus(pids)
-        cpus = spare_cpus(bound_cpus(pids, usable), usable)
-    else:
-        cpus = parse_cpu_list(setting)
+    pids = list(engine_pids)
+    usable = usable_cpus(pids)
+    cpus = cpus_for(setting, bound_cpus(pids, usable), usable)
     if cpus is None or pin_process(pid, cpus) == 0:
         return None
     return cpus

@@ -105,17 +105,13 @@ def alert_latencies(timings: list[RequestTiming], watch: AlertWatch) -> list[flo
     """Milliseconds from the client's receipt of the token an alert's step put out to the
     alert's arrival, one per request that raised one. Alerts carry vLLM's internal id
     (``chatcmpl-<X-Request-Id>-<8 hex>``), matched exactly: ``lat-0-1`` is not ``lat-0-15``."""
-    by_client_id = {
-        client: request_id
-        for request_id in list(watch.received)
-        for client in lookup_ids(external_request_id(request_id))
-    }
+    by_api_id = {external_request_id(request_id): request_id for request_id in list(watch.received)}
     out = []
     for timing in timings:
-        api_ids = [i for i in lookup_ids(timing.request_id) if i in by_client_id]
-        if not api_ids or timing.prompt_tokens is None:
+        ids = [by_api_id[i] for i in lookup_ids(timing.request_id) if i in by_api_id]
+        if not ids or timing.prompt_tokens is None:
             continue
-        request_id = by_client_id[api_ids[0]]
+        request_id = ids[0]
         index = token_index(watch.positions[request_id], timing.prompt_tokens)
         if index < len(timing.token_times):
             out.append((watch.received[request_id] - timing.token_times[index]) * 1e3)

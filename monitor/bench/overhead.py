@@ -297,7 +297,7 @@ def run_overhead(settings: OverheadBenchSettings) -> dict[str, Any]:
                 rounds[name].append(_measured_round(*engines[name], settings))
         scaling = [scaling_row(settings.requests, rounds)]
         engine_tokens = {name: sum(x["tokens"] for x in rounds[name]) for name in engines}
-        requests_sent = settings.requests * settings.rounds + settings.sweep_rounds * sum(
+        monitored_requests = settings.requests * settings.rounds + settings.sweep_rounds * sum(
             settings.sweep_requests
         )
         for n in settings.sweep_requests:
@@ -370,7 +370,7 @@ def run_overhead(settings: OverheadBenchSettings) -> dict[str, Any]:
                 for key in sorted(after)
                 if key.startswith("llm_monitor_alerts_total:") and counted(key)
             },
-            "monitored_requests": requests_sent,
+            "monitored_requests": monitored_requests,
             "trace_writes_dropped": counted("llm_monitor_trace_writes_dropped_total"),
             "trace_updates_shipped_to_hub": counted("llm_monitor_trace_updates_shipped_total")
             if hub is not None

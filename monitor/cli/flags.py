@@ -94,11 +94,9 @@ def model_dir_or_default(given: Path | None) -> Path:
 
 def cpu_setting(text: str) -> str:
     """argparse type of a CPU placement: auto, inherit or a CPU list."""
-    from monitor.placement import parse_cpu_list
+    from monitor.placement import check_setting
 
-    if text not in ("auto", "inherit"):
-        try:
-            parse_cpu_list(text)
-        except ValueError as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
-    return text
+    try:
+        return check_setting(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None

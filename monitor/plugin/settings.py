@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from monitor.placement import parse_cpu_list
+from monitor.placement import check_setting
 
 
 class PluginSettings(BaseSettings):
@@ -99,9 +99,7 @@ class PluginSettings(BaseSettings):
     @field_validator("shipper_cpus")
     @classmethod
     def _check_cpus(cls, value: str) -> str:
-        if value not in ("auto", "inherit"):
-            parse_cpu_list(value)
-        return value
+        return check_setting(value)
 
     @field_validator("tls_ca", "tls_cert", "tls_key")
     @classmethod

@@ -18,7 +18,7 @@ from monitor.cli.commands.bench_perf import (
     dtype_flag,
     register_latency,
     register_sidecar,
-    sidecar_nice_flag,
+    sidecar_flags,
     workload_flag,
 )
 from monitor.cli.exit_codes import CommandError, ExitCode, epilog
@@ -241,7 +241,7 @@ def _register_overhead(bench_sub: argparse._SubParsersAction[argparse.ArgumentPa
         help="where the sidecar stores flagged traces: its SQLite file, or hub mode shipping "
         "to an `llm-monitor hub` (chDB) started on this machine (default: %(default)s)",
     )
-    sidecar_nice_flag(overhead, default_of(OverheadBenchSettings, "sidecar_nice"))
+    sidecar_flags(overhead, default_of(OverheadBenchSettings, "sidecar_nice"))
     workload_flag(overhead)
     dtype_flag(overhead)
     overhead.set_defaults(func=cmd_overhead)

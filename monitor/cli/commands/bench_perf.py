@@ -106,7 +106,7 @@ def workload_flag(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def sidecar_nice_flag(parser: argparse.ArgumentParser, default: object) -> None:
+def sidecar_flags(parser: argparse.ArgumentParser, default: object) -> None:
     parser.add_argument(
         "--sidecar-nice",
         type=int,
@@ -273,7 +273,7 @@ def register_latency(bench_sub: Subparsers) -> None:
             flag, type=positive_int, default=None, help=f"{what} (default {default(name)})"
         )
     p.add_argument("--enforce-eager", action="store_true", help="run vLLM without compiling")
-    sidecar_nice_flag(p, default("sidecar_nice"))
+    sidecar_flags(p, default("sidecar_nice"))
     workload_flag(p)
     p.add_argument(
         "--alert-every-request",
