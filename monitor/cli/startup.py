@@ -13,6 +13,7 @@ from monitor.artifacts.probe_format import ProbeError
 from monitor.cli.exit_codes import CommandError, ExitCode
 from monitor.sidecar.alerts.compile import RuleError
 from monitor.sidecar.app import Sidecar
+from monitor.sidecar.blas import limit_blas_threads
 from monitor.sidecar.config import ConfigError, SidecarConfig, load_config
 from monitor.sidecar.scoring.encoder import EncoderError
 from monitor.sidecar.traces.sqlite import StoreError
@@ -42,7 +43,9 @@ def load_sidecar_config(path: Path | None) -> SidecarConfig:
 def build_sidecar(
     config: SidecarConfig, config_path: Path | None = None, *, default_rules: bool = False
 ) -> Sidecar | ExitCode:
-    """The sidecar (not started), or the exit code of why it cannot be built (logged)."""
+    """The sidecar (not started), or the exit code of why it cannot be built (logged).
+    Limits the process's BLAS to one thread first (:mod:`monitor.sidecar.blas`)."""
+    limit_blas_threads()
     try:
         return Sidecar(config, config_path=config_path, default_rules=default_rules)
     except STARTUP_ERRORS as exc:
