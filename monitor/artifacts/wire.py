@@ -253,7 +253,12 @@ def decode_activations(data: bytes, dtype: int, rows: int, d_model: int) -> Floa
 
 
 def _as_int_array(values: object, rows: int) -> IntArray:
-    return np.fromiter(values, dtype=np.int64, count=rows)  # type: ignore[call-overload]
+    """A repeated (u)int32 field of ``rows`` entries as int64 (``np.array`` copies a
+    protobuf repeated field in C, five times faster than iterating it)."""
+    out = np.array(values, dtype=np.int64)
+    if out.shape != (rows,):
+        raise BadBatch("row_labels", f"expected {rows} row labels, got {out.shape[0]}", rows)
+    return out
 
 
 def decode_batch(

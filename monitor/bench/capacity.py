@@ -7,8 +7,9 @@ alert is timed on WatchAlerts), ``full-flagged`` (the same with ``encoder_scope:
 the encoder runs only on the flagged requests' tokens). Synthetic producers
 (:mod:`monitor.bench.capacity_traffic`) stream through the real gRPC ``Ingest`` at a
 rising ladder of offered rates; a level is sustained when every row was scored about as
-fast as it was sent, none dropped, and the queue drained. The sidecar's CPU seconds per
-token are read from its process. Scaling tables repeat the probes-only stage, unpaced,
+fast as it was sent, none dropped, and the queue drained. The sidecar runs on a core of
+its own (:mod:`monitor.bench.capacity_sidecar`); its CPU seconds per token are read from
+its process. Scaling tables repeat the probes-only stage, unpaced,
 for several layer and probe counts and for several rows per step. The figures are set
 against the machine's unmonitored vLLM generation rate (measured in the same run, or
 given).
@@ -28,13 +29,19 @@ from typing import Any
 import grpc
 import numpy as np
 import psutil
-import yaml
 
+from monitor import placement
 from monitor.bench.alert_watch import AlertWatch
+from monitor.bench.capacity_sidecar import (
+    FULL_STAGES,
+    Setup,
+    layers_of,
+    one_core,
+    with_sidecar,
+)
 from monitor.bench.capacity_traffic import CapacityStream, capacity_messages
 from monitor.bench.cpu_time import process_cpu_s
-from monitor.bench.overhead import free_port, synthetic_probes
-from monitor.bench.serve_process import serving
+from monitor.bench.overhead import synthetic_probes
 from monitor.bench.settings import SidecarBenchSettings
 from monitor.bench.soak_metrics import counters, delta, drain, samples
 from monitor.bench.soak_traffic import RowPool
@@ -42,92 +49,10 @@ from monitor.bench.stats import goal, percentiles, ratio
 from monitor.v1 import ingest_pb2_grpc
 
 STAGES = ("probes", "encoder", "full", "full-flagged")
-FULL_STAGES = ("full", "full-flagged")
 #: Goals, as multiples of vLLM's unmonitored generation rate, per core of the sidecar.
 PROBES_GOAL_X = 400.0
 FULL_GOAL_X = 40.0
 ALERT_P99_GOAL_MS = 100.0
-
-
-@dataclasses.dataclass(frozen=True)
-class Setup:
-    """What one sidecar start loads."""
-
-    stage: str
-    layers: list[int]
-    probes: int
-
-
-def _layers(settings: SidecarBenchSettings, count: int) -> list[int]:
-    return [settings.first_layer - i for i in range(count)]
-
-
-def _write_probes(directory: Path, settings: SidecarBenchSettings, setup: Setup) -> list[str]:
-    """``setup.probes`` synthetic probes per layer; returns the concepts of the first layer
-    (the first one is the probe firing requests carry the signal of)."""
-    from monitor.artifacts.probe_format import load_probe, save_probe
-
-    directory.mkdir(parents=True, exist_ok=True)
-    synthetic_probes(
-        directory, setup.layers[0], settings.d_model, settings.model_name, settings.seed
-    )
-    base = load_probe(directory / "deception.probe.json")
-    for path in directory.glob("*.probe.json"):
-        path.unlink()
-    rng = np.random.default_rng(settings.seed)
-    first: list[str] = []
-    for layer in setup.layers:
-        for i in range(setup.probes):
-            concept = "deception" if (layer, i) == (setup.layers[0], 0) else f"c{layer}_{i}"
-            weights = (
-                base.weights
-                if concept == "deception"
-                else (rng.normal(size=settings.d_model) / np.sqrt(settings.d_model)).tolist()
-            )
-            probe = base.model_copy(update={"concept": concept, "layer": layer, "weights": weights})
-            save_probe(directory / f"{concept}.probe.json", probe)
-            if layer == setup.layers[0]:
-                first.append(concept)
-    return first
-
-
-def _write_config(
-    path: Path, workdir: Path, setup: Setup, settings: SidecarBenchSettings, ports: tuple[int, int]
-) -> list[str]:
-    """The stage's monitor.yaml; returns the concepts of the first layer."""
-    from monitor.artifacts.shipped import shipped_encoder_dir
-
-    concepts = _write_probes(workdir / "probes", settings, setup)
-    config: dict[str, Any] = {
-        "model_name": settings.model_name,
-        "probe_dir": str(workdir / "probes"),
-        "layers": setup.layers,
-        "grpc_address": f"127.0.0.1:{ports[0]}",
-        "metrics_address": f"127.0.0.1:{ports[1]}",
-        "rules": [],
-    }
-    if setup.stage in ("encoder", *FULL_STAGES):
-        encoder = settings.encoder_dir or shipped_encoder_dir(settings.model_name)
-        if encoder is None:
-            raise RuntimeError(f"no concept encoder shipped for {settings.model_name}")
-        config["encoder_dir"] = str(encoder)
-        config["encoder_precision"] = settings.encoder_precision
-    if setup.stage == "full-flagged":
-        config["encoder_scope"] = "flagged"
-    if setup.stage in FULL_STAGES:
-        config["rules"] = [
-            {
-                "name": f"bench-{c}",
-                "concept": c,
-                "threshold": 0.999 if c == "deception" else 1.0,
-                "aggregation": {"method": "max"},
-                "cooldown_s": 0.0,
-            }
-            for c in concepts
-        ]
-        config["storage"] = {"path": str(workdir / "traces.sqlite")}
-    path.write_text(yaml.safe_dump(config, sort_keys=False))
-    return concepts
 
 
 def _produce(address: str, stream: CapacityStream, pool: RowPool, errors: list[str]) -> None:
@@ -204,19 +129,6 @@ def _level(
     }
 
 
-def _with_sidecar(settings: SidecarBenchSettings, setup: Setup, pool: RowPool, run: Any) -> Any:
-    """Start a sidecar for ``setup``, call ``run(ports, process)``, stop it; returns what
-    ``run`` returned."""
-    with tempfile.TemporaryDirectory(prefix="llm-monitor-sidecar-bench-") as tmp:
-        workdir = Path(tmp)
-        ports = (free_port(), free_port())
-        config = workdir / "monitor.yaml"
-        _write_config(config, workdir, setup, settings, ports)
-        with serving(config, workdir / "sidecar.log", ports[1]) as proc:
-            time.sleep(0.5)
-            return run(ports, psutil.Process(proc.pid))
-
-
 def _latency_ms(values: list[float]) -> dict[str, Any]:
     rounded = {k: None if v is None else round(v, 2) for k, v in percentiles(values).items()}
     return {"alerts_timed": len(values), **rounded}
@@ -228,7 +140,7 @@ def _ladder(
     """Rising offered rates until a level is not sustained (or the producers fall short).
     The ``full`` stage first streams at ``vllm_rate`` (when known): the load a sidecar
     next to this machine's vLLM sees, where its alert latency is the headline figure."""
-    setup = Setup(stage, _layers(settings, settings.layers), settings.probes)
+    setup = Setup(stage, layers_of(settings, settings.layers), settings.probes)
 
     def run(ports: tuple[int, int], proc: psutil.Process) -> dict[str, Any]:
         watch = AlertWatch(f"127.0.0.1:{ports[0]}") if stage in FULL_STAGES else None
@@ -286,7 +198,7 @@ def _ladder(
             }
         return out
 
-    return _with_sidecar(settings, setup, pool, run)
+    return with_sidecar(settings, setup, pool, run)
 
 
 def _sweep(settings: SidecarBenchSettings, pool: RowPool) -> list[dict[str, Any]]:
@@ -294,7 +206,7 @@ def _sweep(settings: SidecarBenchSettings, pool: RowPool) -> list[dict[str, Any]
     table = []
     for layers in settings.sweep_layers:
         for probes in settings.sweep_probes:
-            setup = Setup("probes", _layers(settings, layers), probes)
+            setup = Setup("probes", layers_of(settings, layers), probes)
 
             def run(
                 ports: tuple[int, int], proc: psutil.Process, setup: Setup = setup
@@ -302,7 +214,7 @@ def _sweep(settings: SidecarBenchSettings, pool: RowPool) -> list[dict[str, Any]
                 name = f"sweep-{len(setup.layers)}-{setup.probes}"
                 return _level(settings, setup, name, None, settings.sweep_s, ports, proc, pool)
 
-            level = _with_sidecar(settings, setup, pool, run)
+            level = with_sidecar(settings, setup, pool, run)
             table.append({"layers": layers, "probes_per_layer": probes, **_point(level)})
     return table
 
@@ -310,7 +222,7 @@ def _sweep(settings: SidecarBenchSettings, pool: RowPool) -> list[dict[str, Any]
 def _batch_sweep(settings: SidecarBenchSettings, pool: RowPool) -> list[dict[str, Any]]:
     """Probes-only stage, one layer, unpaced, for each number of rows per step: what a
     step costs apart from its rows (receiving, decoding, waking the scorer)."""
-    setup = Setup("probes", _layers(settings, 1), settings.probes)
+    setup = Setup("probes", layers_of(settings, 1), settings.probes)
 
     def run(ports: tuple[int, int], proc: psutil.Process) -> list[dict[str, Any]]:
         points = []
@@ -320,7 +232,7 @@ def _batch_sweep(settings: SidecarBenchSettings, pool: RowPool) -> list[dict[str
             points.append({"rows_per_step": batch, **_point(level)})
         return points
 
-    points: list[dict[str, Any]] = _with_sidecar(settings, setup, pool, run)
+    points: list[dict[str, Any]] = with_sidecar(settings, setup, pool, run)
     return points
 
 
@@ -351,6 +263,7 @@ def run_sidecar_bench(
     if unknown:
         raise ValueError(f"unknown stage(s) {sorted(unknown)}; expected some of {STAGES}")
     started = time.monotonic()
+    cores = one_core(settings)
     with tempfile.TemporaryDirectory() as tmp:
         synthetic_probes(
             Path(tmp), settings.first_layer, settings.d_model, settings.model_name, settings.seed
@@ -393,5 +306,7 @@ def run_sidecar_bench(
             for k, v in dataclasses.asdict(settings).items()
         },
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
+        "sidecar_cpus": None if cores is None else placement.format_cpu_list(cores[0]),
+        "producer_cpus": None if cores is None else placement.format_cpu_list(cores[1]),
         "duration_s": round(time.monotonic() - started, 1),
     }

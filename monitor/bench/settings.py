@@ -123,6 +123,9 @@ class SidecarBenchSettings:
     stages: tuple[str, ...] = ("probes", "encoder", "full", "full-flagged")
     """What the sidecar runs: probes only; + the concept encoder; + rules and trace store;
     the same with the encoder on flagged requests only."""
+    one_core: bool = True
+    """The sidecar's threads on one CPU (the last) and the producers on the others, as
+    the goals count a core; False: wherever the kernel puts them."""
     start_tokens_per_s: float = 2000.0
     """Offered rate of the first level of each stage's ladder."""
     growth: float = 1.5

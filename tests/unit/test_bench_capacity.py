@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from monitor.bench.capacity_traffic import CapacityStream, capacity_messages
 from monitor.bench.settings import SidecarBenchSettings
 from monitor.bench.soak_traffic import RowPool
 from monitor.cli.main import build_parser
+from monitor.placement import format_cpu_list
 
 D_MODEL = 8
 
@@ -126,6 +128,8 @@ def test_sidecar_flags_fill_the_settings() -> None:
     assert args.vllm_tokens_per_s == 120.0 and args.stages == ["probes"]
     assert args.sweep_layers == [] and args.sweep_probes == [1, 16] and args.layers == 2
     assert args.sweep_batches == [8, 256] and args.encoder_precision == "int8"
+    assert args.any_core is False
+    assert build_parser().parse_args(["bench", "sidecar", "--any-core"]).any_core is True
     smoke = SidecarBenchSettings.smoke()
     assert smoke.level_s < SidecarBenchSettings().level_s
     assert dataclasses.replace(smoke, layers=2).layers == 2
@@ -146,7 +150,14 @@ def test_a_tiny_run_through_a_real_sidecar_reports_every_stage() -> None:
         sweep_batches=(2, 6),
         sweep_s=0.5,
     )
+    own = os.sched_getaffinity(0)
     result = run_sidecar_bench(settings, {"tokens_per_s": 50.0, "measured": False})
+    assert os.sched_getaffinity(0) == own  # the producers' CPUs given back
+    if len(own) >= 2:  # the sidecar on the last CPU, the producers on the others
+        assert result["sidecar_cpus"] == str(max(own))
+        assert result["producer_cpus"] == format_cpu_list(own - {max(own)})
+    else:
+        assert result["sidecar_cpus"] is None
     assert set(result["stages"]) == {"probes", "full", "full-flagged"}
     for stage in result["stages"].values():
         levels = stage["levels"]

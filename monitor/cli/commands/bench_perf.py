@@ -60,6 +60,8 @@ def cmd_sidecar(args: argparse.Namespace) -> int:
     for name in ("stages", "sweep_layers", "sweep_probes", "sweep_batches"):
         if getattr(args, name) is not None:
             chosen[name] = tuple(getattr(args, name))
+    if args.any_core:
+        chosen["one_core"] = False
     settings = dataclasses.replace(preset, **chosen)
     vllm: dict[str, Any] | None
     if args.vllm_tokens_per_s is not None:
@@ -190,6 +192,12 @@ def register_sidecar(bench_sub: Subparsers) -> None:
         choices=("float32", "int8"),
         help=f"encoder graph the stages run (default {default('encoder_precision')}; int8 "
         "needs encoder.int8.onnx: llm-monitor encoder quantize)",
+    )
+    p.add_argument(
+        "--any-core",
+        action="store_true",
+        help="leave the sidecar's and the producers' threads wherever the kernel puts them "
+        "(default: the sidecar on the last CPU, the producers on the others)",
     )
     dtype_flag(p)
     p.set_defaults(func=cmd_sidecar)

@@ -75,21 +75,17 @@ class LayerReadings:
         rows = int(order.shape[0])
         running = np.zeros((len(self.concepts), rows))
         counts = np.zeros((len(self.concepts), rows), dtype=np.int64)
-        layer = batch.layer
-        live = [g for g, state in enumerate(states) if state is not None]
-        slots = []
-        for g in live:
-            state = states[g]
-            assert state is not None
-            slot = state.slots.get(layer)
-            if slot is None:
-                slot = state.slots[layer] = table.add()
-            slots.append(slot)
+        live, slots = self._slots(batch.layer, states)
         if live:
             for part in _rounds(live, slots):
-                picked = np.asarray([live[i] for i in part], dtype=np.intp)
+                picked = np.asarray(
+                    live if len(part) == len(live) else [live[i] for i in part], dtype=np.intp
+                )
                 table.read(
-                    np.asarray([slots[i] for i in part], dtype=np.intp),
+                    np.asarray(
+                        slots if len(part) == len(slots) else [slots[i] for i in part],
+                        dtype=np.intp,
+                    ),
                     groups.starts[picked],
                     groups.lengths[picked],
                     head_scores,
@@ -110,6 +106,24 @@ class LayerReadings:
             running=running,
             counts=counts,
         )
+
+    def _slots(self, layer: int, states: list[RequestState | None]) -> tuple[list[int], list[int]]:
+        """The groups of requests still in flight, and each one's slot in the table
+        (allocated on a request's first token of the layer)."""
+        alive = [state for state in states if state is not None]
+        if len(alive) == len(states):
+            live = list(range(len(states)))
+        else:
+            live = [g for g, state in enumerate(states) if state is not None]
+        slots = [state.slots.get(layer, -1) for state in alive]
+        if -1 in slots:
+            for i, slot in enumerate(slots):
+                if slot == -1:
+                    own = alive[i].slots
+                    if layer not in own:  # (a request named twice gets one slot)
+                        own[layer] = self.table.add()
+                    slots[i] = own[layer]
+        return live, slots
 
     def observed(self, reading: BatchReading) -> Iterator[tuple[str, npt.NDArray[np.float32]]]:
         """Each probe's in-scope primary-head scores of the batch, in sorted row order."""

@@ -12,7 +12,7 @@ from monitor.artifacts.segments import Segment, SegmentArray
 IndexArray = npt.NDArray[np.intp]
 
 
-@dataclass
+@dataclass(eq=False)  # identity: a batch's states are searched for None by ``in``
 class RequestState:
     """What the pipeline keeps per in-flight request (its probe readings live in the
     layers' :class:`~monitor.sidecar.scoring.table.ReadingTable`, at ``slots[layer]``)."""
@@ -22,7 +22,13 @@ class RequestState:
     slots: dict[int, int] = field(default_factory=dict)  # layer -> slot in its table
     uncaptured: dict[str, int] = field(default_factory=dict)
     prompt: SegmentArray | None = None  # segments of the prompt, once the request started
+    prompt_length: int = -1  # the prompt's tokens; -1 while it has none
     tenant: str = ""  # the tenant tag its start carried ('' when none)
+
+    def set_prompt(self, prompt: SegmentArray) -> None:
+        """The segments of the request's prompt (once it started)."""
+        self.prompt = prompt
+        self.prompt_length = int(prompt.shape[0])
 
 
 NON_FINITE_SCORE = 1.0
@@ -85,10 +91,7 @@ def prompt_segments(
     (True for requests without a known prompt, whose segments are unknown; a request's
     own tokens after its prompt are its reply)."""
     rows = int(positions.shape[0])
-    lengths = np.array(
-        [-1 if s is None or s.prompt is None else s.prompt.shape[0] for s in states],
-        dtype=np.int64,
-    )
+    lengths = np.array([-1 if s is None else s.prompt_length for s in states], dtype=np.int64)
     segments = np.full(rows, int(Segment.UNKNOWN), dtype=np.int8)
     done = np.ones(rows, dtype=np.bool_)
     if not (lengths >= 0).any():

@@ -38,7 +38,7 @@ from monitor.sidecar.scoring.concepts import ConceptEncoder
 from monitor.sidecar.scoring.in_flight import InFlightRequests
 from monitor.sidecar.scoring.layer import LayerReadings
 from monitor.sidecar.scoring.probe_set import ProbeSet
-from monitor.sidecar.scoring.request_state import RequestState, finite_scores, group_rows
+from monitor.sidecar.scoring.request_state import finite_scores, group_rows
 from monitor.sidecar.scoring.sinks import (
     ActivationSink,
     RequestEnd,
@@ -239,14 +239,13 @@ class Pipeline:
         observed: list[tuple[str, npt.NDArray[np.float32]]] = []
         now = self._clock()
         with self._lock:
-            self._requests.start(batch, now)
             groups = group_rows(batch.row_request, batch.positions)
-            states: list[RequestState | None] = []
-            for request, rows in zip(groups.request.tolist(), groups.lengths.tolist(), strict=True):
-                state = self._requests.touch((batch.model_name, batch.request_ids[request]), now)
-                if state is not None:
-                    state.rows += rows
-                states.append(state)
+            # the requests with rows in this batch, in group order
+            request_ids = list(map(batch.request_ids.__getitem__, groups.request.tolist()))
+            self._requests.start(batch, now, request_ids)
+            states = self._requests.touch_all(
+                batch.model_name, request_ids, groups.lengths.tolist(), now
+            )
             if scores is not None and layer is not None and len(groups):
                 reading = layer.read(batch, groups, states, scores, sentence_end)
                 observed = list(layer.observed(reading))

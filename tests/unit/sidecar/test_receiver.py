@@ -74,3 +74,31 @@ def test_recorder_keeps_only_its_layers(rng: np.random.Generator) -> None:
     assert recorder.requests() == []
     with pytest.raises(AssertionError, match="0 recorded requests"):
         recorder.find([100], timeout=0.05)
+
+
+def test_a_message_over_the_inline_size_is_decoded_off_the_loop_in_order(
+    rng: np.random.Generator,
+) -> None:
+    from monitor.sidecar.ingest.handler import INLINE_BYTES
+
+    rows = INLINE_BYTES // (D_MODEL * 4) + 1  # float32 rows: just over the inline size
+    large = rng.normal(size=(rows, D_MODEL)).astype(np.float32)
+    small = rng.normal(size=(2, D_MODEL)).astype(np.float32)
+    first = make_batch(large, request_ids=["big"], positions=list(range(rows)))
+    second = make_batch(small, request_ids=["big"], positions=[rows, rows + 1], row_offset=rows)
+    assert first.ByteSize() > INLINE_BYTES >= second.ByteSize()
+    recorder = ActivationRecorder()
+    with (
+        ActivationReceiver([recorder], max_batch_bytes=8 * INLINE_BYTES) as receiver,
+        grpc.insecure_channel(
+            receiver.target, options=[("grpc.max_send_message_length", 16 * INLINE_BYTES)]
+        ) as channel,
+    ):
+        summary = ingest_pb2_grpc.MonitorStub(channel).Ingest(
+            iter([hello(), batch_message(first), batch_message(second)]), timeout=30
+        )
+        assert summary.batches_accepted == 2 and summary.rows_accepted == rows + 2
+        assert receiver.queue.flush(10.0)
+    got = recorder.rows("big", LAYER)
+    assert [p for p, _, _ in got] == list(range(rows + 2))
+    np.testing.assert_allclose(np.stack([a for _, _, a in got]), np.concatenate([large, small]))
