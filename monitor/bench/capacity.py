@@ -40,7 +40,7 @@ from monitor.bench.capacity_sidecar import (
     with_sidecar,
 )
 from monitor.bench.capacity_traffic import CapacityStream, capacity_messages
-from monitor.bench.cpu_time import process_cpu_s
+from monitor.bench.cpu_time import ProcessTree, process_cpu_s, thread_delta
 from monitor.bench.overhead import synthetic_probes
 from monitor.bench.settings import SidecarBenchSettings
 from monitor.bench.soak_metrics import counters, delta, drain, samples
@@ -77,6 +77,7 @@ def _level(
     address = f"127.0.0.1:{ports[0]}"
     before = counters(samples(ports[1]))
     cpu_before = process_cpu_s(proc)
+    threads_before = ProcessTree([proc.pid]).thread_cpu_s()
     streams = [
         CapacityStream(
             producer_id=f"{name}-p{k}",
@@ -105,6 +106,7 @@ def _level(
     drained = drain(ports[1], before["accounted"] + rows, max(2.0, seconds))
     figures = delta(drained.figures, before)
     cpu_s = process_cpu_s(proc) - cpu_before
+    by_thread = thread_delta(ProcessTree([proc.pid]).thread_cpu_s(), threads_before)
     processed_s = (drained.accounted_at or time.monotonic()) - start
     scored_tokens = figures["scored"] / len(setup.layers)
     dropped = sum(figures["dropped"].values())
@@ -124,6 +126,7 @@ def _level(
         "producer_limited": rate is not None and tokens / streamed < 0.9 * rate,
         "sidecar_cpu_s": round(cpu_s, 3),
         "cpu_us_per_token": round(cpu_s / scored_tokens * 1e6, 2) if scored_tokens else None,
+        "cpu_us_per_token_by_thread": per_token_by_thread(by_thread, scored_tokens),
         "stream_errors": errors,
         "_sent_at": {k: v for s in streams for k, v in s.loud_sent_at.items()},
     }
@@ -185,6 +188,7 @@ def _ladder(
             "probes_per_layer": setup.probes,
             "sustained_tokens_per_s": best["scored_tokens_per_s"] if best else None,
             "cpu_us_per_token": best["cpu_us_per_token"] if best else None,
+            "cpu_us_per_token_by_thread": best["cpu_us_per_token_by_thread"] if best else {},
             "limited_by": "producers" if levels and levels[-1]["producer_limited"] else "sidecar",
             "levels": levels,
         }
@@ -243,6 +247,18 @@ def _point(level: dict[str, Any]) -> dict[str, Any]:
         "cpu_us_per_token": level["cpu_us_per_token"],
         "rows_dropped": sum(level["rows_dropped"].values()),
     }
+
+
+def per_token_by_thread(cpu_s: dict[str, float], tokens: float) -> dict[str, float]:
+    """CPU µs per token of each of the sidecar's threads (``pipeline``, ``grpc``, gRPC's
+    ``event_engine``, ...; ``python``: threads it does not name), largest first."""
+    if not tokens:
+        return {}
+    out: dict[str, float] = {}
+    for key, seconds in cpu_s.items():
+        name = key.split("/", 1)[-1]
+        out[name] = out.get(name, 0.0) + seconds / tokens * 1e6
+    return {k: round(v, 2) for k, v in sorted(out.items(), key=lambda kv: -kv[1]) if v >= 0.01}
 
 
 def per_core(cpu_us_per_token: float | None, rate: float | None) -> float | None:

@@ -37,6 +37,7 @@ from monitor.sidecar.security import server_security
 from monitor.sidecar.segmenter_setup import build_segmenter
 from monitor.sidecar.server import exposure_warnings
 from monitor.sidecar.service_metrics import ServiceMetrics
+from monitor.sidecar.thread_names import name_threads
 from monitor.sidecar.traces.factory import (
     build_trace_store,
     concept_labeller,
@@ -283,6 +284,7 @@ class Sidecar:
         except BaseException:
             self.stop(grace=0)
             raise
+        name_threads()  # top -H and the benches tell the threads apart
         log.info(
             "sidecar started: gRPC %s, metrics port %d, %d probe(s) on layer(s) %s",
             self.grpc_target,

@@ -182,3 +182,12 @@ def test_a_tiny_run_through_a_real_sidecar_reports_every_stage() -> None:
     assert [p["rows_per_step"] for p in per_step] == [2, 6]
     assert all(p["scored_tokens_per_s"] > 0 and p["per_core_x"] > 0 for p in per_step)
     json.dumps(result)  # JSON-ready
+
+
+def test_cpu_per_token_by_thread_drops_the_process_name_and_sorts() -> None:
+    from monitor.bench.capacity import per_token_by_thread
+
+    seconds = {"python3/pipeline": 0.4, "python3/event_engine": 0.1, "python3/main": 0.00001}
+    assert per_token_by_thread(seconds, 100_000) == {"pipeline": 4.0, "event_engine": 1.0}
+    assert list(per_token_by_thread(seconds, 100_000)) == ["pipeline", "event_engine"]
+    assert per_token_by_thread(seconds, 0) == {}
