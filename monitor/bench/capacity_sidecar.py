@@ -132,14 +132,13 @@ def with_sidecar(settings: SidecarBenchSettings, setup: Setup, pool: RowPool, ru
         config = workdir / "monitor.yaml"
         write_config(config, workdir, setup, settings, ports)
         with serving(config, workdir / "sidecar.log", ports[1]) as proc:
-            if cores is None:
-                time.sleep(0.5)
-                return run(ports, psutil.Process(proc.pid))
             own = placement.affinity()
-            placement.pin_process(proc.pid, cores[0])
-            placement.pin_process(os.getpid(), cores[1])
+            if cores is not None:
+                placement.pin_process(proc.pid, cores[0])
+                placement.pin_process(os.getpid(), cores[1])
             try:
                 time.sleep(0.5)
                 return run(ports, psutil.Process(proc.pid))
             finally:
-                placement.pin_process(os.getpid(), own)
+                if cores is not None:
+                    placement.pin_process(os.getpid(), own)

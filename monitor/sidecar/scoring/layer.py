@@ -77,15 +77,12 @@ class LayerReadings:
         counts = np.zeros((len(self.concepts), rows), dtype=np.int64)
         live, slots = self._slots(batch.layer, states)
         if live:
-            for part in _rounds(live, slots):
-                picked = np.asarray(
-                    live if len(part) == len(live) else [live[i] for i in part], dtype=np.intp
-                )
+            live_groups = np.asarray(live, dtype=np.intp)
+            live_slots = np.asarray(slots, dtype=np.intp)
+            for part in _rounds(slots):
+                picked = live_groups[part]
                 table.read(
-                    np.asarray(
-                        slots if len(part) == len(slots) else [slots[i] for i in part],
-                        dtype=np.intp,
-                    ),
+                    live_slots[part],
                     groups.starts[picked],
                     groups.lengths[picked],
                     head_scores,
@@ -191,11 +188,12 @@ class LayerReadings:
         )
 
 
-def _rounds(groups: list[int], slots: list[int]) -> list[list[int]]:
-    """Indices into ``groups`` split so that no slot appears twice in a part, each slot's
-    groups in order across parts (a request named twice in one batch's ``request_ids``)."""
+def _rounds(slots: list[int]) -> list[slice | list[int]]:
+    """Indices into ``slots`` (one per live group) split so that no slot appears twice in
+    a part, each slot's groups in order across parts (a request named twice in one batch's
+    ``request_ids``); one part of them all, ``slice(None)``, when no slot repeats."""
     if len(set(slots)) == len(slots):
-        return [list(range(len(groups)))]
+        return [slice(None)]
     parts: list[list[int]] = []
     seen: dict[int, int] = {}
     for i, slot in enumerate(slots):
@@ -204,4 +202,4 @@ def _rounds(groups: list[int], slots: list[int]) -> list[list[int]]:
         if k == len(parts):
             parts.append([])
         parts[k].append(i)
-    return parts
+    return list(parts)
