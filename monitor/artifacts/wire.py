@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from monitor.artifacts.wire_checks import BadBatch, check_lists, check_values
+from monitor.artifacts.wire_checks import BadBatch, check_lists, check_values, values_in_bounds
 from monitor.request_ids import valid_tenant
 from monitor.v1 import ingest_pb2
 
@@ -246,7 +246,9 @@ def decode_activations(data: bytes, dtype: int, rows: int, d_model: int) -> Floa
     elif dtype == ingest_pb2.DTYPE_FLOAT16:
         flat = np.frombuffer(data, dtype="<f2").astype(np.float32)
     elif dtype == ingest_pb2.DTYPE_BFLOAT16:
-        flat = (np.frombuffer(data, dtype="<u2").astype(np.uint32) << 16).view(np.float32)
+        bits = np.frombuffer(data, dtype="<u2").astype(np.uint32)
+        bits <<= 16  # in place: one array, not two
+        flat = bits.view(np.float32)
     else:
         raise BadBatch("dtype", f"unsupported dtype {dtype}")
     return flat.reshape(rows, d_model).astype(np.float32, copy=False)
@@ -315,8 +317,10 @@ def decode_batch(
             f"row_request refers to index {int(row_request.max())}, only {n_requests} request_ids",
             rows,
         )
-    activations = decode_activations(batch.data, batch.dtype, rows, d_model)
-    check_values(activations, max_abs)
+    data = batch.data
+    activations = decode_activations(data, batch.dtype, rows, d_model)
+    if not values_in_bounds(data, batch.dtype, max_abs):
+        check_values(activations, max_abs)  # raises, naming the rows
     return DecodedBatch(
         model_name=batch.model_name,
         layer=batch.layer,

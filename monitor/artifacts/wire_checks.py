@@ -11,6 +11,8 @@ overflow a probe's float32 dot product into NaN).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import numpy.typing as npt
 
@@ -63,6 +65,47 @@ def check_lists(batch: ingest_pb2.ActivationBatch, rows: int, max_list: int | No
             raise BadBatch(
                 "list_length", f"{name} has {count} entries, more than {what} ({limit})", rows
             )
+
+
+#: Per wire dtype: the unsigned type of its bits, the mask of the magnitude bits, and the
+#: float type whose values it holds (bfloat16: the upper half of a float32).
+_BITS: dict[int, tuple[type[np.unsignedinteger], int, type[np.floating]]] = {
+    ingest_pb2.DTYPE_FLOAT32: (np.uint32, 0x7FFF_FFFF, np.float32),
+    ingest_pb2.DTYPE_FLOAT16: (np.uint16, 0x7FFF, np.float16),
+    ingest_pb2.DTYPE_BFLOAT16: (np.uint16, 0x7FFF, np.float32),
+}
+
+
+@functools.cache
+def magnitude_limit(dtype: int, max_abs: float | None) -> int:
+    """The magnitude bits of the largest finite value of wire ``dtype`` that passes
+    ``check_values`` (which compares float32 values with ``max_abs`` as a float32; any
+    finite value when None). IEEE magnitudes order like their bit patterns (infinities
+    and NaNs above every finite value), so an element passes exactly when its magnitude
+    bits are at most this."""
+    _, _, floats = _BITS[dtype]
+    if max_abs is not None and max_abs < 0:
+        return -1  # nothing passes
+    top = np.finfo(np.float32).max
+    bound = top if max_abs is None else np.float32(min(max_abs, float(top)))
+    if floats is np.float16:
+        limit = np.float16(min(float(bound), float(np.finfo(np.float16).max)))
+        if float(limit) > float(bound):  # rounded up
+            limit = np.nextafter(limit, np.float16(0))
+        return int(np.asarray(limit).view(np.uint16))
+    value = int(np.asarray(bound).view(np.uint32))
+    if dtype == ingest_pb2.DTYPE_BFLOAT16:
+        value >>= 16  # truncated toward zero: the largest bfloat16 not above it
+    return value
+
+
+def values_in_bounds(data: bytes, dtype: int, max_abs: float | None) -> bool:
+    """``check_values`` on the raw little-endian bits of a message's activations, in one
+    pass over them and without decoding: True when every element is finite and of
+    magnitude at most ``max_abs``. A False is explained by ``check_values``."""
+    bits, mask, _ = _BITS[dtype]
+    raw = np.frombuffer(data, dtype=np.dtype(bits).newbyteorder("<"))
+    return raw.size == 0 or int((raw & mask).max()) <= magnitude_limit(dtype, max_abs)
 
 
 def check_values(activations: npt.NDArray[np.float32], max_abs: float | None) -> None:

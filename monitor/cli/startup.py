@@ -12,6 +12,7 @@ from pathlib import Path
 from monitor.artifacts.probe_format import ProbeError
 from monitor.cli.exit_codes import CommandError, ExitCode
 from monitor.sidecar.alerts.compile import RuleError
+from monitor.sidecar.allocator import fix_malloc_thresholds
 from monitor.sidecar.app import Sidecar
 from monitor.sidecar.blas import limit_blas_threads
 from monitor.sidecar.config import ConfigError, SidecarConfig, load_config
@@ -44,8 +45,10 @@ def build_sidecar(
     config: SidecarConfig, config_path: Path | None = None, *, default_rules: bool = False
 ) -> Sidecar | ExitCode:
     """The sidecar (not started), or the exit code of why it cannot be built (logged).
-    Limits the process's BLAS to one thread first (:mod:`monitor.sidecar.blas`)."""
+    Limits the process's BLAS to one thread (:mod:`monitor.sidecar.blas`) and fixes its
+    malloc thresholds (:mod:`monitor.sidecar.allocator`) first."""
     limit_blas_threads()
+    fix_malloc_thresholds()
     try:
         return Sidecar(config, config_path=config_path, default_rules=default_rules)
     except STARTUP_ERRORS as exc:
