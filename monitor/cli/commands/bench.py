@@ -1,6 +1,6 @@
 """``llm-monitor bench overhead | encoder | soak``: benchmarks that print (and write) JSON
 (``latency`` and ``sidecar`` are in :mod:`monitor.cli.commands.bench_perf`, ``fleet`` in
-:mod:`monitor.cli.commands.bench_fleet`).
+:mod:`monitor.cli.commands.bench_fleet`, ``dtype`` in :mod:`monitor.cli.commands.bench_dtype`).
 
 Flags fill the benchmarks' frozen settings (:mod:`monitor.bench.settings`), whose
 defaults they show; the benchmarks are imported when they run.
@@ -13,6 +13,7 @@ import dataclasses
 from pathlib import Path
 
 from monitor.bench.settings import EncoderBenchSettings, OverheadBenchSettings, SoakSettings
+from monitor.cli.commands.bench_dtype import register_dtype
 from monitor.cli.commands.bench_fleet import register_fleet
 from monitor.cli.commands.bench_perf import (
     dtype_flag,
@@ -284,7 +285,7 @@ def _register_encoder(bench_sub: argparse._SubParsersAction[argparse.ArgumentPar
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register ``bench overhead | latency | sidecar | encoder | soak | fleet``."""
+    """Register ``bench overhead | latency | sidecar | encoder | soak | fleet | dtype``."""
     bench = sub.add_parser(
         "bench",
         help="benchmarks, printing JSON",
@@ -298,3 +299,4 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _register_encoder(bench_sub)
     _register_soak(bench_sub)
     register_fleet(bench_sub)
+    register_dtype(bench_sub)
