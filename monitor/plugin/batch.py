@@ -53,6 +53,7 @@ class CapturedBatch:
     # (request id, prompt token ids, tenant) of the requests that started at this step
     started: list[StartedRequest] = field(default_factory=list)
     step_end_unix_ns: int = 0  # when the engine step that computed the rows returned
+    step_start_unix_ns: int = 0  # when it started (with the end: when to send, ShipDelay)
     # rows of this layer left out because their request opted out of capture: the
     # shipper counts them (``opted_out``) just before it sends the batch
     opted_out_rows: int = 0
@@ -100,6 +101,16 @@ class Outgoing(Protocol):
     @property
     def started(self) -> list[StartedRequest]:
         """Prompts of requests that started; delivered even if the rows are dropped."""
+        ...
+
+    @property
+    def step_start_unix_ns(self) -> int:
+        """When the engine step that computed its rows started (wall clock; 0: unknown)."""
+        ...
+
+    @property
+    def step_end_unix_ns(self) -> int:
+        """When that step returned (wall clock; 0: unknown)."""
         ...
 
     @property

@@ -86,6 +86,22 @@ class PluginSettings(BaseSettings):
         "(LLM_MONITOR_PLUGIN_ALLOW_UNSUPPORTED_VLLM=1). Off by default: such a vLLM serves "
         "unmonitored and the sidecar shows capture down.",
     )
+    ship_delay_fraction: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="Send a step's rows this fraction of the step's duration after it ends "
+        "(0: at once), so the plugin's and the sidecar's work runs while the model computes "
+        "the next step, not between steps, when vLLM's scheduler and API server hand the "
+        "step's tokens on from the same host cores.",
+    )
+    ship_delay_max_ms: float = Field(
+        default=25.0,
+        ge=0,
+        le=1000,
+        description="Longest wait before a step's rows are sent (ship_delay_fraction of a "
+        "long step): what it adds to alert latency at most.",
+    )
 
     shipper_cpus: str = Field(
         default="auto",

@@ -1,7 +1,9 @@
 """A background thread that streams captured batches to the sidecar over gRPC.
 
 It owns all the slow work: waiting for each step's device-to-host copy, checking and
-labelling its rows, serialising, sending, reconnecting with exponential backoff. While
+labelling its rows, serialising, sending, reconnecting with exponential backoff. With a
+:class:`~monitor.plugin.ship_delay.ShipDelay` it sends each step part-way through the
+next, out of vLLM's way between steps. While
 the sidecar is unreachable everything queued is dropped and counted, so memory stays
 bounded and the forward pass never waits.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +28,7 @@ from monitor.plugin.ring import (
     DropCounters,
     RingBuffer,
 )
+from monitor.plugin.ship_delay import ShipDelay
 from monitor.v1 import ingest_pb2, ingest_pb2_grpc
 
 log = logging.getLogger("vllm.llm_monitor")
@@ -73,8 +77,10 @@ class Shipper:
         token: str | None = None,
         tls: ChannelTls | None = None,
         cpus: frozenset[int] | None = None,
+        ship_delay: ShipDelay | None = None,
     ) -> None:
         self._ring = ring
+        self._ship_delay = ship_delay
         self._drops = drops
         self._outbox = Outbox(drops)
         self._address = address
@@ -116,6 +122,7 @@ class Shipper:
                 if self._stop.is_set():
                     return
                 continue
+            self._hold(item)
             batches = None
             complete = False
             try:
@@ -141,6 +148,16 @@ class Shipper:
                 elif not complete:  # its finishes may not have left: send them again later
                     self._outbox.keep_unsent(batches)
                 item.release()
+
+    def _hold(self, item: Outgoing) -> None:
+        """Wait until the item is due (``ship_delay``); not at all once stopping."""
+        if self._ship_delay is None:
+            return
+        wait = self._ship_delay.remaining_s(
+            item.step_start_unix_ns, item.step_end_unix_ns, time.time()
+        )
+        if wait > 0:
+            self._stop.wait(wait)
 
     def _open_channel(self) -> grpc.Channel:
         options = [

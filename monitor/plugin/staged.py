@@ -52,6 +52,7 @@ class StagedStep:
     opted_out: frozenset[str] = frozenset()  # requests whose rows are not shipped
     opted_out_rows: int = 0  # rows (all layers) of a step ``batches()`` left out whole
     step_end_unix_ns: int = 0  # when the engine step returned (wall clock)
+    step_start_unix_ns: int = 0  # when it started
 
     @property
     def tokens(self) -> int:
@@ -117,6 +118,7 @@ class StagedStep:
                 started=self.started,  # with every layer: any one that arrives will do
                 opted_out_rows=skipped,
                 step_end_unix_ns=self.step_end_unix_ns,
+                step_start_unix_ns=self.step_start_unix_ns,
             )
             for i, layer in enumerate(self.staged.layers)
         ]

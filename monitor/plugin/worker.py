@@ -39,6 +39,7 @@ from monitor.plugin.ring import (
     RingBuffer,
 )
 from monitor.plugin.settings import PluginSettings
+from monitor.plugin.ship_delay import ShipDelay
 from monitor.plugin.shipper import ChannelTls, Shipper
 from monitor.plugin.staged import StagedStep
 from monitor.plugin.step_timing import StepTiming
@@ -82,6 +83,7 @@ class WorkerMonitor:
         self.row_offset = 0
         self.steps = 0
         self.timing = StepTiming()
+        self._step_start_ns = 0  # wall clock at the current step's start
         self._pending_finished: list[str] = []
         self._pending_started: list[StartedRequest] = []
         self._logs: dict[str, RateLimitedLog] = {}
@@ -247,6 +249,7 @@ class WorkerMonitor:
             if settings.tls_ca is not None or settings.tls_cert is not None
             else None,
             cpus=cpus,
+            ship_delay=ShipDelay(settings.ship_delay_fraction, settings.ship_delay_max_ms / 1e3),
         )
         self.shipper.start()
 
@@ -254,6 +257,7 @@ class WorkerMonitor:
 
     def before_step(self, scheduler_output: SchedulerOutputLike) -> int:
         """Arm the sinks for the step; return its token count (0 = nothing to capture)."""
+        self._step_start_ns = time.time_ns()
         n = vllm_compat.scheduled_tokens(scheduler_output)
         if self.capture is None or not self.capture_ok or n == 0:
             if self.capture_ok:
@@ -323,6 +327,7 @@ class WorkerMonitor:
                 started=list(self._pending_started),
                 opted_out=self.controls.opted_out,
                 step_end_unix_ns=step_end_ns,
+                step_start_unix_ns=self._step_start_ns,
             )
             self.row_offset += step.rows
             queued = self.ring.put(step, rows=step.rows, nbytes=step.nbytes, offset=step.row_offset)

@@ -11,6 +11,7 @@ from prometheus_client import CollectorRegistry
 
 from monitor.plugin.batch import Outgoing
 from monitor.plugin.ring import DropCounters, RingBuffer
+from monitor.plugin.ship_delay import ShipDelay
 from monitor.plugin.shipper import Shipper
 from monitor.sidecar.app import Sidecar
 from monitor.sidecar.config import SidecarConfig
@@ -68,6 +69,7 @@ def shipper_factory() -> Iterator[ShipperFactory]:
         model_name: str = "tiny-llama",
         start: bool = True,
         cpus: frozenset[int] | None = None,
+        ship_delay: ShipDelay | None = None,
     ) -> ShipperRig:
         drops = DropCounters()
         ring: RingBuffer[Outgoing] = RingBuffer(capacity, drops)
@@ -95,6 +97,7 @@ def shipper_factory() -> Iterator[ShipperFactory]:
             reconnect_initial_s=0.05,
             reconnect_max_s=0.2,
             cpus=cpus,
+            ship_delay=ship_delay,
         )
         if start:
             shipper.start()

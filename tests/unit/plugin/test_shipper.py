@@ -11,6 +11,7 @@ import torch
 from monitor.artifacts.probe_format import Normalization, Probe, save_probe
 from monitor.plugin.batch import CapturedBatch
 from monitor.plugin.ring import REASON_RING_FULL, REASON_SIDECAR_UNAVAILABLE
+from monitor.plugin.ship_delay import ShipDelay
 
 from .rigs import (
     RunningSidecar,
@@ -319,3 +320,55 @@ def test_the_shipper_thread_runs_on_the_cpus_it_is_given(
     assert native is not None
     assert os.sched_getaffinity(native) == target
     assert os.sched_getaffinity(0) == before
+
+
+def ended(batch: CapturedBatch, seconds_ago: float, lasting_s: float) -> CapturedBatch:
+    """Give a batch the wall-clock times of a step that ended ``seconds_ago``."""
+    batch.step_end_unix_ns = time.time_ns() - int(seconds_ago * 1e9)
+    batch.step_start_unix_ns = batch.step_end_unix_ns - int(lasting_s * 1e9)
+    return batch
+
+
+def delayed_rig(
+    sidecar_factory: SidecarFactory, shipper_factory: ShipperFactory, delay: ShipDelay
+) -> tuple[RunningSidecar, ShipperRig]:
+    """A connected shipper that holds steps by ``delay``, and its sidecar."""
+    sidecar = sidecar_factory()
+    rig = shipper_factory(sidecar.target, ship_delay=delay)
+    assert rig.shipper.connected.wait(10)
+    return sidecar, rig
+
+
+def test_a_step_is_sent_part_way_through_the_next(
+    sidecar_factory: SidecarFactory, shipper_factory: ShipperFactory
+) -> None:
+    sidecar, rig = delayed_rig(sidecar_factory, shipper_factory, ShipDelay(0.5, 5.0))
+    batch = ended(make_batch(0, ["a"], [2], [0]), seconds_ago=0.0, lasting_s=1.2)
+    assert rig.ring.put(batch, rows=2)
+    time.sleep(0.2)
+    assert sidecar.activations.rows() == 0  # due 0.6 s after the end of a 1.2 s step
+    assert wait_for(lambda: sidecar.activations.rows() == 2, timeout=10, interval=0.005)
+    assert time.time_ns() - batch.step_end_unix_ns >= 0.55e9
+
+
+def test_a_step_due_already_or_of_unknown_times_is_sent_at_once(
+    sidecar_factory: SidecarFactory, shipper_factory: ShipperFactory
+) -> None:
+    sidecar, rig = delayed_rig(sidecar_factory, shipper_factory, ShipDelay(1.0, 60.0))
+    late = ended(make_batch(0, ["a"], [2], [0]), seconds_ago=61.0, lasting_s=30.0)
+    unknown = make_batch(2, ["a"], [1], [2])  # no step times: nothing to count from
+    for batch in (late, unknown):
+        assert rig.ring.put(batch, rows=batch.rows)
+    # the late one is due already: counted from its end, not from now (30 s later)
+    assert wait_for(lambda: sidecar.activations.rows() == 3, timeout=10)
+
+
+def test_stopping_sends_held_steps_without_waiting_out_the_delay(
+    sidecar_factory: SidecarFactory, shipper_factory: ShipperFactory
+) -> None:
+    sidecar, rig = delayed_rig(sidecar_factory, shipper_factory, ShipDelay(1.0, 60.0))
+    batch = ended(make_batch(0, ["a"], [2], [0]), seconds_ago=0.0, lasting_s=60.0)
+    assert rig.ring.put(batch, rows=2)
+    rig.shipper.stop(timeout=10.0)
+    assert not rig.shipper._thread.is_alive()  # it did not sit out the 60 s hold
+    assert wait_for(lambda: sidecar.activations.rows() == 2, timeout=10)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
@@ -17,6 +18,7 @@ from monitor.plugin.ring import (
     REASON_PLUGIN_ERROR,
 )
 from monitor.plugin.settings import PluginSettings
+from monitor.plugin.ship_delay import ShipDelay
 from monitor.plugin.vllm_compat import batch_order, computed_before, served_model_name
 from monitor.plugin.worker import REASON_PREFIX_CACHE, WorkerMonitor
 from monitor.plugin.worker_patch import (
@@ -205,6 +207,26 @@ def test_steps_are_labelled_and_prefix_cache_hits_become_uncaptured(
         )
     assert monitor.drops.snapshot() == {}
     assert monitor.steps == 3
+
+
+def test_each_batch_carries_its_steps_start_and_end_for_the_shippers_delay(
+    fake_shipper: type[FakeShipper], worker: FakeWorker
+) -> None:
+    cases = [({}, ShipDelay(0.5, 0.025)), ({"ship_delay_fraction": 0.0}, ShipDelay(0.0, 0.025))]
+    cases.append(({"ship_delay_fraction": 1.0, "ship_delay_max_ms": 100}, ShipDelay(1.0, 0.1)))
+    for fields, delay in cases:
+        mon = WorkerMonitor(settings(layers=[1], **fields))
+        mon.attach(worker)
+        mon.self_test(worker)
+        assert FakeShipper.instances[-1].kwargs["ship_delay"] == delay
+        before = time.time_ns()
+        step(mon, worker, scheduler_output({"a": 2}, new=[("a", 0)]), ["a"])
+        after = time.time_ns()
+        (batch,) = ring_items(mon)
+        assert before <= batch.step_start_unix_ns < batch.step_end_unix_ns <= after
+    for bad in ({"ship_delay_fraction": 1.5}, {"ship_delay_max_ms": -1}):
+        with pytest.raises(ValueError, match="ship_delay"):
+            settings(**bad)
 
 
 def test_every_layer_gets_a_batch(fake_shipper: type[FakeShipper], worker: FakeWorker) -> None:
