@@ -35,7 +35,7 @@ from monitor.bench.cpu_time import (
     thread_delta,
     timing_delta,
 )
-from monitor.bench.overhead_summary import scaling_row, summarize
+from monitor.bench.overhead_summary import lag_between, scaling_row, summarize
 from monitor.bench.serve_process import start_serve, stop_serve, wait_serving
 from monitor.bench.settings import OverheadBenchSettings
 from monitor.bench.workload import Workload, chats
@@ -64,6 +64,9 @@ def _scrape(port: int) -> dict[str, float]:
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
             totals[sample.name] = totals.get(sample.name, 0.0) + sample.value
+            if sample.name.endswith("_bucket"):  # by bound, for quantiles (lag_between)
+                key = f"{sample.name}:le={sample.labels.get('le', '')}"
+                totals[key] = totals.get(key, 0.0) + sample.value
             if sample.name == "llm_monitor_alerts_total":
                 key = f"{sample.name}:{sample.labels.get('concept', '')}"
                 totals[key] = totals.get(key, 0.0) + sample.value
@@ -359,11 +362,8 @@ def run_overhead(settings: OverheadBenchSettings) -> dict[str, Any]:
             "sidecar_bound_to": None
             if sidecar_cpus is None
             else placement.format_cpu_list(sidecar_cpus),
-            "capture_to_score_mean_s": round(
-                counted("llm_monitor_capture_to_score_seconds_sum") / lagged, 4
-            )
-            if (lagged := counted("llm_monitor_capture_to_score_seconds_count"))
-            else None,
+            # from a step's end to its scores: the alert's latency short of its delivery
+            **lag_between(before, after, "llm_monitor_capture_to_score_seconds"),
             "alerts_fired": counted("llm_monitor_alerts_total"),
             "alerts_by_concept": {
                 key.split(":", 1)[1]: counted(key)

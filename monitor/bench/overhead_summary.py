@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from monitor.bench.stats import bootstrap_median, goal
+from monitor.bench.stats import bootstrap_median, goal, histogram_quantile
 
 #: Goals of the issue this benchmark answers: the median paired throughput ratio, the
 #: lower end of its 95% interval, and the plugin's host time as a share of step time.
@@ -81,4 +81,27 @@ def scaling_row(requests: int, rounds: Mapping[str, Sequence[Round]]) -> dict[st
         "plugin_host_fraction": median(
             [float(r["plugin_fraction"]) for r in mon if r.get("plugin_fraction") is not None]
         ),
+    }
+
+
+def lag_between(
+    before: Mapping[str, float], after: Mapping[str, float], name: str
+) -> dict[str, float | None]:
+    """Mean (s) and p50/p99 (ms, from the buckets: :func:`histogram_quantile`) of the
+    histogram ``name`` over what was observed between two scrapes, which key its buckets
+    as ``<name>_bucket:le=<bound>``."""
+    count = after.get(f"{name}_count", 0.0) - before.get(f"{name}_count", 0.0)
+    total = after.get(f"{name}_sum", 0.0) - before.get(f"{name}_sum", 0.0)
+    prefix = f"{name}_bucket:le="
+    buckets = {
+        float(key[len(prefix) :]): value - before.get(key, 0.0)
+        for key, value in after.items()
+        if key.startswith(prefix)
+    }
+    short = name.removeprefix("llm_monitor_").removesuffix("_seconds")
+    p50, p99 = (histogram_quantile(q, buckets) for q in (0.5, 0.99))
+    return {
+        f"{short}_mean_s": round(total / count, 4) if count else None,
+        f"{short}_p50_ms": None if p50 is None else round(p50 * 1e3, 1),
+        f"{short}_p99_ms": None if p99 is None else round(p99 * 1e3, 1),
     }

@@ -3,7 +3,8 @@ and goals checked against them. Pure functions of their inputs (and a seed)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,6 +56,31 @@ def percentiles(values: Sequence[float], qs: Sequence[float] = (50, 99)) -> dict
     """``{"p50": ..., "p99": ...}`` (linear interpolation); None for no values."""
     data = np.asarray(values, dtype=np.float64)
     return {f"p{q:g}": (float(np.percentile(data, q)) if data.size else None) for q in qs}
+
+
+def histogram_quantile(q: float, buckets: Mapping[float, float]) -> float | None:
+    """The ``q`` quantile (0-1) of a Prometheus histogram from its cumulative bucket
+    counts by upper bound (``inf`` included), interpolated linearly within the bucket it
+    falls in, as PromQL's ``histogram_quantile`` does; the highest finite bound when it
+    falls in the ``+Inf`` bucket; None for no observations."""
+    if not 0.0 <= q <= 1.0:
+        raise ValueError(f"q must be within [0, 1], got {q}")
+    bounds = sorted(buckets)
+    total = buckets[bounds[-1]] if bounds else 0.0
+    if total <= 0:
+        return None
+    rank = q * total
+    lower, below = 0.0, 0.0
+    for bound in bounds:
+        count = buckets[bound]
+        if count >= rank:
+            if math.isinf(bound):
+                return lower
+            if count == below:
+                return bound
+            return lower + (bound - lower) * (rank - below) / (count - below)
+        lower, below = bound, count
+    return lower
 
 
 def ratio(numerator: float | None, denominator: float | None) -> float | None:

@@ -17,7 +17,7 @@ from monitor.bench.cpu_time import (
     timing_delta,
     worker_step_timing,
 )
-from monitor.bench.overhead_summary import paired, scaling_row, summarize
+from monitor.bench.overhead_summary import lag_between, paired, scaling_row, summarize
 from monitor.cli.main import build_parser
 from monitor.plugin.step_timing import StepTiming
 from monitor.plugin.worker_patch import MONITOR_ATTR
@@ -166,3 +166,24 @@ def test_placement_and_workload_flags(capsys: pytest.CaptureFixture[str]) -> Non
     with pytest.raises(SystemExit):
         parser.parse_args(["bench", "overhead", "--sidecar-cpus", "cores"])
     assert "not a CPU list" in capsys.readouterr().err
+
+
+def test_step_to_score_lag_is_summarised_from_the_scrapes_difference() -> None:
+    name = "llm_monitor_capture_to_score_seconds"
+
+    def scrape(counts: list[float], total_s: float) -> dict[str, float]:
+        bounds = ["0.005", "0.01", "0.025", "0.05", "+Inf"]
+        out = {f"{name}_bucket:le={b}": c for b, c in zip(bounds, counts, strict=True)}
+        return {**out, f"{name}_count": counts[-1], f"{name}_sum": total_s}
+
+    before = scrape([5, 5, 5, 5, 5], 0.02)  # start-up's observations, left out
+    after = scrape([5, 15, 95, 105, 105], 2.02)  # 100 more: 10 in (5, 10] ms, 80 in (10, 25]
+    lag = lag_between(before, after, name)
+    assert lag["capture_to_score_mean_s"] == pytest.approx(0.02)
+    assert lag["capture_to_score_p50_ms"] == pytest.approx(10 + 15 * 40 / 80, abs=0.05)
+    assert lag["capture_to_score_p99_ms"] == pytest.approx(25 + 25 * 9 / 10, abs=0.05)
+    assert lag_between(before, before, name) == {
+        "capture_to_score_mean_s": None,
+        "capture_to_score_p50_ms": None,
+        "capture_to_score_p99_ms": None,
+    }

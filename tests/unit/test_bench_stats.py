@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from monitor.bench.stats import bootstrap_median, goal, percentiles, ratio
+from monitor.bench.stats import bootstrap_median, goal, histogram_quantile, percentiles, ratio
 
 
 def _ratios(n: int, seed: int = 1) -> list[float]:
@@ -56,3 +56,27 @@ def test_percentiles_ratios_and_goals() -> None:
     assert goal(None, "<=", 1.0)["met"] is None
     with pytest.raises(ValueError, match="op"):
         goal(1.0, "==", 1.0)
+
+
+def test_histogram_quantile_interpolates_within_the_bucket_as_promql_does() -> None:
+    buckets = {0.001: 0.0, 0.005: 10.0, 0.01: 60.0, 0.025: 100.0, float("inf"): 100.0}
+    assert histogram_quantile(0.5, buckets) == pytest.approx(0.009)  # 40 of 50 into (5, 10] ms
+    assert histogram_quantile(0.99, buckets) == pytest.approx(0.024625)
+    assert histogram_quantile(0.05, buckets) == pytest.approx(0.003)  # the first bucket from 0 up
+    tail = {0.1: 90.0, float("inf"): 100.0}
+    assert histogram_quantile(0.99, tail) == 0.1  # in +Inf: the highest finite bound
+    assert histogram_quantile(0.5, {0.1: 0.0, float("inf"): 0.0}) is None
+    with pytest.raises(ValueError, match="q must be"):
+        histogram_quantile(99, buckets)
+
+
+def test_histogram_quantile_agrees_with_the_samples_to_a_bucket() -> None:
+    bounds = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, float("inf")]
+    lags = np.random.default_rng(3).lognormal(mean=np.log(0.02), sigma=0.8, size=5000)
+    buckets = {b: float(np.count_nonzero(lags <= b)) for b in bounds}
+    for q in (0.5, 0.9, 0.99):
+        exact = float(np.quantile(lags, q))
+        upper = min(b for b in bounds if b >= exact)
+        lower = max([0.0] + [b for b in bounds if b < exact])
+        estimate = histogram_quantile(q, buckets)
+        assert estimate is not None and lower <= estimate <= upper
