@@ -4,9 +4,11 @@ Two vLLM OpenAI servers (``vllm serve`` as ``llm-monitor up`` starts it: the sam
 command, dtype and KV cache) run side by side, one with the plugin shipping to a sidecar
 (``llm-monitor serve`` with the shipped probes, encoder, calibrated rules and a trace
 store), one without. At each request rate the same Poisson arrivals are sent to each in
-turn, alternating which goes first; responses are streamed and timed token by token
-(:mod:`monitor.bench.latency_client`). Rates are given, or fractions of the saturation
-rate measured first (all requests at once).
+turn, alternating which goes first, for a few rounds; responses are streamed and timed
+token by token (:mod:`monitor.bench.latency_client`). Rates are given, or fractions of
+the saturation rate measured first (all requests at once). Each ratio comes with a
+bootstrap interval over requests; a ``control`` arm (a second unmonitored server) in
+place of the monitored one measures what the host's noise alone gives.
 
 Alert latency: one extra rule fires on each monitored request's first scored token; the
 alert's arrival on WatchAlerts is set against the client's receipt of the token that the
@@ -40,12 +42,14 @@ from monitor.bench.latency_client import (
 from monitor.bench.overhead import _start_sidecar, free_port
 from monitor.bench.serve_process import stop_serve
 from monitor.bench.settings import LatencyBenchSettings
-from monitor.bench.stats import goal, percentiles, ratio
+from monitor.bench.stats import bootstrap_quantile_ratio, goal, percentiles, ratio
 from monitor.cpu import serving_dtype
 from monitor.launch import VllmServerSettings, plugin_environment, stop_process_group, vllm_command
 from monitor.request_ids import external_request_id, lookup_ids
 
 ITL_P99_GOAL = 1.02
+#: Seed offset between rounds of a rate (rates use seed + their index).
+ROUND_SEED_STEP = 1000
 TIMING_RULE = "bench-alert-latency"
 
 
@@ -125,32 +129,111 @@ def _point(
     i: int,
     watch: AlertWatch | None,
 ) -> tuple[dict[str, Any], list[float]]:
-    arms = list(urls) if i % 2 == 0 else list(urls)[::-1]
-    point: dict[str, Any] = {"rate_rps": round(rate, 3), "arms": {}}
+    """``settings.rounds`` rounds of the same Poisson arrivals to each server in turn
+    (which goes first alternates by round and rate); each server's timings pooled."""
+    timings: dict[str, list[RequestTiming]] = {arm: [] for arm in urls}
+    walls = dict.fromkeys(urls, 0.0)
     alerts: list[float] = []
-    for arm in arms:
-        timings, wall = run_requests(
-            urls[arm],
-            settings.model_name,
-            f"lat-{arm}-{i}",
-            settings.requests,
-            rate,
-            settings.max_tokens,
-            settings.seed + i,
-            settings.workload,
-        )
-        point["arms"][arm] = summarize_timings(timings, wall)
-        if arm == "monitored" and watch is not None:
-            time.sleep(1.0)  # alerts of the last tokens
-            alerts = alert_latencies(timings, watch)
-    if len(urls) == 2:
-        m, u = point["arms"]["monitored"], point["arms"]["unmonitored"]
+    for r in range(settings.rounds):
+        arms = list(urls) if (i + r) % 2 == 0 else list(urls)[::-1]
+        for arm in arms:
+            got, wall = run_requests(
+                urls[arm],
+                settings.model_name,
+                f"lat-{arm}-{i}-{r}" if settings.rounds > 1 else f"lat-{arm}-{i}",
+                settings.requests,
+                rate,
+                settings.max_tokens,
+                settings.seed + i + ROUND_SEED_STEP * r,
+                settings.workload,
+            )
+            timings[arm] += got
+            walls[arm] += wall
+            if arm == "monitored" and watch is not None:
+                time.sleep(1.0)  # alerts of the last tokens
+                alerts += alert_latencies(got, watch)
+    point: dict[str, Any] = {
+        "rate_rps": round(rate, 3),
+        "rounds": settings.rounds,
+        "arms": {arm: summarize_timings(timings[arm], walls[arm]) for arm in urls},
+    }
+    test = compared_arm(urls)
+    if test is not None:
+        m, u = point["arms"][test], point["arms"]["unmonitored"]
+        point["compared"] = f"{test} / unmonitored"
         point["ratios"] = {
             f"{what}_{q}": ratio(m[f"{what}_ms"][q], u[f"{what}_ms"][q])
             for what in ("ttft", "itl")
             for q in ("p50", "p99")
         }
+        point["ratio_intervals"] = ratio_intervals(timings[test], timings["unmonitored"], i)
     return point, alerts
+
+
+def compared_arm(arms: Any) -> str | None:
+    """The arm set against ``unmonitored`` (``monitored``, or the ``control`` server
+    that is a second unmonitored one); None when there is nothing to compare."""
+    if "unmonitored" not in arms:
+        return None
+    return next((a for a in ("monitored", "control") if a in arms), None)
+
+
+def ratio_intervals(
+    test: list[RequestTiming], base: list[RequestTiming], seed: int
+) -> dict[str, dict[str, float] | None]:
+    """95% bootstrap intervals of the TTFT p50 and inter-token p50 / p99 ratios,
+    resampling requests (a request's tokens go together)."""
+
+    def ok(timings: list[RequestTiming]) -> list[RequestTiming]:
+        return [t for t in timings if t.error is None and t.token_times]
+
+    out: dict[str, dict[str, float] | None] = {}
+    for key, q, values in (
+        ("ttft_p50", 50, lambda t: [t.ttft]),
+        ("itl_p50", 50, lambda t: t.itls),
+        ("itl_p99", 99, lambda t: t.itls),
+    ):
+        try:
+            interval = bootstrap_quantile_ratio(
+                [values(t) for t in ok(test)], [values(t) for t in ok(base)], q, seed=seed
+            )
+        except ValueError:  # no tokens on a side
+            out[key] = None
+            continue
+        out[key] = {
+            "ratio": round(interval.median, 4),
+            "low": round(interval.low, 4),
+            "high": round(interval.high, 4),
+            "confidence": interval.confidence,
+            "requests": interval.n,
+        }
+    return out
+
+
+def itl_goal(points: list[dict[str, Any]]) -> dict[str, object]:
+    """The p99 inter-token goal at the worst of ``points``, and what that point's
+    interval says: ``met`` (all of it at or under the goal), ``not met`` (all of it
+    over), or ``not resolved`` (it spans the goal: more rounds or requests needed)."""
+    worst = None
+    for p in points:
+        value = p.get("ratios", {}).get("itl_p99")
+        if value is not None and (worst is None or value > worst["ratios"]["itl_p99"]):
+            worst = p
+    if worst is None:
+        return goal(None, "<=", ITL_P99_GOAL)
+    interval = worst["ratio_intervals"].get("itl_p99")
+    result = goal(worst["ratios"]["itl_p99"], "<=", ITL_P99_GOAL)
+    result["rate_rps"] = worst["rate_rps"]
+    if interval is not None:
+        result["interval"] = [interval["low"], interval["high"]]
+        result["verdict"] = (
+            "met"
+            if interval["high"] <= ITL_P99_GOAL
+            else "not met"
+            if interval["low"] > ITL_P99_GOAL
+            else "not resolved"
+        )
+    return result
 
 
 def run_latency(settings: LatencyBenchSettings, model_dir: Path) -> dict[str, Any]:
@@ -169,17 +252,21 @@ def _run(settings: LatencyBenchSettings, model_dir: Path, workdir: Path) -> dict
         raise LatencyBenchError(f"no probes shipped for {settings.model_name}")
     concepts = [p.concept for p in load_probe_dir(probe_dir)]
     timing_rule = {"name": TIMING_RULE, "concept": concepts[0], "threshold": 0.0, "cooldown_s": 0.0}
-    sidecar, grpc_port, _ = _start_sidecar(
-        workdir,
-        probe_dir,
-        concepts,
-        shipped_encoder_dir(settings.model_name),
-        model_dir,
-        extra_rules=[timing_rule] if settings.alert_every_request else [],
-        nice=settings.sidecar_nice,
-    )
+    sidecar: subprocess.Popen[bytes] | None = None
+    grpc_port = free_port()  # where an unmonitored server's (disabled) plugin points
+    if "monitored" in settings.arms:
+        sidecar, grpc_port, _ = _start_sidecar(
+            workdir,
+            probe_dir,
+            concepts,
+            shipped_encoder_dir(settings.model_name),
+            model_dir,
+            extra_rules=[timing_rule] if settings.alert_every_request else [],
+            nice=settings.sidecar_nice,
+        )
     servers: dict[str, tuple[subprocess.Popen[bytes], str, Path]] = {}
     watch: AlertWatch | None = None
+    sidecar_cpus = None
     try:
         for arm in settings.arms:
             servers[arm] = _start_server(settings, model_dir, arm, grpc_port, workdir)
@@ -187,7 +274,8 @@ def _run(settings: LatencyBenchSettings, model_dir: Path, workdir: Path) -> dict
         engine_pids = [
             pid for proc, _, _ in servers.values() for pid in descendants(psutil.Process(proc.pid))
         ]
-        sidecar_cpus = placement.place_beside(engine_pids, sidecar.pid, settings.sidecar_cpus)
+        if sidecar is not None:
+            sidecar_cpus = placement.place_beside(engine_pids, sidecar.pid, settings.sidecar_cpus)
         urls = {arm: servers[arm][1] for arm in settings.arms}
         first = next(iter(urls.values()))
         run_requests(first, settings.model_name, "lat-warmup", 4, None, 8, 0)
@@ -220,15 +308,14 @@ def _run(settings: LatencyBenchSettings, model_dir: Path, workdir: Path) -> dict
             watch.close()
         for proc, _, _ in servers.values():
             stop_process_group(proc, timeout=30.0)
-        stop_serve(sidecar)
+        if sidecar is not None:
+            stop_serve(sidecar)
     # below saturation: every given rate, or the fractions under 1 of the measured one
     below = (
         points
         if settings.rates
         else [p for p, f in zip(points, settings.fractions, strict=True) if f < 1.0]
     )
-    itl = [p["ratios"]["itl_p99"] for p in below if p.get("ratios", {}).get("itl_p99") is not None]
-    worst = max(itl) if itl else None
     return {
         "benchmark": "latency",
         "saturation": saturation,
@@ -244,7 +331,9 @@ def _run(settings: LatencyBenchSettings, model_dir: Path, workdir: Path) -> dict
             "alerts_timed": len(alerts),
             **{k: None if v is None else round(v, 2) for k, v in percentiles(alerts).items()},
         },
-        "goals": {"itl_p99_ratio_below_saturation": goal(worst, "<=", ITL_P99_GOAL)},
+        "goals": {"itl_p99_ratio_below_saturation": itl_goal(below)}
+        if compared_arm(settings.arms) == "monitored"
+        else {},
         "dtype": serving_dtype(settings.dtype).as_dict(),
         "sidecar_cpus": settings.sidecar_cpus,
         "sidecar_bound_to": None

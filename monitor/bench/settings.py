@@ -207,7 +207,12 @@ class LatencyBenchSettings:
     """The model both servers serve (None: the prepared default)."""
     model_name: str = DEFAULT_MODEL_NAME
     arms: tuple[str, ...] = ("unmonitored", "monitored")
-    """Servers to measure; one of them alone gives no ratios."""
+    """Servers to measure: ``unmonitored``, ``monitored``, and ``control`` (a second
+    unmonitored server: set against the first, its ratios show what the host's noise
+    alone does to these figures). One alone gives no ratios."""
+    rounds: int = 3
+    """Rounds per rate: each sends the same arrivals to each server in turn; every
+    server's rounds are pooled (more rounds: narrower intervals, longer runs)."""
     rates: tuple[float, ...] = ()
     """Request rates (requests/s) of the Poisson arrivals; empty: ``fractions`` of the
     saturation rate measured first."""
@@ -239,4 +244,4 @@ class LatencyBenchSettings:
     @classmethod
     def smoke(cls) -> LatencyBenchSettings:
         """Seconds once the servers are up: proves the bench runs; figures mean little."""
-        return cls(fractions=(0.5,), saturation_requests=4, requests=4, max_tokens=8)
+        return cls(fractions=(0.5,), saturation_requests=4, requests=4, max_tokens=8, rounds=1)

@@ -98,3 +98,54 @@ def goal(value: float | None, op: str, target: float) -> dict[str, object]:
         raise ValueError(f"op must be >= or <=, got {op!r}")
     met = None if value is None else (value >= target if op == ">=" else value <= target)
     return {"value": value, "goal": f"{op} {target:g}", "met": met}
+
+
+def bootstrap_quantile_ratio(
+    numerator: Sequence[Sequence[float]],
+    denominator: Sequence[Sequence[float]],
+    q: float,
+    confidence: float = 0.95,
+    resamples: int = 2_000,
+    seed: int = 0,
+) -> Interval:
+    """The ratio of the ``q`` percentile (0-100) of two pooled samples, with a
+    percentile-bootstrap interval that resamples whole groups (requests) with
+    replacement on each side: values of one request (its inter-token gaps) are not
+    independent, so resampling them one by one would make the interval too narrow.
+    ``median`` is the ratio of the pooled samples themselves, ``n`` the groups of the
+    smaller side. The same groups and seed give the same interval."""
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    sides = [_groups(numerator, "numerator"), _groups(denominator, "denominator")]
+    rng = np.random.default_rng(seed)
+    point = [float(np.percentile(values, q)) for values, _ in sides]
+    if point[1] == 0:
+        raise ValueError("the denominator's percentile is 0")
+    ratios = np.empty(resamples)
+    for i in range(resamples):
+        num, den = (
+            float(np.percentile(_resample(values, bounds, rng), q)) for values, bounds in sides
+        )
+        ratios[i] = num / den if den else np.inf
+    tail = (1.0 - confidence) / 2.0
+    low, high = np.quantile(ratios, [tail, 1.0 - tail])
+    groups = min(bounds.size - 1 for _, bounds in sides)
+    return Interval(point[0] / point[1], float(low), float(high), confidence, int(groups))
+
+
+def _groups(groups: Sequence[Sequence[float]], side: str) -> tuple[np.ndarray, np.ndarray]:
+    """The groups' values concatenated, and where each group starts (plus the end)."""
+    kept = [np.asarray(g, dtype=np.float64) for g in groups if len(g)]
+    if not kept:
+        raise ValueError(f"the {side} has no values")
+    sizes = np.array([g.size for g in kept])
+    return np.concatenate(kept), np.concatenate([[0], np.cumsum(sizes)])
+
+
+def _resample(values: np.ndarray, bounds: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Groups drawn with replacement (as many as there are), their values concatenated."""
+    picks = rng.integers(0, bounds.size - 1, size=bounds.size - 1)
+    starts, sizes = bounds[picks], bounds[picks + 1] - bounds[picks]
+    # index of each value: its group's start plus its place within the group
+    offsets = np.repeat(starts - np.concatenate([[0], np.cumsum(sizes)[:-1]]), sizes)
+    return values[offsets + np.arange(sizes.sum())]

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from aiohttp import web
 
-from monitor.bench.latency import alert_latencies
+from monitor.bench.latency import _point, alert_latencies, compared_arm, itl_goal
 from monitor.bench.latency_client import (
     RequestTiming,
     poisson_delays,
@@ -22,6 +22,7 @@ from monitor.bench.latency_client import (
     token_index,
 )
 from monitor.bench.overhead import free_port
+from monitor.bench.settings import LatencyBenchSettings
 from monitor.cli.main import build_parser
 
 PROMPT = 5
@@ -126,3 +127,56 @@ def test_latency_flags_fill_the_settings() -> None:
     assert (
         build_parser().parse_args(["bench", "latency", "--alert-every-request"]).alert_every_request
     )
+
+
+def test_a_point_pools_its_rounds_and_sets_the_control_against_the_baseline(
+    server: tuple[str, list[str]],
+) -> None:
+    url, ids = server
+    settings = LatencyBenchSettings(requests=3, max_tokens=TOKENS, rounds=2)
+    point, alerts = _point(settings, {"unmonitored": url, "control": url}, 100.0, 1, None)
+    assert alerts == []
+    for arm in ("unmonitored", "control"):
+        assert point["arms"][arm]["completed"] == 6  # 3 requests x 2 rounds
+        assert {f"lat-{arm}-1-{r}-{i}" for r in range(2) for i in range(3)} <= set(ids)
+    assert point["rounds"] == 2 and point["compared"] == "control / unmonitored"
+    # one server behind both arms: the ratios are near 1, and each interval holds its ratio
+    assert point["ratios"]["itl_p50"] == pytest.approx(1.0, rel=0.5)
+    for key, interval in point["ratio_intervals"].items():
+        assert interval is not None, key
+        assert interval["low"] <= interval["ratio"] <= interval["high"]
+        assert interval["requests"] == 6
+    assert interval["ratio"] == pytest.approx(point["ratios"]["itl_p99"], rel=1e-3)
+
+
+def test_only_a_monitored_or_control_server_is_compared() -> None:
+    assert compared_arm(("unmonitored", "monitored")) == "monitored"
+    assert compared_arm(("unmonitored", "control")) == "control"
+    assert compared_arm(("monitored",)) is None
+    assert compared_arm(("monitored", "control")) is None
+
+
+def _at(rate: float, value: float, low: float, high: float) -> dict[str, Any]:
+    return {
+        "rate_rps": rate,
+        "ratios": {"itl_p99": value},
+        "ratio_intervals": {"itl_p99": {"ratio": value, "low": low, "high": high}},
+    }
+
+
+def test_the_itl_goal_is_judged_at_the_worst_point_by_its_interval() -> None:
+    worst = itl_goal([_at(1.0, 1.01, 0.97, 1.05), _at(2.0, 1.12, 1.04, 1.2)])
+    assert worst["value"] == 1.12 and worst["rate_rps"] == 2.0 and worst["met"] is False
+    assert worst["interval"] == [1.04, 1.2] and worst["verdict"] == "not met"
+    assert itl_goal([_at(1.0, 1.01, 0.97, 1.05)])["verdict"] == "not resolved"
+    met = itl_goal([_at(1.0, 0.98, 0.95, 1.02)])
+    assert met["met"] is True and met["verdict"] == "met"
+    assert itl_goal([])["met"] is None
+
+
+def test_rounds_and_the_control_arm_are_flags() -> None:
+    args = build_parser().parse_args(
+        ["bench", "latency", "--rounds", "5", "--arms", "unmonitored", "control"]
+    )
+    assert args.rounds == 5 and args.arms == ["unmonitored", "control"]
+    assert LatencyBenchSettings.smoke().rounds == 1

@@ -1,11 +1,19 @@
-"""The benchmarks' statistics: bootstrap interval of a median, percentiles, goals."""
+"""The benchmarks' statistics: bootstrap intervals of a median and of a ratio of
+percentiles, percentiles, goals."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from monitor.bench.stats import bootstrap_median, goal, histogram_quantile, percentiles, ratio
+from monitor.bench.stats import (
+    bootstrap_median,
+    bootstrap_quantile_ratio,
+    goal,
+    histogram_quantile,
+    percentiles,
+    ratio,
+)
 
 
 def _ratios(n: int, seed: int = 1) -> list[float]:
@@ -80,3 +88,45 @@ def test_histogram_quantile_agrees_with_the_samples_to_a_bucket() -> None:
         lower = max([0.0] + [b for b in bounds if b < exact])
         estimate = histogram_quantile(q, buckets)
         assert estimate is not None and lower <= estimate <= upper
+
+
+def _requests(n: int, scale: float, seed: int, tokens: int = 40) -> list[list[float]]:
+    """``n`` requests' inter-token gaps: a per-request level (its batch) times noise."""
+    rng = np.random.default_rng(seed)
+    return [list(scale * rng.gamma(20, 1.0) * rng.gamma(8, 1 / 8, tokens)) for _ in range(n)]
+
+
+def test_a_quantile_ratio_is_the_pooled_one_and_its_interval_covers_the_truth() -> None:
+    slow, base = _requests(120, 1.1, seed=1), _requests(120, 1.0, seed=2)
+    for q in (50, 99):
+        interval = bootstrap_quantile_ratio(slow, base, q, resamples=500)
+        pooled = np.percentile(np.concatenate(slow), q) / np.percentile(np.concatenate(base), q)
+        assert interval.median == pytest.approx(pooled)
+        assert interval.low < interval.median < interval.high
+        assert interval.low < 1.1 < interval.high  # the ratio the data were drawn with
+        assert interval.n == 120
+
+
+def test_resampling_requests_not_tokens_keeps_a_requests_tokens_together() -> None:
+    """Tokens of one request share its level: the interval must be as wide as the
+    number of requests allows, not as narrow as the number of tokens would suggest."""
+    few = bootstrap_quantile_ratio(
+        _requests(10, 1.0, 3, tokens=400), _requests(10, 1.0, 4, tokens=400), 50, resamples=500
+    )
+    many = bootstrap_quantile_ratio(
+        _requests(400, 1.0, 3, tokens=10), _requests(400, 1.0, 4, tokens=10), 50, resamples=500
+    )
+    assert few.high - few.low > 2 * (many.high - many.low)
+
+
+def test_a_quantile_ratio_is_seeded_and_refuses_empty_sides() -> None:
+    a, b = _requests(20, 1.0, 5), _requests(20, 1.0, 6)
+    assert bootstrap_quantile_ratio(a, b, 99, resamples=200, seed=3) == bootstrap_quantile_ratio(
+        a, b, 99, resamples=200, seed=3
+    )
+    with pytest.raises(ValueError, match="numerator"):
+        bootstrap_quantile_ratio([[], []], b, 50)
+    with pytest.raises(ValueError, match="denominator"):
+        bootstrap_quantile_ratio(a, [], 50)
+    with pytest.raises(ValueError, match="confidence"):
+        bootstrap_quantile_ratio(a, b, 50, confidence=1.0)

@@ -212,6 +212,7 @@ def cmd_latency(args: argparse.Namespace) -> int:
         args,
         (
             "requests",
+            "rounds",
             "max_tokens",
             "saturation_requests",
             "dtype",
@@ -247,9 +248,11 @@ def register_latency(bench_sub: Subparsers) -> None:
         description="Start two vLLM OpenAI servers as `up` does, one with the plugin and a "
         "sidecar, one without; send streamed chat completions with Poisson arrivals at "
         "several rates (fractions of the saturation rate measured first, or --rates) to "
-        "each in turn. Prints TTFT and inter-token latency p50/p99 per rate and server, "
-        "their ratios, and alert latency (from the client's receipt of a token to its "
-        "alert on WatchAlerts).",
+        "each in turn, for --rounds rounds. Prints TTFT and inter-token latency p50/p99 "
+        "per rate and server, their ratios with 95% bootstrap intervals over requests, "
+        "and alert latency (from the client's receipt of a token to its alert on "
+        "WatchAlerts). `--arms unmonitored control` measures two unmonitored servers: "
+        "the ratios the host's noise alone gives.",
         epilog=epilog(),
     )
     p.add_argument("--json", type=Path, help="also write the result to this file")
@@ -268,11 +271,14 @@ def register_latency(bench_sub: Subparsers) -> None:
     p.add_argument(
         "--arms",
         nargs="+",
-        choices=("unmonitored", "monitored"),
-        help="servers to measure (default both; one alone gives no ratios)",
+        choices=("unmonitored", "monitored", "control"),
+        help="servers to measure (default unmonitored monitored; control is a second "
+        "unmonitored server: `--arms unmonitored control` shows the host's own noise in "
+        "the ratios; one alone gives no ratios)",
     )
     for flag, what in (
-        ("--requests", "requests per rate and server"),
+        ("--requests", "requests per rate, server and round"),
+        ("--rounds", "rounds per rate (pooled; the ratios' intervals narrow with more)"),
         ("--max-tokens", "generated tokens per request"),
         ("--saturation-requests", "requests sent at once to find the saturation rate"),
     ):
