@@ -24,6 +24,7 @@ import subprocess
 import tempfile
 import time
 import urllib.request
+from collections.abc import Collection
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ from monitor.bench.alert_watch import AlertWatch
 from monitor.bench.cpu_time import descendants
 from monitor.bench.latency_client import (
     RequestTiming,
+    completed,
     run_requests,
     summarize_timings,
     token_index,
@@ -170,7 +172,7 @@ def _point(
     return point, alerts
 
 
-def compared_arm(arms: Any) -> str | None:
+def compared_arm(arms: Collection[str]) -> str | None:
     """The arm set against ``unmonitored`` (``monitored``, or the ``control`` server
     that is a second unmonitored one); None when there is nothing to compare."""
     if "unmonitored" not in arms:
@@ -183,10 +185,7 @@ def ratio_intervals(
 ) -> dict[str, dict[str, float] | None]:
     """95% bootstrap intervals of the TTFT p50 and inter-token p50 / p99 ratios,
     resampling requests (a request's tokens go together)."""
-
-    def ok(timings: list[RequestTiming]) -> list[RequestTiming]:
-        return [t for t in timings if t.error is None and t.token_times]
-
+    test, base = completed(test), completed(base)
     out: dict[str, dict[str, float] | None] = {}
     for key, q, values in (
         ("ttft_p50", 50, lambda t: [t.ttft]),
@@ -195,7 +194,7 @@ def ratio_intervals(
     ):
         try:
             interval = bootstrap_quantile_ratio(
-                [values(t) for t in ok(test)], [values(t) for t in ok(base)], q, seed=seed
+                [values(t) for t in test], [values(t) for t in base], q, seed=seed
             )
         except ValueError:  # no tokens on a side
             out[key] = None
@@ -214,13 +213,10 @@ def itl_goal(points: list[dict[str, Any]]) -> dict[str, object]:
     """The p99 inter-token goal at the worst of ``points``, and what that point's
     interval says: ``met`` (all of it at or under the goal), ``not met`` (all of it
     over), or ``not resolved`` (it spans the goal: more rounds or requests needed)."""
-    worst = None
-    for p in points:
-        value = p.get("ratios", {}).get("itl_p99")
-        if value is not None and (worst is None or value > worst["ratios"]["itl_p99"]):
-            worst = p
-    if worst is None:
+    measured = [p for p in points if p.get("ratios", {}).get("itl_p99") is not None]
+    if not measured:
         return goal(None, "<=", ITL_P99_GOAL)
+    worst = max(measured, key=lambda p: p["ratios"]["itl_p99"])
     interval = worst["ratio_intervals"].get("itl_p99")
     result = goal(worst["ratios"]["itl_p99"], "<=", ITL_P99_GOAL)
     result["rate_rps"] = worst["rate_rps"]

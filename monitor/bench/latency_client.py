@@ -141,9 +141,14 @@ def run_requests(
     return timings, time.monotonic() - start
 
 
+def completed(timings: Sequence[RequestTiming]) -> list[RequestTiming]:
+    """The requests that got tokens and no error."""
+    return [t for t in timings if t.error is None and t.token_times]
+
+
 def summarize_timings(timings: Sequence[RequestTiming], wall_s: float) -> dict[str, Any]:
     """TTFT and inter-token latency percentiles (milliseconds), tokens/s, errors."""
-    ok = [t for t in timings if t.error is None and t.token_times]
+    ok = completed(timings)
     ttft = [t.ttft * 1e3 for t in ok if t.ttft is not None]
     itl = [x * 1e3 for t in ok for x in t.itls]
     tokens = sum(len(t.token_times) for t in ok)
