@@ -149,25 +149,30 @@ class LayerCapture:
         ``staged_bytes(n)`` bytes and must not be reused before ``wait()`` returns.
         """
         n = min(n, self.max_rows)
-        d_model = self.act_sinks[self.layers[0]].shape[1]
         asynchronous = self.device.type == "cuda" and lease.pool.pinned
-        activations = []
-        positions = []
-        for layer in self.layers:
-            rows = lease.take((n, d_model), self.dtype)
+        activations, positions, token_ids = staged_views(
+            lease, self.layers, n, self.act_sinks[self.layers[0]].shape[1], self.dtype
+        )
+        for layer, rows, pos in zip(self.layers, activations, positions, strict=True):
             rows.copy_(self.act_sinks[layer][:n], non_blocking=asynchronous)
-            activations.append(rows)
-        for layer in self.layers:
-            pos = lease.take((n,), torch.int64)
             pos.copy_(self.pos_sinks[layer][:n], non_blocking=asynchronous)
-            positions.append(pos)
-        token_ids = lease.take((n,), torch.int64)
         token_ids.copy_(self.token_sink[:n], non_blocking=asynchronous)
         event = None
         if self.device.type == "cuda":
             event = torch.cuda.Event(blocking=True)
             event.record()
         return StagedRows(list(self.layers), activations, positions, token_ids, event)
+
+
+def staged_views(
+    lease: Lease, layers: list[int], n: int, d_model: int, dtype: torch.dtype
+) -> tuple[list[torch.Tensor], list[torch.Tensor], torch.Tensor]:
+    """Where ``stage`` puts a step's rows in its lease: every layer's activations, every
+    layer's positions, the token ids. A process that maps the same memory finds them
+    with the same call."""
+    activations = [lease.take((n, d_model), dtype) for _ in layers]
+    positions = [lease.take((n,), torch.int64) for _ in layers]
+    return activations, positions, lease.take((n,), torch.int64)
 
 
 def _residual_hook(written: torch.Tensor, slot: int):  # type: ignore[no-untyped-def]

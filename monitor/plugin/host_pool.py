@@ -20,9 +20,12 @@ to a power of two, so up to twice ``capacity`` may be reserved.
 from __future__ import annotations
 
 import logging
+import mmap
+import os
 import threading
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import torch
 
@@ -37,12 +40,21 @@ def align(nbytes: int) -> int:
     return -(-nbytes // ALIGN) * ALIGN
 
 
+class LeaseOwner(Protocol):
+    """What a lease needs of its arena: the bytes, whether pinned, and taking it back."""
+
+    buffer: torch.Tensor
+    pinned: bool
+
+    def release(self, lease: Lease) -> None: ...
+
+
 @dataclass
 class Lease:
     """A contiguous region of the pool, handed out by ``acquire``; carve typed views from it
     with ``take`` and hand it back with ``release`` (idempotent)."""
 
-    pool: HostBufferPool
+    pool: LeaseOwner
     start: int
     nbytes: int
     released: bool = False
@@ -65,16 +77,32 @@ class Lease:
         self.pool.release(self)
 
 
-class HostBufferPool:
-    """``capacity`` bytes of host memory, pinned when ``pin``; thread-safe."""
+def shared_buffer(capacity: int, fd: int | None = None) -> tuple[int, torch.Tensor]:
+    """``capacity`` bytes of memory another process can map: an anonymous memory file
+    (``fd``, or a new one) and a byte tensor over it. Nothing to clean up: the memory
+    goes when the last process holding it closes it."""
+    if fd is None:
+        fd = os.memfd_create("llm-monitor-host-pool", os.MFD_CLOEXEC)
+        os.ftruncate(fd, capacity)
+    mapped = mmap.mmap(fd, capacity)
+    return fd, torch.frombuffer(mapped, dtype=torch.uint8)
 
-    def __init__(self, capacity: int, pin: bool = False) -> None:
+
+class HostBufferPool:
+    """``capacity`` bytes of host memory, pinned when ``pin``, or in a memory file a child
+    process can map when ``shared`` (``fd``); thread-safe."""
+
+    def __init__(self, capacity: int, pin: bool = False, shared: bool = False) -> None:
         if capacity <= 0:
             raise ValueError(f"host pool capacity must be positive, got {capacity}")
         self.capacity = align(capacity)
         self.pinned = False
+        self.fd: int | None = None
         buffer: torch.Tensor | None = None
-        if pin and torch.cuda.is_available():
+        if shared:
+            self.fd, buffer = shared_buffer(self.capacity)
+            buffer.fill_(0)  # every page now, not on the step path
+        if pin and not shared and torch.cuda.is_available():
             try:
                 buffer = torch.empty(self.capacity, dtype=torch.uint8, pin_memory=True)
                 self.pinned = True

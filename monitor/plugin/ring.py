@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter, deque
+from collections.abc import Callable
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -38,6 +39,8 @@ class DropCounters:
     """Cumulative rows dropped per reason (thread-safe)."""
 
     def __init__(self, max_ahead: int = MAX_DROPS_AHEAD) -> None:
+        #: Told of every ``add`` (reason, rows, offset), e.g. to forward it to a process.
+        self.on_add: Callable[[str, int, int | None], None] | None = None
         self._counts: Counter[str] = Counter()
         # (row offset, reason, rows) of step-thread drops, in offset order
         self._ahead: deque[tuple[int, str, int]] = deque(maxlen=max_ahead)
@@ -50,6 +53,8 @@ class DropCounters:
             self._counts[reason] += rows
             if offset is not None and rows > 0:
                 self._ahead.append((offset, reason, rows))
+        if self.on_add is not None:
+            self.on_add(reason, rows, offset)
 
     def snapshot(self, below: int | None = None) -> dict[str, int]:
         """A copy of the counters; with ``below``, without the offset-stamped drops at or

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -103,11 +104,21 @@ class PluginSettings(BaseSettings):
         "long step): what it adds to alert latency at most.",
     )
 
+    shipper_mode: Literal["auto", "process", "thread"] = Field(
+        default="auto",
+        description="Where the shipper runs (checking, labelling and encoding each step's "
+        "rows, gRPC). process: a child process of the worker, reading the rows from shared "
+        "memory; the worker's own threads then do nothing but the model's work, since any "
+        "Python thread beside the model makes its step wait for the interpreter lock at "
+        "every kernel it calls. thread: a thread of the worker. auto: process where the "
+        "rows are captured in host memory (vLLM's CPU backend), thread on an accelerator "
+        "(its copies land asynchronously, on an event only the worker can wait for).",
+    )
     shipper_cpus: str = Field(
         default="auto",
-        description="CPUs of the shipper thread and gRPC's threads, which do the plugin's "
-        "work outside the step. auto: where vLLM binds the worker's compute threads to "
-        "some cores (its CPU backend), the other usable CPUs, so the plugin never takes "
+        description="CPUs of the shipper (its process or thread) and gRPC's threads, which "
+        "do the plugin's work outside the step. auto: where vLLM binds the worker's compute "
+        "threads to some cores (its CPU backend), the other usable CPUs, so the plugin never takes "
         "the model's cores; elsewhere unchanged. inherit: the worker's own binding. Or a "
         "CPU list such as '1' or '2-3'.",
     )

@@ -28,6 +28,7 @@ from monitor.plugin.ring import (
     DropCounters,
     RingBuffer,
 )
+from monitor.plugin.settings import PluginSettings
 from monitor.plugin.ship_delay import ShipDelay
 from monitor.v1 import ingest_pb2, ingest_pb2_grpc
 
@@ -220,3 +221,32 @@ class Shipper:
                 return
             self._outbox.discard(self._ring.drain(REASON_SIDECAR_UNAVAILABLE))
             delay = min(self._backoff_max, delay * 2)
+
+
+def shipper_from_settings(
+    settings: PluginSettings,
+    ring: RingBuffer[Outgoing],
+    drops: DropCounters,
+    producer_id: str,
+    hello: Callable[[], ingest_pb2.Hello],
+    cpus: frozenset[int] | None,
+    cls: type[Shipper] = Shipper,
+) -> Shipper:
+    """The shipper ``settings`` describe (address, token, TLS, backoff, ship delay)."""
+    token = settings.ingest_token
+    return cls(
+        ring,
+        drops,
+        settings.sidecar_address,
+        producer_id=producer_id,
+        hello=hello,
+        max_message_bytes=settings.max_message_bytes,
+        reconnect_initial_s=settings.reconnect_initial_s,
+        reconnect_max_s=settings.reconnect_max_s,
+        token=token.get_secret_value() if token is not None else None,
+        tls=ChannelTls(settings.tls_ca, settings.tls_cert, settings.tls_key)
+        if settings.tls_ca is not None or settings.tls_cert is not None
+        else None,
+        cpus=cpus,
+        ship_delay=ShipDelay(settings.ship_delay_fraction, settings.ship_delay_max_ms / 1e3),
+    )

@@ -39,8 +39,8 @@ from monitor.plugin.ring import (
     RingBuffer,
 )
 from monitor.plugin.settings import PluginSettings
-from monitor.plugin.ship_delay import ShipDelay
-from monitor.plugin.shipper import ChannelTls, Shipper
+from monitor.plugin.ship_process import ChildConfig, ProcessShipper
+from monitor.plugin.shipper import Shipper, shipper_from_settings
 from monitor.plugin.staged import StagedStep
 from monitor.plugin.step_timing import StepTiming
 from monitor.plugin.vllm_compat import SchedulerOutputLike, WorkerLike
@@ -88,20 +88,26 @@ class WorkerMonitor:
         self._pending_started: list[StartedRequest] = []
         self._logs: dict[str, RateLimitedLog] = {}
         self.controls = RequestControls(settings.allow_opt_out)
-        self.shipper: Shipper | None = None
+        self.shipper: Shipper | ProcessShipper | None = None
+        # where the step thread queues steps: the ring (shipper thread) or the process
+        self.sink: RingBuffer[Outgoing] | ProcessShipper = self.ring
 
     # -- start-up ---------------------------------------------------------------------
 
+    def hello_fields(self) -> dict[str, object]:
+        """The fields of the first message of every ingest stream."""
+        return {
+            "producer_id": self.producer_id,
+            "model_name": self.model_name,
+            "layers": list(self.layers),
+            "capture_ok": self.capture_ok,
+            "capture_error": self.capture_error,
+            "plugin_version": __version__,
+        }
+
     def hello(self) -> ingest_pb2.Hello:
         """The first message of every ingest stream."""
-        return ingest_pb2.Hello(
-            producer_id=self.producer_id,
-            model_name=self.model_name,
-            layers=self.layers,
-            capture_ok=self.capture_ok,
-            capture_error=self.capture_error,
-            plugin_version=__version__,
-        )
+        return ingest_pb2.Hello(**self.hello_fields())  # type: ignore[arg-type]
 
     def attach(self, worker: WorkerLike) -> None:
         """Install the hooks on the freshly loaded model (before any compilation)."""
@@ -120,7 +126,11 @@ class WorkerMonitor:
                 dtype=shape.dtype,
                 device=shape.device,
             )
-            self.pool = self._make_pool(self.capture, pin=shape.device.type == "cuda")
+            self.pool = self._make_pool(
+                self.capture,
+                pin=shape.device.type == "cuda",
+                shared=self._ships_from_process(shape.device.type),
+            )
             self.ring.set_max_bytes(self.pool.capacity + RING_LABEL_BYTES)
             self.capture.install()
             self.capture.arm_all()
@@ -136,11 +146,17 @@ class WorkerMonitor:
             log.exception("llm-monitor: %s; vLLM keeps serving unmonitored", self.capture_error)
             self._start_shipper()  # to report the failure; otherwise after the self-test
 
-    def _make_pool(self, capture: LayerCapture, pin: bool) -> HostBufferPool:
+    def _ships_from_process(self, device_type: str) -> bool:
+        """Whether the shipper runs in a child process (``shipper_mode``)."""
+        mode = self.settings.shipper_mode
+        return mode == "process" or (mode == "auto" and device_type == "cpu")
+
+    def _make_pool(self, capture: LayerCapture, pin: bool, shared: bool) -> HostBufferPool:
         """The host pool: the configured size, or room for a few full steps."""
         full_step = capture.staged_bytes(capture.max_rows)
         size = self.settings.host_pool_bytes
-        pool = HostBufferPool(default_pool_bytes(full_step) if size is None else size, pin=pin)
+        capacity = default_pool_bytes(full_step) if size is None else size
+        pool = HostBufferPool(capacity, pin=pin, shared=shared)
         if pool.capacity < full_step:
             log.warning(
                 "llm-monitor: the host pool (%d bytes) is smaller than a full step (%d "
@@ -151,7 +167,7 @@ class WorkerMonitor:
         log.info(
             "llm-monitor: host pool of %d bytes (%s), %d full steps",
             pool.capacity,
-            "pinned" if pool.pinned else "pageable",
+            "pinned" if pool.pinned else "shared" if shared else "pageable",
             pool.capacity // max(full_step, 1),
         )
         return pool
@@ -231,26 +247,29 @@ class WorkerMonitor:
                 placement.format_cpu_list(cpus),
                 placement.format_cpu_list(placement.affinity()),
             )
-        self.shipper = Shipper(
-            self.ring,
-            self.drops,
-            self.settings.sidecar_address,
-            producer_id=self.producer_id,
-            hello=self.hello,
-            max_message_bytes=self.settings.max_message_bytes,
-            reconnect_initial_s=self.settings.reconnect_initial_s,
-            reconnect_max_s=self.settings.reconnect_max_s,
-            token=(
-                self.settings.ingest_token.get_secret_value()
-                if self.settings.ingest_token is not None
-                else None
-            ),
-            tls=ChannelTls(settings.tls_ca, settings.tls_cert, settings.tls_key)
-            if settings.tls_ca is not None or settings.tls_cert is not None
-            else None,
-            cpus=cpus,
-            ship_delay=ShipDelay(settings.ship_delay_fraction, settings.ship_delay_max_ms / 1e3),
-        )
+        if self.capture is not None and self.pool is not None and self.pool.fd is not None:
+            self.shipper = ProcessShipper(
+                self.pool,
+                self.drops,
+                ChildConfig(
+                    settings=settings,
+                    producer_id=self.producer_id,
+                    hello=self.hello_fields(),
+                    layers=list(self.capture.layers),
+                    d_model=self.capture.act_sinks[self.capture.layers[0]].shape[1],
+                    dtype=str(self.capture.dtype).removeprefix("torch."),
+                    pool_bytes=self.pool.capacity,
+                    cpus=cpus,
+                ),
+                capacity=settings.buffer_batches,
+                respawn_initial_s=settings.reconnect_initial_s,
+                respawn_max_s=settings.reconnect_max_s,
+            )
+            self.sink = self.shipper
+        else:
+            self.shipper = shipper_from_settings(
+                settings, self.ring, self.drops, self.producer_id, self.hello, cpus, Shipper
+            )
         self.shipper.start()
 
     # -- every step -------------------------------------------------------------------
@@ -296,7 +315,7 @@ class WorkerMonitor:
             )
             return
         nbytes = self.capture.staged_bytes(n)
-        if not self.ring.has_room(nbytes):
+        if not self.sink.has_room(nbytes):
             self._drop(REASON_RING_FULL, n, "ring buffer full: a %d-token step dropped", n)
             return
         # host-side facts first: nothing below may fail while a lease is held
@@ -330,7 +349,7 @@ class WorkerMonitor:
                 step_start_unix_ns=self._step_start_ns,
             )
             self.row_offset += step.rows
-            queued = self.ring.put(step, rows=step.rows, nbytes=step.nbytes, offset=step.row_offset)
+            queued = self.sink.put(step, rows=step.rows, nbytes=step.nbytes, offset=step.row_offset)
         finally:
             if not queued:
                 lease.release()

@@ -27,8 +27,11 @@ from .tiny import FakeWorker
 
 
 def monitor_for(worker: FakeWorker, **fields: Any) -> WorkerMonitor:
-    """A monitor attached to ``worker`` and self-tested, shipping nowhere reachable."""
-    settings = PluginSettings(enabled=True, sidecar_address="127.0.0.1:1", **fields)
+    """A monitor attached to ``worker`` and self-tested, shipping nowhere reachable (from
+    a thread, whose ring ``ship`` reads, unless ``shipper_mode`` says otherwise)."""
+    settings = PluginSettings(
+        enabled=True, sidecar_address="127.0.0.1:1", **{"shipper_mode": "thread", **fields}
+    )
     mon = WorkerMonitor(settings)
     mon.attach(worker)
     mon.self_test(worker)

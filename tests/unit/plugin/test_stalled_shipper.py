@@ -49,6 +49,7 @@ def test_a_stalled_shipper_costs_dropped_rows_not_memory_or_time(
         layers=LAYERS,
         host_pool_bytes=1 << 20,
         reconnect_initial_s=0.05,
+        shipper_mode="thread",  # the stall is patched into this process
     )
     mon = WorkerMonitor(settings)
     try:

@@ -19,6 +19,7 @@ from monitor.plugin.ring import (
 )
 from monitor.plugin.settings import PluginSettings
 from monitor.plugin.ship_delay import ShipDelay
+from monitor.plugin.ship_process import ProcessShipper
 from monitor.plugin.vllm_compat import batch_order, computed_before, served_model_name
 from monitor.plugin.worker import REASON_PREFIX_CACHE, WorkerMonitor
 from monitor.plugin.worker_patch import (
@@ -59,7 +60,11 @@ def fake_shipper(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[FakeShipper]]
 
 
 def settings(**kwargs: Any) -> PluginSettings:
-    fields: dict[str, Any] = {"enabled": True, "sidecar_address": "127.0.0.1:1"}
+    fields: dict[str, Any] = {
+        "enabled": True,
+        "sidecar_address": "127.0.0.1:1",
+        "shipper_mode": "thread",
+    }
     fields.update(kwargs)
     return PluginSettings(**fields)
 
@@ -494,13 +499,17 @@ def test_capture_down_reaches_the_sidecar_as_capture_up_0(
             mon.shipper.stop(timeout=5)
 
 
+@pytest.mark.parametrize("mode", ["thread", "process"])
 def test_end_to_end_to_a_real_sidecar(
     sidecar_factory: SidecarFactory,
     worker: FakeWorker,
+    mode: str,
 ) -> None:
     sidecar = sidecar_factory()
     mon = WorkerMonitor(
-        settings(sidecar_address=sidecar.target, layers=[1], reconnect_initial_s=0.05)
+        settings(
+            sidecar_address=sidecar.target, layers=[1], reconnect_initial_s=0.05, shipper_mode=mode
+        )
     )
     try:
         mon.attach(worker)
@@ -528,14 +537,25 @@ def test_end_to_end_to_a_real_sidecar(
             mon.shipper.stop(timeout=5)
 
 
-def test_unreachable_sidecar_never_slows_the_step(worker: FakeWorker) -> None:
-    mon = WorkerMonitor(settings(sidecar_address=f"127.0.0.1:{unused_port()}", layers=[1]))
+@pytest.mark.parametrize("mode", ["thread", "process"])
+def test_unreachable_sidecar_never_slows_the_step(worker: FakeWorker, mode: str) -> None:
+    mon = WorkerMonitor(
+        settings(sidecar_address=f"127.0.0.1:{unused_port()}", layers=[1], shipper_mode=mode)
+    )
     try:
         mon.attach(worker)
         mon.self_test(worker)
         for i in range(20):
+            t0 = time.perf_counter()
             step(mon, worker, scheduler_output({f"r{i}": 3}, new=[(f"r{i}", 0)]), [f"r{i}"])
-        assert wait_for(lambda: mon.drops.snapshot().get("sidecar_unavailable") == 60)
+            assert time.perf_counter() - t0 < 1.0  # never waits for a connection
+        if mode == "thread":
+            assert wait_for(lambda: mon.drops.snapshot().get("sidecar_unavailable") == 60)
+        else:  # counted in the child; every step's host memory comes back
+            assert isinstance(mon.shipper, ProcessShipper) and mon.pool is not None
+            shipper = mon.shipper
+            assert wait_for(lambda: shipper.in_flight() == 0)
+            assert mon.pool.used_bytes == 0
     finally:
         assert mon.shipper is not None
         mon.shipper.stop(timeout=5)
