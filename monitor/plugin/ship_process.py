@@ -12,7 +12,10 @@ So here the worker's work per step is what it always did (copying the rows into 
 pool), pickling the step's labels into the same pool, and one non-blocking ``send`` on a
 Unix socket. The child (:mod:`monitor.plugin.ship_child`) maps the pool, runs the same
 :class:`~monitor.plugin.shipper.Shipper` and sends back the leases it is done with; the
-worker reads them at its next step. The worker keeps no thread. A full socket drops the
+worker reads them at its next step. The worker keeps no thread. The child runs at the
+lowest CPU priority (``shipper_nice``): no longer paced by the worker's interpreter lock,
+at nice 0 its work delayed vLLM's scheduler and API server on the cores they share (tokens
+arrived in bursts). A full socket drops the
 step (``ring_buffer_full``); a dead child loses what it held (``plugin_error``) and is
 started again with backoff.
 """

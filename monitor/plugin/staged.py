@@ -2,11 +2,12 @@
 
 The step thread builds a :class:`StagedStep` from host-side facts only (the scheduler's
 view of the step and the runner's batch order) plus the rows it queued for copying; it
-reads no captured value, so it never waits for the device. The shipper thread calls
-``batches()``: that waits for the copy, checks that every layer's capture fired, labels
-the rows against the scheduler's view (:func:`monitor.plugin.labels.label_rows`), and
-returns one :class:`~monitor.plugin.batch.CapturedBatch` per layer whose rows are views
-of the host buffers. ``release()`` hands the buffers back once those are encoded.
+reads no captured value, so it never waits for the device. The shipper (a thread, or a
+process that rebuilds the step from the shared pool) calls ``batches()``: that waits for
+the copy, checks that every layer's capture fired, labels the rows against the
+scheduler's view (:func:`monitor.plugin.labels.label_rows`), and returns one
+:class:`~monitor.plugin.batch.CapturedBatch` per layer whose rows are views of the host
+buffers. ``release()`` hands the buffers back once those are encoded.
 
 Rows of requests that opted out of capture (``opted_out``, the step thread's snapshot) are
 left out there, off the step path. Each layer's batch carries how many it left out, and

@@ -8,7 +8,9 @@ monitor and wraps its step is :mod:`monitor.plugin.worker_patch`.
 
 The step path never makes the host wait for the device and never holds device memory:
 each step's rows are copied asynchronously into a preallocated host pool and the
-checks that need their values run on the shipper thread (:mod:`monitor.plugin.staged`).
+checks that need their values run in the shipper (:mod:`monitor.plugin.staged`): a
+thread of the worker, or on the CPU backend a child process that maps the pool
+(:mod:`monitor.plugin.ship_process`), so the worker keeps no thread beside the model.
 When the ring or the pool is full the step's rows are dropped and counted
 (``ring_buffer_full``, ``host_pool_full``); the ids of requests that finished stay
 pending until a step carrying them is queued. Requests that opted out of capture
@@ -243,9 +245,12 @@ class WorkerMonitor:
         if cpus is not None:
             log.info(
                 "llm-monitor: shipper and gRPC threads on CPU(s) %s (the worker's compute "
-                "threads are on %s)",
+                "threads are on %s)%s",
                 placement.format_cpu_list(cpus),
                 placement.format_cpu_list(placement.affinity()),
+                ", in a process of their own"
+                if self.pool is not None and self.pool.fd is not None
+                else "",
             )
         if self.capture is not None and self.pool is not None and self.pool.fd is not None:
             self.shipper = ProcessShipper(

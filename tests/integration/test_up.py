@@ -146,7 +146,8 @@ def _threads(pid: int) -> list[tuple[str, frozenset[int]]]:
 
 def test_up_keeps_the_monitor_off_the_models_cores(up: Up) -> None:
     """vLLM's CPU backend binds the model's compute threads to some cores; the plugin's
-    shipper and gRPC threads, and the sidecar, run on the others."""
+    shipper process (with its gRPC threads), and the sidecar, run on the others, and the
+    worker keeps no thread of the monitor's."""
     usable = frozenset(os.sched_getaffinity(0))
     if len(usable) < 2:
         pytest.skip("one CPU: nothing to keep apart")
@@ -161,12 +162,36 @@ def test_up_keeps_the_monitor_off_the_models_cores(up: Up) -> None:
     for worker in workers:
         model_cpus = frozenset(os.sched_getaffinity(worker))
         assert model_cpus < usable  # vLLM bound its compute threads
-        grpc_threads = [cpus for name, cpus in _threads(worker) if name.startswith("grpc_")]
-        assert grpc_threads, "the plugin's gRPC threads are missing"
-        assert all(not cpus & model_cpus for cpus in grpc_threads)
+        assert not [name for name, _ in _threads(worker) if name.startswith("grpc_")]
+        shippers = [
+            pid for pid in _children(worker) if "monitor.plugin.ship_child" in _cmdline(pid)
+        ]
+        assert len(shippers) == 1, "no shipper process under the worker"
+        grpc_threads = [cpus for name, cpus in _threads(shippers[0]) if name.startswith("grpc_")]
+        assert grpc_threads, "the shipper's gRPC threads are missing"
+        assert all(not cpus & model_cpus for _, cpus in _threads(shippers[0]))
         sidecar = _threads(up.proc.pid)
         assert sidecar and all(not cpus & model_cpus for _, cpus in sidecar)
     assert "shipper and gRPC threads on CPU(s)" in up.log.read_text(errors="replace")
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid``."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return out
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
 
 
 def _is_descendant(pid: int, ancestor: int) -> bool:

@@ -76,6 +76,8 @@ def test_the_worker_keeps_no_thread_and_its_drops_reach_the_sidecar(
         assert shipper.connected.wait(15)
         threads = {t.name for t in threading.enumerate()}
         assert "llm-monitor-shipper" not in threads  # it runs in the child
+        assert shipper.pid is not None
+        assert os.getpriority(os.PRIO_PROCESS, shipper.pid) == 19  # vLLM's processes first
         run_steps(mon, worker, 0, 2)
         assert wait_for(lambda: sidecar.activations.rows() == 6)
         assert wait_for(lambda: shipper.in_flight() == 0)
