@@ -100,8 +100,17 @@ class HostBufferPool:
         self.fd: int | None = None
         buffer: torch.Tensor | None = None
         if shared:
-            self.fd, buffer = shared_buffer(self.capacity)
-            buffer.fill_(0)  # every page now, not on the step path
+            try:
+                self.fd, buffer = shared_buffer(self.capacity)
+                buffer.fill_(0)  # every page now, not on the step path
+            except (OSError, AttributeError) as exc:  # no memfd_create on this platform
+                log.warning(
+                    "llm-monitor: cannot share %d bytes of host memory (%s); the shipper "
+                    "runs as a thread of the worker",
+                    self.capacity,
+                    exc,
+                )
+                self.fd, buffer = None, None
         if pin and not shared and torch.cuda.is_available():
             try:
                 buffer = torch.empty(self.capacity, dtype=torch.uint8, pin_memory=True)

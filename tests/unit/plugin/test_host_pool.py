@@ -5,7 +5,8 @@ import threading
 import pytest
 import torch
 
-from monitor.plugin.host_pool import ALIGN, HostBufferPool, align
+from monitor.plugin import host_pool
+from monitor.plugin.host_pool import ALIGN, HostBufferPool, align, shared_buffer
 
 
 def test_acquire_is_bounded_and_exhaustion_returns_none() -> None:
@@ -120,3 +121,22 @@ def test_concurrent_acquire_and_release_keep_the_books() -> None:
     assert not any(t.is_alive() for t in threads)
     assert acquired > 0
     assert pool.used_bytes == 0 and len(pool) == 0
+
+
+def test_a_shared_pool_is_one_memory_file_another_mapping_sees() -> None:
+    pool = HostBufferPool(4096, shared=True)
+    assert pool.fd is not None
+    lease = pool.acquire(16)
+    assert lease is not None
+    lease.take((4,), torch.int32).copy_(torch.tensor([1, 2, 3, 4], dtype=torch.int32))
+    _, other = shared_buffer(pool.capacity, fd=pool.fd)
+    assert other[lease.start : lease.start + 16].view(torch.int32).tolist() == [1, 2, 3, 4]
+
+
+def test_a_pool_that_cannot_be_shared_falls_back_to_private_memory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delattr(host_pool.os, "memfd_create")
+    pool = HostBufferPool(4096, shared=True)
+    assert pool.fd is None  # the worker then ships from a thread
+    assert pool.acquire(16) is not None
