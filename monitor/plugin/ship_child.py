@@ -85,29 +85,13 @@ class SharedPool:
 def step_from_record(body: bytes, pool: SharedPool, config: proto.ChildConfig) -> StagedStep:
     """The step a STEP record describes, its rows viewed in the shared pool."""
     start, nbytes, tokens, facts_start, _, facts_len = proto.STEP_RECORD.unpack(body)
-    facts = proto.StepFacts.unpack(
-        pool.buffer[facts_start : facts_start + facts_len].numpy().tobytes()
-    )
+    facts = proto.unpack_facts(pool.buffer[facts_start : facts_start + facts_len].numpy().tobytes())
     lease = Lease(pool, start, nbytes)
-    dtype = getattr(torch, config.dtype)
     activations, positions, token_ids = staged_views(
-        lease, config.layers, tokens, config.d_model, dtype
+        lease, config.layers, tokens, config.d_model, getattr(torch, config.dtype)
     )
-    return StagedStep(
-        model_name=facts.model_name,
-        row_offset=facts.row_offset,
-        staged=StagedRows(list(config.layers), activations, positions, token_ids),
-        lease=lease,
-        order=facts.order,
-        num_scheduled=facts.num_scheduled,
-        num_computed=facts.num_computed,
-        uncaptured=facts.uncaptured,
-        finished_request_ids=facts.finished_request_ids,
-        started=facts.started,
-        opted_out=facts.opted_out,
-        step_end_unix_ns=facts.step_end_unix_ns,
-        step_start_unix_ns=facts.step_start_unix_ns,
-    )
+    staged = StagedRows(list(config.layers), activations, positions, token_ids)
+    return StagedStep(staged=staged, lease=lease, **facts)
 
 
 def _report_connection(

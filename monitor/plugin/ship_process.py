@@ -39,7 +39,6 @@ import numpy as np
 
 from monitor.logutil import RateLimitedLog
 from monitor.plugin.host_pool import HostBufferPool, Lease
-from monitor.plugin.request_control import StartedRequest
 from monitor.plugin.ring import (
     REASON_HOST_POOL_FULL,
     REASON_PLUGIN_ERROR,
@@ -82,47 +81,22 @@ class ChildConfig:
     drops: dict[str, int] = field(default_factory=dict)  # the worker's counts so far
 
 
-@dataclass(frozen=True)
-class StepFacts:
-    """A step's labels and what it carries: every field of a StagedStep but its rows."""
+#: The fields of a StagedStep the child needs beyond its rows (which it views in the pool).
+FACT_FIELDS = tuple(
+    f.name
+    for f in dataclasses.fields(StagedStep)
+    if f.name not in ("staged", "lease", "opted_out_rows")
+)
 
-    model_name: str
-    row_offset: int
-    order: list[str]
-    num_scheduled: dict[str, int]
-    num_computed: dict[str, int]
-    uncaptured: list[tuple[str, int, str]] = field(default_factory=list)
-    finished_request_ids: list[str] = field(default_factory=list)
-    started: list[StartedRequest] = field(default_factory=list)
-    opted_out: frozenset[str] = frozenset()
-    step_end_unix_ns: int = 0
-    step_start_unix_ns: int = 0
 
-    @staticmethod
-    def pack(step: StagedStep) -> bytes:
-        """The facts of a step built by the step thread, pickled (as a tuple: a third of
-        a dataclass's pickling time)."""
-        return pickle.dumps(
-            (
-                step.model_name,
-                step.row_offset,
-                step.order,
-                dict(step.num_scheduled),
-                dict(step.num_computed),
-                step.uncaptured,
-                step.finished_request_ids,
-                step.started,
-                step.opted_out,
-                step.step_end_unix_ns,
-                step.step_start_unix_ns,
-            ),
-            protocol=5,
-        )
+def pack_facts(step: StagedStep) -> bytes:
+    """A step's facts, pickled as a tuple (a third of a dataclass's pickling time)."""
+    return pickle.dumps(tuple(getattr(step, name) for name in FACT_FIELDS), protocol=5)
 
-    @classmethod
-    def unpack(cls, data: bytes) -> StepFacts:
-        """What ``pack`` wrote."""
-        return cls(*pickle.loads(data))
+
+def unpack_facts(data: bytes) -> dict[str, Any]:
+    """What ``pack_facts`` wrote, as StagedStep's keyword arguments."""
+    return dict(zip(FACT_FIELDS, pickle.loads(data), strict=True))
 
 
 class PolledFlag:
@@ -227,11 +201,7 @@ class ProcessShipper:
             self._sock = None
         if self._proc is not None and self._proc.poll() is None:
             self._proc.kill()
-        lost = sum(rows for _, _, rows in self._in_flight.values())
-        for lease, facts, _ in self._in_flight.values():
-            lease.release()
-            facts.release()
-        self._in_flight.clear()
+        lost = self._release_all()
         if lost:
             self._drops.add(REASON_PLUGIN_ERROR, lost)
         self.connected.value = False
@@ -258,11 +228,17 @@ class ProcessShipper:
                     proc.wait()
             if sock is not None:
                 sock.close()
-            for lease, facts, _ in self._in_flight.values():
-                lease.release()
-                facts.release()
-            self._in_flight.clear()
+            self._release_all()
             self.connected.value = False
+
+    def _release_all(self) -> int:
+        """Give back every lease the child held; the rows they carried."""
+        rows = sum(held_rows for _, _, held_rows in self._in_flight.values())
+        for lease, facts, _ in self._in_flight.values():
+            lease.release()
+            facts.release()
+        self._in_flight.clear()
+        return rows
 
     # -- what the child says --------------------------------------------------------
 
@@ -331,7 +307,7 @@ class ProcessShipper:
             if sock is None or len(self._in_flight) >= self._capacity:
                 self._drops.add(REASON_RING_FULL, rows, offset)
                 return False
-            facts = StepFacts.pack(item)
+            facts = pack_facts(item)
             held = self._pool.acquire(len(facts))
             if held is None:
                 self._drops.add(REASON_HOST_POOL_FULL, rows, offset)
