@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import pickle
 import socket
 import struct
@@ -79,6 +80,7 @@ class ChildConfig:
     pool_bytes: int
     cpus: frozenset[int] | None
     drops: dict[str, int] = field(default_factory=dict)  # the worker's counts so far
+    nice: int | None = None  # the child's absolute niceness (the worker's + shipper_nice)
 
 
 #: The fields of a StagedStep the child needs beyond its rows (which it views in the pool).
@@ -87,6 +89,29 @@ FACT_FIELDS = tuple(
     for f in dataclasses.fields(StagedStep)
     if f.name not in ("staged", "lease", "opted_out_rows")
 )
+
+
+def _child_nice(config: ChildConfig) -> int | None:
+    """The child's absolute niceness: the worker's own plus ``shipper_nice`` (at most 19)."""
+    if not config.settings.shipper_nice:
+        return None
+    return min(19, os.getpriority(os.PRIO_PROCESS, 0) + config.settings.shipper_nice)
+
+
+def place_child(pid: int, config: ChildConfig) -> None:
+    """Give a process the child's cores and priority (both inherited by its threads).
+
+    The parent does it right after the start, so the child's imports (seconds of CPU) do not
+    run on the model's cores at the worker's priority; the child repeats it, a no-op by then.
+    A process that is already gone is left to the next poll to find.
+    """
+    try:
+        if config.cpus is not None:
+            os.sched_setaffinity(pid, config.cpus)
+        if config.nice is not None:
+            os.setpriority(os.PRIO_PROCESS, pid, config.nice)
+    except ProcessLookupError:
+        pass
 
 
 def pack_facts(step: StagedStep) -> bytes:
@@ -164,7 +189,9 @@ class ProcessShipper:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         # a new child counts on from everything dropped so far, not from what is pending
         self._pending_drops = []
-        self._config = dataclasses.replace(self._config, drops=self._drops.snapshot())
+        self._config = dataclasses.replace(
+            self._config, drops=self._drops.snapshot(), nice=_child_nice(self._config)
+        )
         try:
             self._proc = subprocess.Popen(
                 [
@@ -177,6 +204,7 @@ class ProcessShipper:
                 pass_fds=(theirs.fileno(), self._pool_fd),
                 stdin=subprocess.DEVNULL,
             )
+            place_child(self._proc.pid, self._config)
             ours.sendall(CONFIG + pickle.dumps(self._config, protocol=5))
         except Exception as exc:
             ours.close()

@@ -159,3 +159,24 @@ def test_the_child_exits_when_the_worker_goes(worker: FakeWorker) -> None:
     assert wait_for(lambda: shipper._proc is not None and shipper._proc.poll() is not None, 10)
     assert shipper._proc is not None and shipper._proc.returncode == 0
     shipper.stop(timeout=5)
+
+
+def test_the_worker_places_the_child_before_its_imports_run(
+    sidecar_factory: SidecarFactory, worker: FakeWorker
+) -> None:
+    cpu = min(os.sched_getaffinity(0))
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    sidecar = sidecar_factory()
+    mon = started_monitor(worker, sidecar.target, shipper_nice=5, shipper_cpus=str(cpu))
+    shipper = shipper_of(mon)
+    try:
+        pid = shipper.pid
+        assert pid is not None
+        # read at once: the child is still importing, so these are the worker's doing
+        assert os.sched_getaffinity(pid) == {cpu}
+        assert os.getpriority(os.PRIO_PROCESS, pid) == min(19, own + 5)
+        assert shipper.connected.wait(15)  # the child has placed itself too: the same, not 5 more
+        assert os.getpriority(os.PRIO_PROCESS, pid) == min(19, own + 5)
+        assert os.sched_getaffinity(pid) == {cpu}
+    finally:
+        shipper.stop(timeout=5)
