@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import select
 import socket
 import sys
 import threading
@@ -34,15 +35,17 @@ log = logging.getLogger("vllm.llm_monitor")
 
 #: How often unsent releases and the connection state are looked at.
 TICK_S = 0.02
-#: How often the socket is read while steps arrive, and once none came for IDLE_AFTER_S.
-#: Read on a timer, not by waiting in ``recv``: a ``send`` that wakes a waiting reader on
-#: an idle CPU cost the worker's step ~0.3 ms on a virtual machine (the cross-CPU
-#: wake-up), against a few microseconds when nobody waits. Not much more often: every
-#: wake-up of this process lands on the cores vLLM's scheduler and API server use, and
-#: at 2 ms (at nice 0) the served tokens arrived in bursts (ITL p99 0.9 s at 3 requests/s).
+#: How often the socket is read while steps arrive. Read on a timer, not by waiting in
+#: ``recv``: a ``send`` that wakes a waiting reader on an idle CPU cost the worker's step
+#: ~0.3 ms on a virtual machine (the cross-CPU wake-up), against a few microseconds when
+#: nobody waits. Not much more often: every wake-up of this process lands on the cores
+#: vLLM's scheduler and API server use, and at 2 ms (at nice 0) the served tokens arrived
+#: in bursts (ITL p99 0.9 s at 3 requests/s).
 POLL_S = 0.01
-IDLE_POLL_S = 0.05
+#: Once no step came for IDLE_AFTER_S the child waits for the next one (woken by it: one
+#: wake-up per idle spell, so the first step after a pause is not left for a timer).
 IDLE_AFTER_S = 1.0
+IDLE_WAIT_S = 1.0
 #: Seconds to send what is queued when the worker goes away.
 STOP_TIMEOUT_S = 2.0
 
@@ -147,8 +150,10 @@ def run(sock: socket.socket, pool_fd: int) -> int:
             try:
                 record = sock.recv(1 << 20)
             except BlockingIOError:
-                idle = time.monotonic() - last > IDLE_AFTER_S
-                time.sleep(IDLE_POLL_S if idle else POLL_S)
+                if time.monotonic() - last > IDLE_AFTER_S:
+                    select.select([sock], [], [], IDLE_WAIT_S)
+                else:
+                    time.sleep(POLL_S)
                 continue
             except OSError:
                 record = b""

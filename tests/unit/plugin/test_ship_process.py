@@ -14,6 +14,7 @@ import pytest
 
 from monitor.plugin.ring import REASON_HOST_POOL_FULL, REASON_PLUGIN_ERROR, REASON_RING_FULL
 from monitor.plugin.settings import PluginSettings
+from monitor.plugin.ship_child import IDLE_AFTER_S, IDLE_WAIT_S
 from monitor.plugin.ship_process import ProcessShipper
 from monitor.plugin.worker import WorkerMonitor
 from monitor.plugin.worker_patch import wrap_step
@@ -178,5 +179,26 @@ def test_the_worker_places_the_child_before_its_imports_run(
         assert shipper.connected.wait(15)  # the child has placed itself too: the same, not 5 more
         assert os.getpriority(os.PRIO_PROCESS, pid) == min(19, own + 5)
         assert os.sched_getaffinity(pid) == {cpu}
+    finally:
+        shipper.stop(timeout=5)
+
+
+def test_after_a_pause_the_next_step_wakes_the_child(
+    sidecar_factory: SidecarFactory, worker: FakeWorker
+) -> None:
+    sidecar = sidecar_factory()
+    mon = started_monitor(worker, sidecar.target, ship_delay_fraction=0.0)
+    shipper = shipper_of(mon)
+    try:
+        assert shipper.connected.wait(15)
+        waits = []
+        for i in range(3):
+            time.sleep(IDLE_AFTER_S + IDLE_WAIT_S / 3)  # idle: the child waits on its socket
+            t0 = time.monotonic()
+            run_steps(mon, worker, i, 1)
+            assert wait_for(lambda: sidecar.activations.rows() == 3 * (i + 1), interval=0.002)
+            waits.append(time.monotonic() - t0)
+        # woken by the step, not by a timer (which would leave it up to IDLE_WAIT_S waiting)
+        assert sorted(waits)[1] < IDLE_WAIT_S / 5, waits
     finally:
         shipper.stop(timeout=5)
