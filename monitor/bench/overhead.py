@@ -18,7 +18,6 @@ import socket
 import subprocess
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +37,7 @@ from monitor.bench.cpu_time import (
 from monitor.bench.overhead_summary import lag_between, scaling_row, summarize
 from monitor.bench.serve_process import start_serve, stop_serve, wait_serving
 from monitor.bench.settings import OverheadBenchSettings
+from monitor.bench.sidecar_scrape import settle
 from monitor.bench.workload import Workload, chats
 from monitor.cpu import serving_dtype
 from monitor.launch import UP_ENCODER_SCOPE
@@ -51,26 +51,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def _scrape(port: int) -> dict[str, float]:
-    """Sum every sample of /metrics by name (labels folded), and alerts also by concept
-    (``llm_monitor_alerts_total:<concept>``)."""
-    from prometheus_client.parser import text_string_to_metric_families
-
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as resp:
-        text = resp.read().decode()
-    totals: dict[str, float] = {}
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            totals[sample.name] = totals.get(sample.name, 0.0) + sample.value
-            if sample.name.endswith("_bucket"):  # by bound, for quantiles (lag_between)
-                key = f"{sample.name}:le={sample.labels.get('le', '')}"
-                totals[key] = totals.get(key, 0.0) + sample.value
-            if sample.name == "llm_monitor_alerts_total":
-                key = f"{sample.name}:{sample.labels.get('concept', '')}"
-                totals[key] = totals.get(key, 0.0) + sample.value
-    return totals
 
 
 def synthetic_probes(
@@ -288,7 +268,8 @@ def run_overhead(settings: OverheadBenchSettings) -> dict[str, Any]:
         )
         for llm, _ in engines.values():
             _round(llm, ProcessTree([]), 8, 16, settings.workload)  # warm-up, not measured
-        before = _scrape(metrics_port)
+        # its rows scored first: counted in the window they would carry the wait for it
+        before = settle(metrics_port)
         threads_before = {name: tree.thread_cpu_s() for name, (_, tree) in engines.items()}
         sidecar_cpu = psutil.Process(sidecar.pid)
         cpu_before = process_cpu_s(sidecar_cpu)
@@ -311,8 +292,7 @@ def run_overhead(settings: OverheadBenchSettings) -> dict[str, Any]:
             scaling.append(scaling_row(n, point))
             for name in engines:
                 engine_tokens[name] += sum(x["tokens"] for x in point[name])
-        time.sleep(2.0)
-        after = _scrape(metrics_port)
+        after = settle(metrics_port)  # the last round's rows scored
         sidecar_cpu_s = process_cpu_s(sidecar_cpu) - cpu_before
         engine_threads = {
             name: thread_delta(tree.thread_cpu_s(), threads_before[name])

@@ -196,7 +196,8 @@ def test_after_a_pause_the_next_step_wakes_the_child(
             time.sleep(IDLE_AFTER_S + IDLE_WAIT_S / 3)  # idle: the child waits on its socket
             t0 = time.monotonic()
             run_steps(mon, worker, i, 1)
-            assert wait_for(lambda: sidecar.activations.rows() == 3 * (i + 1), interval=0.002)
+            rows = 3 * (i + 1)
+            assert wait_for(lambda n=rows: sidecar.activations.rows() == n, interval=0.002)
             waits.append(time.monotonic() - t0)
         # woken by the step, not by a timer (which would leave it up to IDLE_WAIT_S waiting)
         assert sorted(waits)[1] < IDLE_WAIT_S / 5, waits
