@@ -296,6 +296,14 @@ def _run(settings: LatencyBenchSettings, model_dir: Path, workdir: Path) -> dict
         points, alerts = [], []
         for i, rate in enumerate(rates):
             point, latencies = _point(settings, urls, rate, i, watch)
+            if watch is not None:  # where in the load the tail of the alerts lies
+                point["alert_latency_ms"] = {
+                    "alerts_timed": len(latencies),
+                    **{
+                        k: None if v is None else round(v, 2)
+                        for k, v in percentiles(latencies).items()
+                    },
+                }
             points.append(point)
             alerts += latencies
         alerted = len(watch.received) if watch is not None else 0
