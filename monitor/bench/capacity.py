@@ -45,7 +45,7 @@ from monitor.bench.overhead import synthetic_probes
 from monitor.bench.settings import SidecarBenchSettings
 from monitor.bench.soak_metrics import counters, delta, drain, samples
 from monitor.bench.soak_traffic import RowPool
-from monitor.bench.stats import goal, percentiles, ratio
+from monitor.bench.stats import goal, ratio, rounded_percentiles
 from monitor.v1 import ingest_pb2_grpc
 
 STAGES = ("probes", "encoder", "full", "full-flagged")
@@ -133,8 +133,7 @@ def _level(
 
 
 def _latency_ms(values: list[float]) -> dict[str, Any]:
-    rounded = {k: None if v is None else round(v, 2) for k, v in percentiles(values).items()}
-    return {"alerts_timed": len(values), **rounded}
+    return {"alerts_timed": len(values), **rounded_percentiles(values)}
 
 
 def _ladder(

@@ -44,7 +44,7 @@ from monitor.bench.latency_client import (
 from monitor.bench.overhead import _start_sidecar, free_port
 from monitor.bench.serve_process import stop_serve
 from monitor.bench.settings import LatencyBenchSettings
-from monitor.bench.stats import bootstrap_quantile_ratio, goal, percentiles, ratio
+from monitor.bench.stats import bootstrap_quantile_ratio, goal, ratio, rounded_percentiles
 from monitor.cpu import serving_dtype
 from monitor.launch import VllmServerSettings, plugin_environment, stop_process_group, vllm_command
 from monitor.request_ids import external_request_id, lookup_ids
@@ -299,10 +299,7 @@ def _run(settings: LatencyBenchSettings, model_dir: Path, workdir: Path) -> dict
             if watch is not None:  # where in the load the tail of the alerts lies
                 point["alert_latency_ms"] = {
                     "alerts_timed": len(latencies),
-                    **{
-                        k: None if v is None else round(v, 2)
-                        for k, v in percentiles(latencies).items()
-                    },
+                    **rounded_percentiles(latencies),
                 }
             points.append(point)
             alerts += latencies
@@ -333,7 +330,7 @@ def _run(settings: LatencyBenchSettings, model_dir: Path, workdir: Path) -> dict
             "llm_monitor_capture_to_score_seconds runs from the step's end)",
             "requests_with_alerts": alerted,
             "alerts_timed": len(alerts),
-            **{k: None if v is None else round(v, 2) for k, v in percentiles(alerts).items()},
+            **rounded_percentiles(alerts),
         },
         "goals": {"itl_p99_ratio_below_saturation": itl_goal(below)}
         if compared_arm(settings.arms) == "monitored"

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from monitor.bench.stats import percentiles
+from monitor.bench.stats import rounded_percentiles
 from monitor.bench.workload import Workload, chat
 
 
@@ -154,7 +154,7 @@ def summarize_timings(timings: Sequence[RequestTiming], wall_s: float) -> dict[s
     tokens = sum(len(t.token_times) for t in ok)
 
     def ms(values: list[float]) -> dict[str, float | None]:
-        return {k: None if v is None else round(v, 2) for k, v in percentiles(values).items()}
+        return rounded_percentiles(values)
 
     return {
         "requests": len(timings),

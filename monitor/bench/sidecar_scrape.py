@@ -4,7 +4,8 @@ catch up before a measured window opens."""
 from __future__ import annotations
 
 import time
-import urllib.request
+
+from monitor.bench.soak_metrics import samples
 
 #: Scored batches, counted by the histogram of each one's lag from its step's end.
 SCORED = "llm_monitor_capture_to_score_seconds_count"
@@ -13,20 +14,15 @@ SCORED = "llm_monitor_capture_to_score_seconds_count"
 def scrape(port: int) -> dict[str, float]:
     """Sum every sample of /metrics by name (labels folded), and alerts also by concept
     (``llm_monitor_alerts_total:<concept>``)."""
-    from prometheus_client.parser import text_string_to_metric_families
-
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as resp:
-        text = resp.read().decode()
     totals: dict[str, float] = {}
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            totals[sample.name] = totals.get(sample.name, 0.0) + sample.value
-            if sample.name.endswith("_bucket"):  # by bound, for quantiles (lag_between)
-                key = f"{sample.name}:le={sample.labels.get('le', '')}"
-                totals[key] = totals.get(key, 0.0) + sample.value
-            if sample.name == "llm_monitor_alerts_total":
-                key = f"{sample.name}:{sample.labels.get('concept', '')}"
-                totals[key] = totals.get(key, 0.0) + sample.value
+    for name, labels, value in samples(port):
+        totals[name] = totals.get(name, 0.0) + value
+        if name.endswith("_bucket"):  # by bound, for quantiles (lag_between)
+            key = f"{name}:le={labels.get('le', '')}"
+            totals[key] = totals.get(key, 0.0) + value
+        if name == "llm_monitor_alerts_total":
+            key = f"{name}:{labels.get('concept', '')}"
+            totals[key] = totals.get(key, 0.0) + value
     return totals
 
 

@@ -58,6 +58,11 @@ def percentiles(values: Sequence[float], qs: Sequence[float] = (50, 99)) -> dict
     return {f"p{q:g}": (float(np.percentile(data, q)) if data.size else None) for q in qs}
 
 
+def rounded_percentiles(values: Sequence[float], digits: int = 2) -> dict[str, float | None]:
+    """:func:`percentiles`, rounded (as the benchmarks print them)."""
+    return {k: None if v is None else round(v, digits) for k, v in percentiles(values).items()}
+
+
 def histogram_quantile(q: float, buckets: Mapping[float, float]) -> float | None:
     """The ``q`` quantile (0-1) of a Prometheus histogram from its cumulative bucket
     counts by upper bound (``inf`` included), interpolated linearly within the bucket it

@@ -101,9 +101,9 @@ def _child_nice(config: ChildConfig) -> int | None:
 def place_child(pid: int, config: ChildConfig) -> None:
     """Give a process the child's cores and priority (both inherited by its threads).
 
-    The parent does it right after the start, so the child's imports (seconds of CPU) do not
-    run on the model's cores at the worker's priority; the child repeats it, a no-op by then.
-    A process that is already gone is left to the next poll to find.
+    The worker does it right after the start (the child has no thread yet), so the child's
+    imports (seconds of CPU) do not run on the model's cores at the worker's priority. A
+    process that is already gone is left to the next poll to find.
     """
     try:
         if config.cpus is not None:
