@@ -122,6 +122,7 @@ def run(sock: socket.socket, pool_fd: int) -> int:
         log.error("llm-monitor: shipper process: expected the configuration first")
         return 2
     config: proto.ChildConfig = pickle.loads(record[1:])
+    proto.place_child(os.getpid(), config)  # threads made before the worker placed it
     torch.set_num_threads(1)
     _, buffer = shared_buffer(config.pool_bytes, fd=pool_fd)
     pool = SharedPool(buffer, sock)

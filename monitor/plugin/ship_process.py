@@ -98,20 +98,31 @@ def _child_nice(config: ChildConfig) -> int | None:
     return min(19, os.getpriority(os.PRIO_PROCESS, 0) + config.settings.shipper_nice)
 
 
-def place_child(pid: int, config: ChildConfig) -> None:
-    """Give a process the child's cores and priority (both inherited by its threads).
-
-    The worker does it right after the start (the child has no thread yet), so the child's
-    imports (seconds of CPU) do not run on the model's cores at the worker's priority. A
-    process that is already gone is left to the next poll to find.
-    """
+def _tasks(pid: int) -> list[int]:
+    """The thread ids of a process (its pid alone where /proc cannot be read)."""
     try:
-        if config.cpus is not None:
-            os.sched_setaffinity(pid, config.cpus)
-        if config.nice is not None:
-            os.setpriority(os.PRIO_PROCESS, pid, config.nice)
-    except ProcessLookupError:
-        pass
+        return [int(name) for name in os.listdir(f"/proc/{pid}/task")]
+    except OSError:
+        return [pid]
+
+
+def place_child(pid: int, config: ChildConfig) -> None:
+    """Give a process and every thread it has the child's cores and priority.
+
+    Both are per thread on Linux (later threads inherit them from their creator), so each
+    thread already there is placed. The worker does it right after the start, so the child's
+    imports (seconds of CPU) do not run on the model's cores at the worker's priority; the
+    child repeats it before it starts its gRPC threads, in case it had made threads before the
+    worker got there. A thread or process already gone is skipped.
+    """
+    for tid in _tasks(pid):
+        try:
+            if config.cpus is not None:
+                os.sched_setaffinity(tid, config.cpus)
+            if config.nice is not None:
+                os.setpriority(os.PRIO_PROCESS, tid, config.nice)
+        except ProcessLookupError:
+            pass
 
 
 def pack_facts(step: StagedStep) -> bytes:

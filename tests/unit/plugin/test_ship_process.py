@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -15,7 +17,7 @@ import pytest
 from monitor.plugin.ring import REASON_HOST_POOL_FULL, REASON_PLUGIN_ERROR, REASON_RING_FULL
 from monitor.plugin.settings import PluginSettings
 from monitor.plugin.ship_child import IDLE_AFTER_S, IDLE_WAIT_S
-from monitor.plugin.ship_process import ProcessShipper
+from monitor.plugin.ship_process import ChildConfig, ProcessShipper, place_child
 from monitor.plugin.worker import WorkerMonitor
 from monitor.plugin.worker_patch import wrap_step
 
@@ -179,8 +181,39 @@ def test_the_worker_places_the_child_before_its_imports_run(
         assert shipper.connected.wait(15)  # the child has placed itself too: the same, not 5 more
         assert os.getpriority(os.PRIO_PROCESS, pid) == min(19, own + 5)
         assert os.sched_getaffinity(pid) == {cpu}
+        for tid in map(int, os.listdir(f"/proc/{pid}/task")):  # its gRPC threads too
+            assert os.sched_getaffinity(tid) == {cpu}
+            assert os.getpriority(os.PRIO_PROCESS, tid) == min(19, own + 5)
     finally:
         shipper.stop(timeout=5)
+
+
+def test_placing_a_process_places_the_threads_it_already_has() -> None:
+    """Cores and nice are per thread on Linux: a thread made before the placement is placed too."""
+    usable = os.sched_getaffinity(0)
+    if len(usable) < 2:
+        pytest.skip("one CPU: no other cores to leave out")
+    cpu = min(usable)
+    code = (
+        "import threading, time; threading.Thread(target=time.sleep, args=(30,)).start();"
+        " print(flush=True); time.sleep(30)"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline()  # its thread is running
+        tids = list(map(int, os.listdir(f"/proc/{proc.pid}/task")))
+        assert len(tids) == 2
+        nice = min(19, os.getpriority(os.PRIO_PROCESS, 0) + 3)
+        config = ChildConfig(
+            PluginSettings(), "p", {}, [1], 8, "float32", 0, frozenset({cpu}), nice=nice
+        )
+        place_child(proc.pid, config)
+        for tid in tids:
+            assert os.sched_getaffinity(tid) == {cpu}
+            assert os.getpriority(os.PRIO_PROCESS, tid) == nice
+    finally:
+        proc.kill()
+        proc.wait()
 
 
 def test_after_a_pause_the_next_step_wakes_the_child(
