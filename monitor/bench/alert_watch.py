@@ -12,11 +12,13 @@ from monitor.v1 import query_pb2, query_pb2_grpc
 
 class AlertWatch:
     """Receive times (``time.monotonic()``) and token positions of the alerts streamed by
-    WatchAlerts, by request id (the first alert of each request)."""
+    WatchAlerts, by request id (the first alert of each request), and how long after the
+    sidecar's rule fired (``fired_at``, same host's clock) each arrived."""
 
     def __init__(self, address: str) -> None:
         self.received: dict[str, float] = {}
         self.positions: dict[str, int] = {}
+        self.after_firing: dict[str, float] = {}  # seconds
         self._channel = grpc.insecure_channel(address)
         self._call = query_pb2_grpc.TraceQueryStub(self._channel).WatchAlerts(
             query_pb2.WatchAlertsRequest()
@@ -29,6 +31,8 @@ class AlertWatch:
             for alert in self._call:
                 if alert.request_id not in self.received:
                     self.received[alert.request_id] = time.monotonic()
+                    fired = alert.fired_at.seconds + alert.fired_at.nanos / 1e9
+                    self.after_firing[alert.request_id] = time.time() - fired
                     self.positions[alert.request_id] = int(alert.position)
         except grpc.RpcError:
             return

@@ -42,8 +42,10 @@ from monitor.bench.latency_client import (
     token_index,
 )
 from monitor.bench.overhead import _start_sidecar, free_port
+from monitor.bench.overhead_summary import lag_between
 from monitor.bench.serve_process import stop_serve
 from monitor.bench.settings import LatencyBenchSettings
+from monitor.bench.sidecar_scrape import scrape
 from monitor.bench.stats import bootstrap_quantile_ratio, goal, ratio, rounded_percentiles
 from monitor.cpu import serving_dtype
 from monitor.launch import VllmServerSettings, plugin_environment, stop_process_group, vllm_command
@@ -53,6 +55,11 @@ ITL_P99_GOAL = 1.02
 #: Seed offset between rounds of a rate (rates use seed + their index).
 ROUND_SEED_STEP = 1000
 TIMING_RULE = "bench-alert-latency"
+#: The sidecar's histograms of an alert's path: step end to scored, then the trace's commit.
+PATH_HISTOGRAMS = (
+    "llm_monitor_capture_to_score_seconds",
+    "llm_monitor_trace_write_duration_seconds",
+)
 
 
 class LatencyBenchError(RuntimeError):
@@ -107,10 +114,12 @@ def _wait_healthy(
         time.sleep(1.0)
 
 
-def alert_latencies(timings: list[RequestTiming], watch: AlertWatch) -> list[float]:
+def alert_latencies(timings: list[RequestTiming], watch: AlertWatch) -> list[tuple[float, float]]:
     """Milliseconds from the client's receipt of the token an alert's step put out to the
-    alert's arrival, one per request that raised one. Alerts carry vLLM's internal id
-    (``chatcmpl-<X-Request-Id>-<8 hex>``), matched exactly: ``lat-0-1`` is not ``lat-0-15``."""
+    alert's arrival, and of that the part after the sidecar's rule fired (the trace's
+    commit and the stream), one pair per request that raised one. Alerts carry vLLM's
+    internal id (``chatcmpl-<X-Request-Id>-<8 hex>``), matched exactly: ``lat-0-1`` is not
+    ``lat-0-15``."""
     by_api_id = {external_request_id(request_id): request_id for request_id in list(watch.received)}
     out = []
     for timing in timings:
@@ -120,8 +129,18 @@ def alert_latencies(timings: list[RequestTiming], watch: AlertWatch) -> list[flo
         request_id = ids[0]
         index = token_index(watch.positions[request_id], timing.prompt_tokens)
         if index < len(timing.token_times):
-            out.append((watch.received[request_id] - timing.token_times[index]) * 1e3)
+            total = (watch.received[request_id] - timing.token_times[index]) * 1e3
+            out.append((total, watch.after_firing[request_id] * 1e3))
     return out
+
+
+def alert_summary(latencies: list[tuple[float, float]]) -> dict[str, Any]:
+    """Percentiles of the alert latencies, and of their part after the rule fired."""
+    return {
+        "alerts_timed": len(latencies),
+        **rounded_percentiles([total for total, _ in latencies]),
+        "after_firing": rounded_percentiles([after for _, after in latencies]),
+    }
 
 
 def _point(
@@ -130,15 +149,20 @@ def _point(
     rate: float,
     i: int,
     watch: AlertWatch | None,
-) -> tuple[dict[str, Any], list[float]]:
+    metrics_port: int | None = None,
+) -> tuple[dict[str, Any], list[tuple[float, float]]]:
     """``settings.rounds`` rounds of the same Poisson arrivals to each server in turn
-    (which goes first alternates by round and rate); each server's timings pooled."""
+    (which goes first alternates by round and rate); each server's timings pooled. With
+    ``metrics_port``, the sidecar's histograms of the alert path over the monitored rounds
+    go under ``sidecar_path``."""
     timings: dict[str, list[RequestTiming]] = {arm: [] for arm in urls}
     walls = dict.fromkeys(urls, 0.0)
-    alerts: list[float] = []
+    alerts: list[tuple[float, float]] = []
+    path: dict[str, float] = {}  # the monitored rounds' histogram deltas, summed
     for r in range(settings.rounds):
         arms = list(urls) if (i + r) % 2 == 0 else list(urls)[::-1]
         for arm in arms:
+            before = scrape(metrics_port) if arm == "monitored" and metrics_port else None
             got, wall = run_requests(
                 urls[arm],
                 settings.model_name,
@@ -154,6 +178,10 @@ def _point(
             if arm == "monitored" and watch is not None:
                 time.sleep(1.0)  # alerts of the last tokens
                 alerts += alert_latencies(got, watch)
+            if before is not None and metrics_port:
+                after = scrape(metrics_port)
+                for key, value in after.items():
+                    path[key] = path.get(key, 0.0) + value - before.get(key, 0.0)
     point: dict[str, Any] = {
         "rate_rps": round(rate, 3),
         "rounds": settings.rounds,
@@ -169,6 +197,10 @@ def _point(
             for q in ("p50", "p99")
         }
         point["ratio_intervals"] = ratio_intervals(timings[test], timings["unmonitored"], i)
+    if path:
+        point["sidecar_path"] = {
+            k: v for name in PATH_HISTOGRAMS for k, v in lag_between({}, path, name).items()
+        }
     return point, alerts
 
 
@@ -249,9 +281,10 @@ def _run(settings: LatencyBenchSettings, model_dir: Path, workdir: Path) -> dict
     concepts = [p.concept for p in load_probe_dir(probe_dir)]
     timing_rule = {"name": TIMING_RULE, "concept": concepts[0], "threshold": 0.0, "cooldown_s": 0.0}
     sidecar: subprocess.Popen[bytes] | None = None
+    metrics_port: int | None = None
     grpc_port = free_port()  # where an unmonitored server's (disabled) plugin points
     if "monitored" in settings.arms:
-        sidecar, grpc_port, _ = _start_sidecar(
+        sidecar, grpc_port, metrics_port = _start_sidecar(
             workdir,
             probe_dir,
             concepts,
@@ -295,12 +328,9 @@ def _run(settings: LatencyBenchSettings, model_dir: Path, workdir: Path) -> dict
             watch = AlertWatch(f"127.0.0.1:{grpc_port}")
         points, alerts = [], []
         for i, rate in enumerate(rates):
-            point, latencies = _point(settings, urls, rate, i, watch)
+            point, latencies = _point(settings, urls, rate, i, watch, metrics_port)
             if watch is not None:  # where in the load the tail of the alerts lies
-                point["alert_latency_ms"] = {
-                    "alerts_timed": len(latencies),
-                    **rounded_percentiles(latencies),
-                }
+                point["alert_latency_ms"] = alert_summary(latencies)
             points.append(point)
             alerts += latencies
         alerted = len(watch.received) if watch is not None else 0
@@ -329,8 +359,7 @@ def _run(settings: LatencyBenchSettings, model_dir: Path, workdir: Path) -> dict
             "(after the step's end, so this slightly understates it; the sidecar's "
             "llm_monitor_capture_to_score_seconds runs from the step's end)",
             "requests_with_alerts": alerted,
-            "alerts_timed": len(alerts),
-            **rounded_percentiles(alerts),
+            **alert_summary(alerts),
         },
         "goals": {"itl_p99_ratio_below_saturation": itl_goal(below)}
         if compared_arm(settings.arms) == "monitored"

@@ -12,8 +12,15 @@ from typing import Any
 import numpy as np
 import pytest
 from aiohttp import web
+from prometheus_client import CollectorRegistry, Histogram, start_http_server
 
-from monitor.bench.latency import _point, alert_latencies, compared_arm, itl_goal
+from monitor.bench.latency import (
+    _point,
+    alert_latencies,
+    alert_summary,
+    compared_arm,
+    itl_goal,
+)
 from monitor.bench.latency_client import (
     RequestTiming,
     poisson_delays,
@@ -29,6 +36,7 @@ PROMPT = 5
 TOKENS = 6
 GAP_S = 0.02
 IDS = web.AppKey("ids", list[str])
+LAG = web.AppKey("lag", Histogram)
 
 
 async def _chat(request: web.Request) -> web.StreamResponse:
@@ -37,6 +45,9 @@ async def _chat(request: web.Request) -> web.StreamResponse:
     body = await request.json()
     assert body["stream"] and body["return_token_ids"]
     request.app[IDS].append(request.headers["X-Request-Id"])
+    if LAG in request.app:  # as a sidecar would score the monitored server's steps
+        monitored = "-monitored-" in request.headers["X-Request-Id"]
+        request.app[LAG].labels("m").observe(0.03 if monitored else 5.0)
     resp = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
     await resp.prepare(request)
 
@@ -53,9 +64,7 @@ async def _chat(request: web.Request) -> web.StreamResponse:
     return resp
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[tuple[str, list[str]]]:
-    app = web.Application()
+def _serve(app: web.Application) -> Iterator[tuple[str, list[str]]]:
     app[IDS] = []
     app.router.add_post("/v1/chat/completions", _chat)
     port = free_port()
@@ -67,6 +76,28 @@ def server() -> Iterator[tuple[str, list[str]]]:
     thread.start()
     yield f"http://127.0.0.1:{port}", app[IDS]
     loop.call_soon_threadsafe(loop.stop)
+    thread.join(5)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[tuple[str, list[str]]]:
+    yield from _serve(web.Application())
+
+
+@pytest.fixture
+def metered() -> Iterator[tuple[str, int]]:
+    """A fake server that observes a sidecar's lag histogram per request, and the port of
+    that histogram's /metrics (a real prometheus_client server)."""
+    registry = CollectorRegistry()
+    app = web.Application()
+    app[LAG] = Histogram(
+        "llm_monitor_capture_to_score_seconds", "", ["model_name"], registry=registry
+    )
+    port = free_port()
+    metrics, thread = start_http_server(port, addr="127.0.0.1", registry=registry)
+    for url, _ in _serve(app):
+        yield url, port
+    metrics.shutdown()
     thread.join(5)
 
 
@@ -103,6 +134,7 @@ def test_poisson_arrivals_are_seeded_and_average_the_rate() -> None:
 class FakeWatch:
     def __init__(self, received: dict[str, float], positions: dict[str, int]) -> None:
         self.received, self.positions = received, positions
+        self.after_firing = {request_id: 0.02 for request_id in received}
 
 
 def test_an_alert_is_timed_from_the_token_its_step_put_out() -> None:
@@ -115,7 +147,10 @@ def test_an_alert_is_timed_from_the_token_its_step_put_out() -> None:
         {"chatcmpl-lat-monitored-0-3-0123abcd": 7, "chatcmpl-lat-monitored-0-15-89abcdef": 4},
     )
     latencies = alert_latencies([timing, other, prefix], watch)  # type: ignore[arg-type]
-    assert latencies == [pytest.approx(50.0)]  # 0-15's alert is not 0-1's
+    assert latencies == [(pytest.approx(50.0), pytest.approx(20.0))]  # 0-15's is not 0-1's
+    summary = alert_summary(latencies)
+    assert summary["alerts_timed"] == 1 and summary["p50"] == pytest.approx(50.0)
+    assert summary["after_firing"]["p50"] == pytest.approx(20.0)
 
 
 def test_latency_flags_fill_the_settings() -> None:
@@ -180,3 +215,17 @@ def test_rounds_and_the_control_arm_are_flags() -> None:
     )
     assert args.rounds == 5 and args.arms == ["unmonitored", "control"]
     assert LatencyBenchSettings.smoke().rounds == 1
+
+
+def test_a_point_reads_the_sidecars_path_over_the_monitored_rounds_only(
+    metered: tuple[str, int],
+) -> None:
+    url, port = metered
+    settings = LatencyBenchSettings(requests=3, max_tokens=TOKENS, rounds=2)
+    arms = {"unmonitored": url, "monitored": url}
+    point, _ = _point(settings, arms, 100.0, 0, None, port)
+    path = point["sidecar_path"]
+    assert path["capture_to_score_mean_s"] == pytest.approx(0.03)  # not the 5 s of the other
+    assert 25.0 <= path["capture_to_score_p50_ms"] <= 50.0
+    assert path["trace_write_duration_mean_s"] is None  # no trace store: nothing observed
+    assert "sidecar_path" not in _point(settings, arms, 100.0, 0, None)[0]
