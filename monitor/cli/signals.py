@@ -8,6 +8,7 @@ sidecar listens and stops before it, so nothing ships to a closed socket.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import signal
 import threading
@@ -80,6 +81,25 @@ def _reload(service: Service) -> None:
         service.reload_rules()
 
 
+@contextlib.contextmanager
+def frozen_startup_heap() -> Iterator[int]:
+    """Move every object alive now out of the collector's sight until the block ends
+    (``gc.freeze``); yields how many were frozen.
+
+    What start-up made (modules, probes, the encoder, the tokenizer: ~500k objects in the
+    sidecar) lives as long as the process; left in the oldest generation, each of its
+    collections traverses them all: measured 350 ms, a pause that held every alert and
+    every step's scores in flight at the time. Frozen, those collections walk only what
+    serving keeps.
+    """
+    gc.collect()
+    gc.freeze()
+    try:
+        yield gc.get_freeze_count()
+    finally:
+        gc.unfreeze()
+
+
 def run_until_signalled(
     service: Service,
     companion: Companion | None = None,
@@ -92,7 +112,8 @@ def run_until_signalled(
     companion ends; stop both (``grace`` seconds for the sidecar's open streams).
 
     Returns OK after a signal, FAILED when either cannot start or the companion ended by
-    itself. Must run on the main thread (signal handlers).
+    itself. Must run on the main thread (signal handlers). While it runs, what start-up
+    made is frozen for the garbage collector (:func:`frozen_startup_heap`).
     """
     with _signal_events() as (stop, reload):
         try:
@@ -107,14 +128,16 @@ def run_until_signalled(
                 except OSError as exc:
                     log.error("cannot start %s: %s", companion.name, exc)
                     return ExitCode.FAILED
-            while not stop.wait(interval):
-                if reload.is_set():
-                    reload.clear()
-                    _reload(service)
-                if companion is not None and (status := companion.poll()) is not None:
-                    log.error("%s exited with status %s", companion.name, status)
-                    return ExitCode.FAILED
-            return ExitCode.OK
+            with frozen_startup_heap() as frozen:
+                log.debug("%d start-up objects frozen for the garbage collector", frozen)
+                while not stop.wait(interval):
+                    if reload.is_set():
+                        reload.clear()
+                        _reload(service)
+                    if companion is not None and (status := companion.poll()) is not None:
+                        log.error("%s exited with status %s", companion.name, status)
+                        return ExitCode.FAILED
+                return ExitCode.OK
         finally:
             if companion is not None:
                 companion.stop()
