@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Protocol
 
 from monitor.cli.exit_codes import ExitCode
+from monitor.heap import freeze_startup_heap
 
 log = logging.getLogger("llm_monitor.run")
 
@@ -83,19 +84,10 @@ def _reload(service: Service) -> None:
 
 @contextlib.contextmanager
 def frozen_startup_heap() -> Iterator[int]:
-    """Move every object alive now out of the collector's sight until the block ends
-    (``gc.freeze``); yields how many were frozen.
-
-    What start-up made (modules, probes, the encoder, the tokenizer: ~500k objects in the
-    sidecar) lives as long as the process; left in the oldest generation, each of its
-    collections traverses them all: measured 350 ms, a pause that held every alert and
-    every step's scores in flight at the time. Frozen, those collections walk only what
-    serving keeps.
-    """
-    gc.collect()
-    gc.freeze()
+    """What start-up made, frozen for the garbage collector until the block ends
+    (:func:`monitor.heap.freeze_startup_heap`); yields how many objects were frozen."""
     try:
-        yield gc.get_freeze_count()
+        yield freeze_startup_heap()
     finally:
         gc.unfreeze()
 

@@ -22,6 +22,7 @@ import time
 import numpy as np
 import torch
 
+from monitor.heap import freeze_startup_heap
 from monitor.plugin import ship_process as proto
 from monitor.plugin.batch import Outgoing
 from monitor.plugin.capture import StagedRows, staged_views
@@ -144,6 +145,7 @@ def run(sock: socket.socket, pool_fd: int) -> int:
     )
     reporter.start()
     sock.setblocking(False)
+    freeze_startup_heap()  # torch and gRPC: ~180k objects a full collection would walk
     last = time.monotonic()
     try:
         while True:
