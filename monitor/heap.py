@@ -13,7 +13,9 @@ def freeze_startup_heap() -> int:
     tokenizer; torch in the shipper process) live as long as it does. Left in the oldest
     generation, each full collection traverses them all: ~470k objects in 350 ms in the
     sidecar, a pause that held every alert and step in flight. Frozen, those collections
-    walk only what serving keeps. ``gc.unfreeze()`` undoes it.
+    walk only what serving keeps. A frozen object dropped later (the first rules, after a
+    reload) is still freed by reference counting; only a cycle among frozen objects stays,
+    once, as start-up made it. ``gc.unfreeze()`` undoes it.
     """
     gc.collect()
     gc.freeze()
