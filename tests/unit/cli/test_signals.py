@@ -6,6 +6,8 @@ import gc
 import os
 import signal
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -59,6 +61,18 @@ class FakeCompanion:
         self.service.events.append("companion stop")
 
 
+def send_when(ready: Callable[[], bool], sig: signal.Signals, timeout: float = 60.0) -> None:
+    """Send ``sig`` to this process once ``ready()`` holds (checked every 10 ms)."""
+
+    def wait_and_send() -> None:
+        deadline = time.monotonic() + timeout
+        while not ready() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        os.kill(os.getpid(), sig)
+
+    threading.Thread(target=wait_and_send, daemon=True).start()
+
+
 def send_later(*signals: signal.Signals, every: float = 0.15) -> None:
     for i, sig in enumerate(signals, start=1):
         threading.Timer(every * i, os.kill, (os.getpid(), sig)).start()
@@ -76,7 +90,9 @@ def test_sigterm_stops_with_grace_and_restores_the_handlers() -> None:
 @pytest.mark.parametrize("fail_reload", [False, True])
 def test_sighup_reloads_the_rules_and_survives_a_refused_file(fail_reload: bool) -> None:
     service = FakeService(fail_reload=fail_reload)
-    send_later(signal.SIGHUP, signal.SIGINT)
+    # once the loop runs (start-up's heap frozen: the freeze may take a while in a big process)
+    send_when(lambda: gc.get_freeze_count() > 0, signal.SIGHUP)
+    send_when(lambda: "reload" in service.events, signal.SIGINT)
     assert run_until_signalled(service, interval=0.02) == ExitCode.OK
     assert service.events == ["start", "reload", "stop"]
 
@@ -104,13 +120,13 @@ def test_a_companion_that_exits_by_itself_fails_the_command() -> None:
 def test_while_serving_the_startup_heap_is_out_of_the_collectors_sight() -> None:
     frozen: list[int] = []
 
-    class Watching(FakeService):
-        def stop(self, grace: float = 5.0) -> None:
-            super().stop(grace)
-            frozen.append(gc.get_freeze_count())  # after the loop: thawed again
+    class Watching(FakeCompanion):
+        def poll(self) -> int | None:  # called by the loop
+            frozen.append(gc.get_freeze_count())
+            return super().poll()
 
-    service = Watching()
-    threading.Timer(0.3, lambda: frozen.append(gc.get_freeze_count())).start()
-    send_later(signal.SIGTERM, every=0.6)
-    assert run_until_signalled(service, interval=0.02) == ExitCode.OK
-    assert frozen[0] > 1000 and frozen[1] == 0  # every object of this test process, then none
+    service = FakeService()
+    send_when(lambda: bool(frozen), signal.SIGTERM)
+    assert run_until_signalled(service, Watching(service), interval=0.02) == ExitCode.OK
+    assert frozen[0] > 1000  # every object of this test process
+    assert gc.get_freeze_count() == 0  # thawed once the loop ended
