@@ -153,15 +153,12 @@ def summarize_timings(timings: Sequence[RequestTiming], wall_s: float) -> dict[s
     itl = [x * 1e3 for t in ok for x in t.itls]
     tokens = sum(len(t.token_times) for t in ok)
 
-    def ms(values: list[float]) -> dict[str, float | None]:
-        return rounded_percentiles(values)
-
     return {
         "requests": len(timings),
         "completed": len(ok),
         "errors": sorted({t.error for t in timings if t.error is not None})[:5],
-        "ttft_ms": ms(ttft),
-        "itl_ms": ms(itl),
+        "ttft_ms": rounded_percentiles(ttft),
+        "itl_ms": rounded_percentiles(itl),
         "tokens": tokens,
         "tokens_per_s": round(tokens / wall_s, 2) if wall_s > 0 else None,
         "wall_s": round(wall_s, 2),
