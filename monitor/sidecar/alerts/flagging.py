@@ -3,13 +3,16 @@ hands flagged requests to the trace store.
 
 Buffering: each in-flight request's scored tokens are buffered compactly
 (:class:`~monitor.sidecar.alerts.token_buffer.TokenBuffer`, at most ``max_buffered_tokens``
-per layer, the oldest dropped first) until a rule fires; then the buffer, the alert and
-every later token of that request go to the store, at most ``max_tokens_per_trace`` per
-layer (the trace is counted once in ``llm_monitor_traces_truncated_total`` when it reaches
-that). All buffers together stay within ``max_buffered_bytes``: beyond it the buffer of the
-request that started buffering first is dropped (the request is still scored, and its
-trace, if it is flagged later, starts after the drop), counted in
-``llm_monitor_trace_buffer_evictions_total``.
+per layer, the oldest dropped first) until a rule fires; then the alert with the tokens of
+its step, the buffer, and every later token of that request go to the store, at most
+``max_tokens_per_trace`` per layer (the trace is counted once in
+``llm_monitor_traces_truncated_total`` when it reaches that). All buffers together stay
+within ``max_buffered_bytes``: beyond it the buffer of the request that started buffering
+first is dropped (the request is still scored, and its trace, if it is flagged later, starts
+after the drop), counted in ``llm_monitor_trace_buffer_evictions_total``. The buffer goes in
+its own update right after the alert's, so the alert's commit (and so its delivery) does not
+wait for the buffer's encoding and write: a trace read at the moment its alert arrives may
+not show the buffered tokens yet.
 
 Publish after commit: with a store, a firing is counted in ``llm_monitor_alerts_total`` (every
 firing, also one within its rule's cooldown) and, unless the cooldown suppressed it,
@@ -273,20 +276,33 @@ class TraceSink(BaseScoreSink):
         if not request.flagged and not firings:
             self._buffer(key, request, tokens)
             return
-        if request.flagged:
-            chunks = [tokens]
-        else:
+        backlog: list[RequestTokens] = []
+        if not request.flagged:
             request.flagged = True
-            chunks = [tokens]
             if request.buffer is not None:
-                chunks = [*request.buffer.chunks(tokens.model_name, tokens.request_id), tokens]
+                backlog = request.buffer.chunks(tokens.model_name, tokens.request_id)
                 self._release(key, request)
+        # capped in token order (the backlog first), as one list would be
+        backlog = self._capped(request, backlog, tokens.model_name)
         chunks = [
             self._deferred.with_concepts(c)
-            for c in self._capped(request, chunks, tokens.model_name)
+            for c in self._capped(request, [tokens], tokens.model_name)
         ]
-        if not chunks and not firings:
-            return  # the trace is full and nothing new fired
+        if chunks or firings:  # else the trace is full and nothing new fired
+            self._submit(request, tokens, chunks, firings, now)
+        if backlog:  # after the alert's update, which need not wait for its encoding or write
+            self._submit(
+                request, tokens, [self._deferred.with_concepts(c) for c in backlog], [], now
+            )
+
+    def _submit(
+        self,
+        request: _Request,
+        tokens: RequestTokens,
+        chunks: list[RequestTokens],
+        firings: list[Firing],
+        now: float,
+    ) -> None:
         assert self._store is not None
         self._store.submit(
             TraceUpdate(

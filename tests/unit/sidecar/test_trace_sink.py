@@ -130,20 +130,24 @@ def test_unflagged_requests_are_never_written_and_are_forgotten(
     assert writer.updates == [] and publisher.alerts == []
 
 
-def test_flagged_request_writes_its_buffer_then_appends(registry: CollectorRegistry) -> None:
+def test_flagged_request_writes_its_alert_then_its_buffer_then_appends(
+    registry: CollectorRegistry,
+) -> None:
     sink, writer, publisher = make_sink(registry)
     sink.on_tokens(request_tokens({"deception": [0.1, 0.2]}, aggregates={"deception": 0.15}))
     sink.on_tokens(request_tokens({"deception": [0.3, 0.9]}, start=2, aggregates={"x": 0.4}))
-    assert len(writer.updates) == 1
-    first = writer.updates[0]
-    assert writer.positions(0) == [0, 1, 2, 3]
-    assert [a.position for a in first.alerts] == [3]
-    assert first.max_scores == {"deception": 0.15, "x": 0.4}
-    assert (first.first_seen, first.last_seen) == (T0, T0)
-    sink.on_tokens(request_tokens({"deception": [0.95]}, start=4))
     assert len(writer.updates) == 2
-    assert writer.positions(1) == [4]
-    assert list(writer.updates[1].alerts) == []  # once per request and rule
+    first, buffered = writer.updates
+    assert writer.positions(0) == [2, 3]  # the alert's step: its commit waits for no more
+    assert [a.position for a in first.alerts] == [3]
+    assert writer.positions(1) == [0, 1] and list(buffered.alerts) == []
+    for update in (first, buffered):
+        assert update.max_scores == {"deception": 0.15, "x": 0.4}
+        assert (update.first_seen, update.last_seen) == (T0, T0)
+    sink.on_tokens(request_tokens({"deception": [0.95]}, start=4))
+    assert len(writer.updates) == 3
+    assert writer.positions(2) == [4]
+    assert list(writer.updates[2].alerts) == []  # once per request and rule
     assert [a.position for a in publisher.alerts] == [3]
     assert alerts_total(registry) == 1
     sink.on_request_finished(finished())
@@ -155,8 +159,8 @@ def test_buffer_keeps_only_the_newest_tokens(registry: CollectorRegistry) -> Non
     sink.on_tokens(request_tokens({"deception": [0.1, 0.1]}))
     sink.on_tokens(request_tokens({"deception": [0.1, 0.1]}, start=2))
     sink.on_tokens(request_tokens({"deception": [0.1, 0.9]}, start=4))
-    # the buffer held the newest 3 tokens (1, 2, 3); then this batch with the alert
-    assert writer.positions(0) == [1, 2, 3, 4, 5]
+    # this batch with the alert; then the buffer: the newest 3 tokens before it
+    assert [writer.positions(0), writer.positions(1)] == [[4, 5], [1, 2, 3]]
 
 
 def test_rows_slices_every_array() -> None:
@@ -248,7 +252,8 @@ def test_global_budget_evicts_the_oldest_requests_buffer(registry: CollectorRegi
     sink.on_tokens(request_tokens({"deception": [0.9]}, start=16, request_id="a"))
     sink.on_tokens(request_tokens({"deception": [0.9]}, start=16, request_id="c"))
     assert writer.positions(0) == [16]  # a's buffer was evicted: its trace starts later
-    assert writer.positions(1) == list(range(17))
+    assert [writer.positions(1), writer.positions(2)] == [[16], list(range(16))]
+    assert len(writer.updates) == 3
     for name in ("a", "b", "c"):
         sink.on_request_finished(finished(name))
     assert sink.buffered_bytes == 0
@@ -271,6 +276,24 @@ def test_stored_tokens_per_trace_are_capped_and_counted_once(registry: Collector
         "llm_monitor_traces_truncated_total", {"model_name": MODEL}
     )
     assert truncated == 1
+
+
+def test_the_cap_keeps_the_oldest_tokens_when_the_buffer_goes_after_the_alert(
+    registry: CollectorRegistry,
+) -> None:
+    writer = Writer()
+    sink = TraceSink(
+        RuleEngine([max_rule()]),
+        SidecarMetrics(registry),
+        store=writer,
+        max_tokens_per_trace=3,
+        clock=lambda: T0,
+    )
+    sink.on_tokens(request_tokens({"deception": [0.1, 0.1]}))
+    sink.on_tokens(request_tokens({"deception": [0.1, 0.9]}, start=2))
+    # as if written in order: positions 0-2 kept, 3 (with the alert's step) cut
+    assert [writer.positions(0), writer.positions(1)] == [[2], [0, 1]]
+    assert [a.position for a in writer.updates[0].alerts] == [3]
 
 
 def test_suppressed_alerts_are_stored_and_counted_but_not_streamed(
@@ -463,3 +486,23 @@ def test_concept_labels_come_from_the_single_encoder() -> None:
     assert label is not None and label(7) == "c7"
     assert concept_labeller({}) is None
     assert concept_labeller({3: Encoder(), 5: Encoder()}) is None
+
+
+def test_a_buffer_written_after_its_alert_reads_back_in_order(
+    tmp_path: Path, registry: CollectorRegistry
+) -> None:
+    store = SqliteTraceStore(tmp_path / "t.sqlite", retention_s=3600.0)
+    store.start()
+    publisher = Publisher()
+    sink = TraceSink(
+        RuleEngine([max_rule()]), SidecarMetrics(registry), store=store, publisher=publisher
+    )
+    sink.on_tokens(request_tokens({"deception": [0.1, 0.2]}))
+    sink.on_tokens(request_tokens({"deception": [0.3, 0.9]}, start=2))
+    assert store.flush(10.0)
+    store.close()
+    trace = store.get_trace("req-1")
+    assert trace is not None
+    assert [t.position for t in trace.tokens] == [0, 1, 2, 3]
+    assert [a.position for a in trace.summary.alerts] == [3]
+    assert [a.trace_stored for a in publisher.alerts] == [True]
