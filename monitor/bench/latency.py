@@ -55,6 +55,7 @@ ITL_P99_GOAL = 1.02
 #: Seed offset between rounds of a rate (rates use seed + their index).
 ROUND_SEED_STEP = 1000
 TIMING_RULE = "bench-alert-latency"
+WARMUP_REQUESTS = 4  # per server, all at once, before the saturation run
 #: The sidecar's histograms of an alert's path: step end to scored, then the trace's commit.
 PATH_HISTOGRAMS = (
     "llm_monitor_capture_to_score_seconds",
@@ -141,6 +142,23 @@ def alert_summary(latencies: list[tuple[float, float]]) -> dict[str, Any]:
         **rounded_percentiles([total for total, _ in latencies]),
         "after_firing": rounded_percentiles([after for _, after in latencies]),
     }
+
+
+def warm_up(settings: LatencyBenchSettings, urls: dict[str, str]) -> None:
+    """``WARMUP_REQUESTS`` requests of the bench's own kind to every server, so no arm's
+    first point pays its first-use costs (a server's first chat template, the sidecar's
+    first encoding, trace write and alert)."""
+    for arm, url in urls.items():
+        run_requests(
+            url,
+            settings.model_name,
+            f"lat-warmup-{arm}",
+            WARMUP_REQUESTS,
+            None,
+            settings.max_tokens,
+            settings.seed,
+            settings.workload,
+        )
 
 
 def _point(
@@ -307,7 +325,7 @@ def _run(settings: LatencyBenchSettings, model_dir: Path, workdir: Path) -> dict
             sidecar_cpus = placement.place_beside(engine_pids, sidecar.pid, settings.sidecar_cpus)
         urls = {arm: servers[arm][1] for arm in settings.arms}
         first = next(iter(urls.values()))
-        run_requests(first, settings.model_name, "lat-warmup", 4, None, 8, 0)
+        warm_up(settings, urls)
         saturation: dict[str, Any] | None = None
         rates = list(settings.rates)
         if not rates:

@@ -15,11 +15,13 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry, Histogram, start_http_server
 
 from monitor.bench.latency import (
+    WARMUP_REQUESTS,
     _point,
     alert_latencies,
     alert_summary,
     compared_arm,
     itl_goal,
+    warm_up,
 )
 from monitor.bench.latency_client import (
     RequestTiming,
@@ -229,3 +231,14 @@ def test_a_point_reads_the_sidecars_path_over_the_monitored_rounds_only(
     assert 25.0 <= path["capture_to_score_p50_ms"] <= 50.0
     assert path["trace_write_duration_mean_s"] is None  # no trace store: nothing observed
     assert "sidecar_path" not in _point(settings, arms, 100.0, 0, None)[0]
+
+
+def test_every_server_is_warmed_up_with_the_bench_s_own_requests(
+    server: tuple[str, list[str]],
+) -> None:
+    url, ids = server
+    settings = LatencyBenchSettings(max_tokens=TOKENS)
+    warm_up(settings, {"unmonitored": url, "monitored": url})
+    for arm in ("unmonitored", "monitored"):
+        sent = [i for i in ids if i.startswith(f"lat-warmup-{arm}-")]
+        assert len(sent) == WARMUP_REQUESTS, ids
