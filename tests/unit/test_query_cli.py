@@ -328,12 +328,12 @@ def test_watch_line_format_and_ctrl_c(api: ApiServer) -> None:
     finally:
         if process.poll() is None:
             process.kill()
-    assert code == ExitCode.OK
+    assert process.stderr is not None
+    assert code == ExitCode.OK, f"line {line!r}, stderr {process.stderr.read()!r}"
     assert (
         "CRITICAL" in line and "rule=deception-high" in line and "request=r7 tenant=team-b" in line
     )
     assert "score=0.910/0.500" in line and "lying#3=2.00" in line
-    assert process.stderr is not None
     assert "Traceback" not in process.stderr.read()
 
 
