@@ -51,9 +51,9 @@ class TraceUpdate:
 
     ``tokens`` are the request's scored tokens not written before (the first write has
     those of the step that fired, the second the ones buffered before it, so positions
-    need not arrive in order); ``alerts`` the rule firings since the last write (plain records: the
-    store builds the query API's ``Alert`` messages); ``max_scores`` the highest aggregated
-    score per probe concept so far. Times are seconds since the epoch.
+    need not arrive in order); ``alerts`` the rule firings since the last write (plain
+    records: the store builds the query API's ``Alert`` messages); ``max_scores`` the
+    highest aggregated score per probe concept so far. Times are seconds since the epoch.
     """
 
     model_name: str

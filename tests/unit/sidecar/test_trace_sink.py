@@ -88,6 +88,7 @@ def make_sink(
     registry: CollectorRegistry,
     rules: list[Rule] | None = None,
     max_buffered_tokens: int = 100,
+    max_tokens_per_trace: int = 32768,
 ) -> tuple[TraceSink, Writer, Publisher]:
     writer, publisher = Writer(), Publisher()
     sink = TraceSink(
@@ -96,6 +97,7 @@ def make_sink(
         store=writer,
         publisher=publisher,
         max_buffered_tokens=max_buffered_tokens,
+        max_tokens_per_trace=max_tokens_per_trace,
         clock=lambda: T0,
     )
     return sink, writer, publisher
@@ -260,14 +262,7 @@ def test_global_budget_evicts_the_oldest_requests_buffer(registry: CollectorRegi
 
 
 def test_stored_tokens_per_trace_are_capped_and_counted_once(registry: CollectorRegistry) -> None:
-    writer = Writer()
-    sink = TraceSink(
-        RuleEngine([max_rule()]),
-        SidecarMetrics(registry),
-        store=writer,
-        max_tokens_per_trace=5,
-        clock=lambda: T0,
-    )
+    sink, writer, _ = make_sink(registry, max_tokens_per_trace=5)
     sink.on_tokens(request_tokens({"deception": [0.1, 0.1, 0.9]}))
     sink.on_tokens(request_tokens({"deception": [0.1, 0.1, 0.1]}, start=3))
     sink.on_tokens(request_tokens({"deception": [0.1]}, start=6))
@@ -281,14 +276,7 @@ def test_stored_tokens_per_trace_are_capped_and_counted_once(registry: Collector
 def test_the_cap_keeps_the_oldest_tokens_when_the_buffer_goes_after_the_alert(
     registry: CollectorRegistry,
 ) -> None:
-    writer = Writer()
-    sink = TraceSink(
-        RuleEngine([max_rule()]),
-        SidecarMetrics(registry),
-        store=writer,
-        max_tokens_per_trace=3,
-        clock=lambda: T0,
-    )
+    sink, writer, _ = make_sink(registry, max_tokens_per_trace=3)
     sink.on_tokens(request_tokens({"deception": [0.1, 0.1]}))
     sink.on_tokens(request_tokens({"deception": [0.1, 0.9]}, start=2))
     # as if written in order: positions 0-2 kept, 3 (with the alert's step) cut
