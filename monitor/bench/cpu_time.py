@@ -60,10 +60,16 @@ class ProcessTree:
         for process in self.processes:
             name = _comm(process.pid)
             for tid, comm, cpu in _threads(process.pid):
-                group = "main" if tid == process.pid else "python" if comm == name else comm
-                key = f"{name}/{group}"
+                key = thread_group(name, process.pid, tid, comm)
                 out[key] = out.get(key, 0.0) + cpu
         return out
+
+
+def thread_group(name: str, pid: int, tid: int, comm: str) -> str:
+    """A thread's group as ``process name/group``: ``main`` for the process's main thread,
+    ``python`` for its other threads named like the process, else the thread's own name."""
+    group = "main" if tid == pid else "python" if comm == name else comm
+    return f"{name}/{group}"
 
 
 def _comm(pid: int) -> str:

@@ -14,6 +14,10 @@ Alert latency: one extra rule fires on each monitored request's first scored tok
 alert's arrival on WatchAlerts is set against the client's receipt of the token that the
 same engine step put out. No step-end time travels on the ingest wire, so this is measured
 from the client's receipt of that token, which comes after the step's end.
+
+Where the time goes: each point samples, once a second, every thread's time on a CPU and
+its wait for one (:mod:`monitor.bench.run_wait`) in both servers, the sidecar and the
+bench itself, and sets the slowest alerts against what ran and what waited meanwhile.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import subprocess
 import tempfile
 import time
 import urllib.request
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -32,24 +36,18 @@ from typing import Any
 import psutil
 
 from monitor import placement
-from monitor.bench.alert_watch import AlertWatch
+from monitor.bench.alert_watch import AlertTiming, AlertWatch, alert_latencies, alert_summary
 from monitor.bench.cpu_time import descendants
-from monitor.bench.latency_client import (
-    RequestTiming,
-    completed,
-    run_requests,
-    summarize_timings,
-    token_index,
-)
+from monitor.bench.latency_client import RequestTiming, completed, run_requests, summarize_timings
 from monitor.bench.overhead import _start_sidecar, free_port
 from monitor.bench.overhead_summary import lag_between
+from monitor.bench.run_wait import RunWaitSampler, slow_alert_waits
 from monitor.bench.serve_process import stop_serve
 from monitor.bench.settings import LatencyBenchSettings
 from monitor.bench.sidecar_scrape import scrape
-from monitor.bench.stats import bootstrap_quantile_ratio, goal, ratio, rounded_percentiles
+from monitor.bench.stats import bootstrap_quantile_ratio, goal, ratio
 from monitor.cpu import serving_dtype
 from monitor.launch import VllmServerSettings, plugin_environment, stop_process_group, vllm_command
-from monitor.request_ids import external_request_id, lookup_ids
 
 ITL_P99_GOAL = 1.02
 #: Seed offset between rounds of a rate (rates use seed + their index).
@@ -115,35 +113,6 @@ def _wait_healthy(
         time.sleep(1.0)
 
 
-def alert_latencies(timings: list[RequestTiming], watch: AlertWatch) -> list[tuple[float, float]]:
-    """Milliseconds from the client's receipt of the token an alert's step put out to the
-    alert's arrival, and of that the part after the sidecar's rule fired (the trace's
-    commit and the stream), one pair per request that raised one. Alerts carry vLLM's
-    internal id (``chatcmpl-<X-Request-Id>-<8 hex>``), matched exactly: ``lat-0-1`` is not
-    ``lat-0-15``."""
-    by_api_id = {external_request_id(request_id): request_id for request_id in list(watch.received)}
-    out = []
-    for timing in timings:
-        ids = [by_api_id[i] for i in lookup_ids(timing.request_id) if i in by_api_id]
-        if not ids or timing.prompt_tokens is None:
-            continue
-        request_id = ids[0]
-        index = token_index(watch.positions[request_id], timing.prompt_tokens)
-        if index < len(timing.token_times):
-            total = (watch.received[request_id] - timing.token_times[index]) * 1e3
-            out.append((total, watch.after_firing[request_id] * 1e3))
-    return out
-
-
-def alert_summary(latencies: list[tuple[float, float]]) -> dict[str, Any]:
-    """Percentiles of the alert latencies, and of their part after the rule fired."""
-    return {
-        "alerts_timed": len(latencies),
-        **rounded_percentiles([total for total, _ in latencies]),
-        "after_firing": rounded_percentiles([after for _, after in latencies]),
-    }
-
-
 def warm_up(settings: LatencyBenchSettings, urls: dict[str, str]) -> None:
     """``WARMUP_REQUESTS`` requests of the bench's own kind to every server, so no arm's
     first point pays its first-use costs (a server's first chat template, the sidecar's
@@ -168,14 +137,35 @@ def _point(
     i: int,
     watch: AlertWatch | None,
     metrics_port: int | None = None,
-) -> tuple[dict[str, Any], list[tuple[float, float]]]:
+    processes: Mapping[str, list[int]] | None = None,
+) -> tuple[dict[str, Any], list[AlertTiming]]:
     """``settings.rounds`` rounds of the same Poisson arrivals to each server in turn
     (which goes first alternates by round and rate); each server's timings pooled. With
     ``metrics_port``, the sidecar's histograms of the alert path over the monitored rounds
-    go under ``sidecar_path``."""
+    go under ``sidecar_path``; with ``processes`` (pids by label), their threads' wait for
+    a CPU under ``run_queue_wait`` (:mod:`monitor.bench.run_wait`)."""
+    if not processes:
+        return _rounds(settings, urls, rate, i, watch, metrics_port)
+    with RunWaitSampler(processes) as sampler:
+        point, alerts = _rounds(settings, urls, rate, i, watch, metrics_port)
+    point["run_queue_wait"] = {
+        "by_thread": sampler.summary(),
+        "slowest_alerts": slow_alert_waits(alerts, sampler, list(processes)),
+    }
+    return point, alerts
+
+
+def _rounds(
+    settings: LatencyBenchSettings,
+    urls: dict[str, str],
+    rate: float,
+    i: int,
+    watch: AlertWatch | None,
+    metrics_port: int | None,
+) -> tuple[dict[str, Any], list[AlertTiming]]:
     timings: dict[str, list[RequestTiming]] = {arm: [] for arm in urls}
     walls = dict.fromkeys(urls, 0.0)
-    alerts: list[tuple[float, float]] = []
+    alerts: list[AlertTiming] = []
     path: dict[str, float] = {}  # the monitored rounds' histogram deltas, summed
     for r in range(settings.rounds):
         arms = list(urls) if (i + r) % 2 == 0 else list(urls)[::-1]
@@ -318,9 +308,14 @@ def _run(settings: LatencyBenchSettings, model_dir: Path, workdir: Path) -> dict
         for arm in settings.arms:
             servers[arm] = _start_server(settings, model_dir, arm, grpc_port, workdir)
         _wait_healthy(servers, settings.start_timeout_s)
-        engine_pids = [
-            pid for proc, _, _ in servers.values() for pid in descendants(psutil.Process(proc.pid))
-        ]
+        processes = {
+            arm: [proc.pid, *descendants(psutil.Process(proc.pid))]
+            for arm, (proc, _, _) in servers.items()
+        }
+        engine_pids = [pid for arm in servers for pid in processes[arm][1:]]
+        processes["bench"] = [os.getpid()]
+        if sidecar is not None:
+            processes["sidecar"] = [sidecar.pid]
         if sidecar is not None:
             sidecar_cpus = placement.place_beside(engine_pids, sidecar.pid, settings.sidecar_cpus)
         urls = {arm: servers[arm][1] for arm in settings.arms}
@@ -346,7 +341,7 @@ def _run(settings: LatencyBenchSettings, model_dir: Path, workdir: Path) -> dict
             watch = AlertWatch(f"127.0.0.1:{grpc_port}")
         points, alerts = [], []
         for i, rate in enumerate(rates):
-            point, latencies = _point(settings, urls, rate, i, watch, metrics_port)
+            point, latencies = _point(settings, urls, rate, i, watch, metrics_port, processes)
             if watch is not None:  # where in the load the tail of the alerts lies
                 point["alert_latency_ms"] = alert_summary(latencies)
             points.append(point)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -14,15 +15,8 @@ import pytest
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Histogram, start_http_server
 
-from monitor.bench.latency import (
-    WARMUP_REQUESTS,
-    _point,
-    alert_latencies,
-    alert_summary,
-    compared_arm,
-    itl_goal,
-    warm_up,
-)
+from monitor.bench.alert_watch import AlertTiming, alert_latencies, alert_summary
+from monitor.bench.latency import WARMUP_REQUESTS, _point, compared_arm, itl_goal, warm_up
 from monitor.bench.latency_client import (
     RequestTiming,
     poisson_delays,
@@ -149,7 +143,8 @@ def test_an_alert_is_timed_from_the_token_its_step_put_out() -> None:
         {"chatcmpl-lat-monitored-0-3-0123abcd": 7, "chatcmpl-lat-monitored-0-15-89abcdef": 4},
     )
     latencies = alert_latencies([timing, other, prefix], watch)  # type: ignore[arg-type]
-    assert latencies == [(pytest.approx(50.0), pytest.approx(20.0))]  # 0-15's is not 0-1's
+    # 0-15's is not 0-1's
+    assert latencies == [AlertTiming(pytest.approx(50.0), pytest.approx(20.0), 1.3, 1.35)]
     summary = alert_summary(latencies)
     assert summary["alerts_timed"] == 1 and summary["p50"] == pytest.approx(50.0)
     assert summary["after_firing"]["p50"] == pytest.approx(20.0)
@@ -242,3 +237,21 @@ def test_every_server_is_warmed_up_with_the_bench_s_own_requests(
     for arm in ("unmonitored", "monitored"):
         sent = [i for i in ids if i.startswith(f"lat-warmup-{arm}-")]
         assert len(sent) == WARMUP_REQUESTS, ids
+
+
+def test_a_point_with_processes_reports_their_wait_for_a_cpu(
+    server: tuple[str, list[str]],
+) -> None:
+    url, _ = server
+    settings = LatencyBenchSettings(requests=2, max_tokens=TOKENS, rounds=1)
+    point, _ = _point(
+        settings, {"unmonitored": url}, 100.0, 0, None, None, {"bench": [os.getpid()]}
+    )
+    waits = point["run_queue_wait"]
+    assert waits["slowest_alerts"] == {
+        "median_alert_waited_ms": {"bench": None},
+        "median_alert_ran_ms": {"bench": None},
+        "slowest": [],
+    }
+    assert isinstance(waits["by_thread"], dict)  # what it holds: tests/unit/test_bench_run_wait.py
+    assert "run_queue_wait" not in _point(settings, {"unmonitored": url}, 100.0, 0, None)[0]
