@@ -150,6 +150,7 @@ def _point(
         point, alerts = _rounds(settings, urls, rate, i, watch, metrics_port)
     point["run_queue_wait"] = {
         "by_thread": sampler.summary(),
+        "stolen_share": sampler.stolen_share(),
         "slowest_alerts": slow_alert_waits(alerts, sampler, list(processes)),
     }
     return point, alerts

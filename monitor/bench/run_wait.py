@@ -12,6 +12,7 @@ against what its processes waited for a CPU meanwhile, and what ran.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -25,6 +26,7 @@ from monitor.bench.cpu_time import thread_group
 
 #: A second in which a thread group waited at least this long counts as a stalled one.
 STALL_WAIT_S = 0.1
+PROC_STAT = Path("/proc/stat")
 
 
 class Window(NamedTuple):
@@ -35,6 +37,7 @@ class Window(NamedTuple):
     end: float
     waited_s: dict[str, float]
     ran_s: dict[str, float]
+    stolen_s: float = 0.0  # CPU time the hypervisor took from this machine, all CPUs
 
 
 class Counters(NamedTuple):
@@ -43,6 +46,16 @@ class Counters(NamedTuple):
     group: str
     ran_s: float
     waited_s: float
+
+
+def stolen_s(stat: Path = PROC_STAT) -> float:
+    """CPU seconds so far that the hypervisor ran something else while this (virtual)
+    machine's CPUs had work (``steal`` in ``/proc/stat``); 0 where not reported."""
+    try:
+        fields = stat.read_text().split("\n", 1)[0].split()
+        return int(fields[8]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def run_waits(label: str, pid: int) -> dict[int, Counters]:
@@ -84,10 +97,10 @@ class RunWaitSampler:
         return out
 
     def _run(self) -> None:
-        last, last_at = self._read(), time.monotonic()
+        last, last_at, last_stolen = self._read(), time.monotonic(), stolen_s()
         seen = set(last)
         while not self._stop.wait(self._interval_s):
-            now, now_at = self._read(), time.monotonic()
+            now, now_at, now_stolen = self._read(), time.monotonic(), stolen_s()
             waited: dict[str, float] = {}
             ran: dict[str, float] = {}
             for tid, counters in now.items():
@@ -104,8 +117,9 @@ class RunWaitSampler:
                     if delta > 0:
                         into[counters.group] = into.get(counters.group, 0.0) + delta
             seen.update(now)
-            self.windows.append(Window(last_at, now_at, waited, ran))
-            last, last_at = now, now_at
+            stolen = max(0.0, now_stolen - last_stolen)
+            self.windows.append(Window(last_at, now_at, waited, ran, stolen))
+            last, last_at, last_stolen = now, now_at, now_stolen
 
     def __enter__(self) -> RunWaitSampler:
         self._thread.start()
@@ -128,16 +142,29 @@ class RunWaitSampler:
 
     def busiest(self, start: float, end: float, top: int = 5) -> dict[str, float]:
         """The ``top`` thread groups by seconds on a CPU in the windows that overlap
-        ``start``..``end``, and ``window_s``: how long those windows lasted together."""
+        ``start``..``end``; ``window_s``, how long those windows lasted together, and
+        ``stolen_s``, the CPU time the hypervisor took in them."""
         ran: dict[str, float] = {}
-        span = 0.0
+        span = stolen = 0.0
         for window in self.windows:
             if window.end > start and window.start < end:
                 span += window.end - window.start
+                stolen += window.stolen_s
                 for key, value in window.ran_s.items():
                     ran[key] = ran.get(key, 0.0) + value
         ranked = sorted(ran.items(), key=lambda kv: kv[1], reverse=True)[:top]
-        return {"window_s": round(span, 3), **{k: round(v, 3) for k, v in ranked}}
+        return {
+            "window_s": round(span, 3),
+            "stolen_s": round(stolen, 3),
+            **{k: round(v, 3) for k, v in ranked},
+        }
+
+    def stolen_share(self) -> float | None:
+        """CPU time the hypervisor took over the sampled time (summed over CPUs)."""
+        if not self.windows:
+            return None
+        span = self.windows[-1].end - self.windows[0].start
+        return round(sum(window.stolen_s for window in self.windows) / span, 4)
 
     def summary(self) -> dict[str, dict[str, Any]]:
         """By thread group: its time on a CPU and its wait for one as shares of the sampled

@@ -13,7 +13,14 @@ from pathlib import Path
 import pytest
 
 from monitor.bench.alert_watch import AlertTiming
-from monitor.bench.run_wait import Counters, RunWaitSampler, Window, run_waits, slow_alert_waits
+from monitor.bench.run_wait import (
+    Counters,
+    RunWaitSampler,
+    Window,
+    run_waits,
+    slow_alert_waits,
+    stolen_s,
+)
 
 BURN = "import time\nend = time.monotonic() + 30\nwhile time.monotonic() < end: pass\n"
 
@@ -71,8 +78,9 @@ def test_the_summary_and_the_slowest_alerts_come_from_the_windows() -> None:
     sampler.windows = [
         Window(0.0, 1.0, {"sidecar:s/main": 0.02}, {"sidecar:s/main": 0.1}),
         Window(1.0, 2.0, {"sidecar:s/main": 0.6, "monitored:e/main": 0.05}, {"x:y/main": 0.9}),
-        Window(2.0, 3.0, {}, {"sidecar:s/main": 0.05}),
+        Window(2.0, 3.0, {}, {"sidecar:s/main": 0.05}, 0.3),
     ]
+    assert sampler.stolen_share() == pytest.approx(0.1)
     summary = sampler.summary()
     assert summary["x:y/main"]["cpu_share"] == pytest.approx(0.3)
     assert summary["sidecar:s/main"] == {
@@ -85,7 +93,7 @@ def test_the_summary_and_the_slowest_alerts_come_from_the_windows() -> None:
     fast, slow = AlertTiming(20.0, 5.0, 0.2, 0.22), AlertTiming(700.0, 650.0, 1.1, 1.8)
     report = slow_alert_waits([fast, slow], sampler, ["sidecar", "monitored"], limit=1)
     waited, ran = {"sidecar": 600.0, "monitored": 50.0}, {"sidecar": 0.0, "monitored": 0.0}
-    busiest = {"window_s": 1.0, "x:y/main": 0.9}
+    busiest = {"window_s": 1.0, "stolen_s": 0.0, "x:y/main": 0.9}
     assert report["slowest"] == [
         {
             "total_ms": 700.0,
@@ -95,7 +103,8 @@ def test_the_summary_and_the_slowest_alerts_come_from_the_windows() -> None:
             "busiest_s": busiest,
         }
     ]
-    assert sampler.busiest(0.5, 2.5, top=1) == {"window_s": 3.0, "x:y/main": 0.9}
+    assert sampler.busiest(0.5, 2.5, top=1) == {"window_s": 3.0, "stolen_s": 0.3, "x:y/main": 0.9}
+    assert RunWaitSampler({}).stolen_share() is None
     assert report["median_alert_waited_ms"] == {"sidecar": 310.0, "monitored": 25.0}
     assert report["median_alert_ran_ms"] == {"sidecar": 50.0, "monitored": 0.0}
 
@@ -131,3 +140,13 @@ def test_a_window_counts_each_thread_s_growth_and_new_threads_but_not_a_missed_r
         {main: pytest.approx(0.2), pipe: pytest.approx(0.1)},
     ]
     assert [w.ran_s for w in sampler.windows] == [{}, {pipe: 0.5}, {main: 0.5}]
+
+
+def test_stolen_time_is_the_steal_column_of_proc_stat(tmp_path: Path) -> None:
+    stat = tmp_path / "stat"
+    ticks = os.sysconf("SC_CLK_TCK")
+    stat.write_text(f"cpu  10 0 5 900 1 0 2 {3 * ticks} 0 0\ncpu0 5 0 2 450 0 0 1 0 0 0\n")
+    assert stolen_s(stat) == pytest.approx(3.0)
+    stat.write_text("cpu  10 0 5\n")  # an old kernel: no steal column
+    assert stolen_s(stat) == 0.0
+    assert stolen_s(tmp_path / "absent") == 0.0
