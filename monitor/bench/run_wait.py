@@ -12,6 +12,7 @@ against what its processes waited for a CPU meanwhile, and what ran.
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 import time
@@ -58,13 +59,30 @@ def stolen_s(stat: Path = PROC_STAT) -> float:
         return 0.0
 
 
+def process_name(pid: int) -> str:
+    """``pid``'s name (``comm``), or for a Python process started as ``python -m pkg.mod``
+    the module's last part (``api_server``, ``ship_child``), so that two Python processes
+    of one server read apart."""
+    name = Path(f"/proc/{pid}/comm").read_text().strip()
+    if not name.startswith("python"):
+        return name
+    try:
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return name
+    for flag, module in itertools.pairwise(args):
+        if flag == b"-m" and module:
+            return module.decode(errors="replace").rsplit(".", 1)[-1]
+    return name
+
+
 def run_waits(label: str, pid: int) -> dict[int, Counters]:
-    """By thread id of ``pid``: its group (:func:`monitor.bench.cpu_time.thread_group`,
-    prefixed by ``label``) and its counters so far; empty where the process has gone or
-    the kernel keeps no schedstat."""
+    """By thread id of ``pid``: its group (:func:`monitor.bench.cpu_time.thread_group` of
+    :func:`process_name`, prefixed by ``label``) and its counters so far; empty where the
+    process has gone or the kernel keeps no schedstat."""
     out: dict[int, Counters] = {}
     try:
-        name = Path(f"/proc/{pid}/comm").read_text().strip()
+        name = process_name(pid)
         tasks = list(Path(f"/proc/{pid}/task").iterdir())
     except OSError:
         return out
@@ -80,8 +98,9 @@ def run_waits(label: str, pid: int) -> dict[int, Counters]:
 
 
 class RunWaitSampler:
-    """Samples the run-queue wait of labelled processes' threads every ``interval_s`` while
-    in a ``with`` block; :attr:`windows` holds each interval's waits by thread group."""
+    """Samples labelled processes' threads (time on a CPU, run-queue wait) and the host's
+    steal time every ``interval_s`` while in a ``with`` block; :attr:`windows` holds each
+    interval's figures by thread group."""
 
     def __init__(self, processes: Mapping[str, Iterable[int]], interval_s: float = 1.0) -> None:
         self._pids = [(label, pid) for label, pids in processes.items() for pid in pids]

@@ -17,6 +17,7 @@ from monitor.bench.run_wait import (
     Counters,
     RunWaitSampler,
     Window,
+    process_name,
     run_waits,
     slow_alert_waits,
     stolen_s,
@@ -150,3 +151,19 @@ def test_stolen_time_is_the_steal_column_of_proc_stat(tmp_path: Path) -> None:
     stat.write_text("cpu  10 0 5\n")  # an old kernel: no steal column
     assert stolen_s(stat) == 0.0
     assert stolen_s(tmp_path / "absent") == 0.0
+
+
+def test_a_python_process_is_named_by_the_module_it_runs(tmp_path: Path) -> None:
+    (tmp_path / "sleeper.py").write_text("import time\ntime.sleep(30)\n")
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "sleeper"], cwd=tmp_path),
+        subprocess.Popen(["sleep", "30"]),
+    ]
+    try:
+        time.sleep(0.3)
+        names = [process_name(proc.pid) for proc in procs]
+    finally:
+        for proc in procs:
+            proc.kill()
+            proc.wait()
+    assert names == ["sleeper", "sleep"]
