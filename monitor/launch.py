@@ -20,7 +20,7 @@ import threading
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import psutil
 
@@ -41,6 +41,7 @@ __all__ = [
     "run_up",
     "shipped_encoder_dir",
     "shipped_probe_dir",
+    "start_vllm",
     "stop_process_group",
     "up_sidecar_config",
     "vllm_command",
@@ -72,6 +73,9 @@ class VllmServerSettings:
     """Where ``up``'s sidecar runs once vLLM's workers have bound their compute threads:
     ``auto`` (the CPUs they are not bound to; see :mod:`monitor.placement`), ``inherit``
     (anywhere) or a CPU list."""
+    engine_cpus: str | None = None
+    """CPUs every vLLM process runs on (a CPU list; its compute threads are bound within
+    it); None: any. Leaving one out gives the sidecar a CPU of its own."""
     extra_args: list[str] = field(default_factory=list)
     dtype: ServingDtype | None = None
     """None: ``LLM_MONITOR_DTYPE``, else what suits this CPU (:mod:`monitor.cpu`); a
@@ -163,6 +167,16 @@ def plugin_environment(
     return env
 
 
+def start_vllm(
+    settings: VllmServerSettings, env: dict[str, str], **popen: Any
+) -> subprocess.Popen[bytes]:
+    """Start vLLM's OpenAI server (:func:`vllm_command`) in its own session, on
+    ``settings.engine_cpus`` where set; ValueError when those are not usable here."""
+    cpus = None if settings.engine_cpus is None else placement.usable_cpu_list(settings.engine_cpus)
+    with placement.started_on(cpus):
+        return subprocess.Popen(vllm_command(settings), env=env, start_new_session=True, **popen)
+
+
 class VllmProcess:
     """vLLM's OpenAI server as the companion of a running sidecar
     (:func:`monitor.cli.signals.run_until_signalled` starts, polls and stops it)."""
@@ -177,12 +191,13 @@ class VllmProcess:
 
     def start(self) -> None:
         """Start vLLM, pointing the plugin at the sidecar's (now bound) gRPC address."""
-        cmd = vllm_command(self.server)
-        log.info("starting vLLM: %s", " ".join(cmd))
-        self.proc = subprocess.Popen(
-            cmd,
-            env=plugin_environment(self.server, self.sidecar.grpc_target, base=self.env),
-            start_new_session=True,
+        log.info(
+            "starting vLLM%s: %s",
+            "" if self.server.engine_cpus is None else f" on CPU(s) {self.server.engine_cpus}",
+            " ".join(vllm_command(self.server)),
+        )
+        self.proc = start_vllm(
+            self.server, plugin_environment(self.server, self.sidecar.grpc_target, base=self.env)
         )
         threading.Thread(target=self._place_sidecar, name="placement", daemon=True).start()
         log.info(
@@ -241,6 +256,8 @@ def run_up(
 
     try:
         serving_dtype(server.dtype)  # chosen (and logged) before anything starts
+        if server.engine_cpus is not None:
+            placement.usable_cpu_list(server.engine_cpus)
     except ValueError as exc:
         log.error("invalid configuration: %s", exc)
         return ExitCode.CONFIG

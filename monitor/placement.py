@@ -17,12 +17,15 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 log = logging.getLogger("llm_monitor.placement")
 
 ONLINE_CPUS = Path("/sys/devices/system/cpu/online")
+#: The module the plugin's shipper process runs: the monitor's own helper, which the plugin
+#: moves off the engine's cores, so its binding says nothing about where the engine computes.
+SHIPPER_MODULE = "monitor.plugin.ship_child"
 
 
 def parse_cpu_list(text: str) -> frozenset[int]:
@@ -102,6 +105,19 @@ def usable_cpus(pids: Iterable[int] = ()) -> frozenset[int]:
     return frozenset(cpus)
 
 
+def usable_cpu_list(text: str) -> frozenset[int]:
+    """A CPU list this process may run on (a subset of :func:`usable_cpus`); ValueError
+    naming what is wrong."""
+    cpus = parse_cpu_list(text)
+    usable = usable_cpus() if supported() else cpus
+    if not cpus <= usable:
+        raise ValueError(
+            f"CPU(s) {format_cpu_list(cpus - usable)} of {text!r} are not available here "
+            f"(usable: {format_cpu_list(usable)})"
+        )
+    return cpus
+
+
 def spare_cpus(bound: frozenset[int], usable: frozenset[int]) -> frozenset[int] | None:
     """The usable CPUs outside ``bound``; None when ``bound`` covers them all (nothing
     is bound, or everything is: then moving would gain nothing)."""
@@ -121,6 +137,29 @@ def pin_current_thread(cpus: frozenset[int]) -> bool:
     return True
 
 
+@contextlib.contextmanager
+def started_on(cpus: frozenset[int] | None) -> Iterator[None]:
+    """Processes started in the block run on ``cpus`` (None: where the caller may): a
+    child inherits the binding of the thread that starts it, so the calling thread is
+    bound to ``cpus`` for the block and restored after. ValueError when this process may
+    not run on them."""
+    if cpus is None or not supported():
+        yield
+        return
+    before = affinity()
+    try:
+        os.sched_setaffinity(0, cpus)
+    except OSError as exc:
+        raise ValueError(
+            f"cannot run on CPU(s) {format_cpu_list(cpus)} (this process may use "
+            f"{format_cpu_list(before)}): {exc.strerror}"
+        ) from None
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)
+
+
 def pin_process(pid: int, cpus: frozenset[int]) -> int:
     """Bind every thread of process ``pid`` to ``cpus`` (threads it starts later inherit
     it from theirs); the number of threads bound."""
@@ -136,14 +175,26 @@ def pin_process(pid: int, cpus: frozenset[int]) -> int:
     return bound
 
 
+def is_shipper(pid: int) -> bool:
+    """Whether ``pid`` is the plugin's shipper process (:data:`SHIPPER_MODULE`)."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return SHIPPER_MODULE.encode() in argv
+
+
 def bound_cpus(pids: Iterable[int], usable: frozenset[int]) -> frozenset[int]:
     """The CPUs the main threads of ``pids`` are bound to, where bound to fewer than
-    ``usable`` (an engine's compute workers); empty when none is."""
+    ``usable`` (an engine's compute workers); empty when none is. The plugin's shipper
+    process, which the plugin has already moved off those CPUs, does not count."""
     cpus: set[int] = set()
     for pid in pids:
         try:
             own = affinity(pid)
         except OSError:
+            continue
+        if own < usable and is_shipper(pid):
             continue
         if own < usable:
             cpus |= own

@@ -47,7 +47,7 @@ from monitor.bench.settings import LatencyBenchSettings
 from monitor.bench.sidecar_scrape import scrape
 from monitor.bench.stats import bootstrap_quantile_ratio, goal, ratio
 from monitor.cpu import serving_dtype
-from monitor.launch import VllmServerSettings, plugin_environment, stop_process_group, vllm_command
+from monitor.launch import VllmServerSettings, plugin_environment, start_vllm, stop_process_group
 
 ITL_P99_GOAL = 1.02
 #: Seed offset between rounds of a rate (rates use seed + their index).
@@ -75,18 +75,18 @@ def _start_server(
         port=port,
         enforce_eager=settings.enforce_eager,
         dtype=settings.dtype,
+        engine_cpus=settings.control_cpus
+        if arm == "control" and settings.control_cpus is not None
+        else settings.engine_cpus,
     )
     env = plugin_environment(server, f"127.0.0.1:{grpc_port}")
     env["LLM_MONITOR_PLUGIN_ENABLED"] = "1" if arm == "monitored" else "0"
     log = workdir / f"vllm-{arm}.log"
     with log.open("wb") as out:
-        proc = subprocess.Popen(
-            vllm_command(server),
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        try:
+            proc = start_vllm(server, env, stdout=out, stderr=subprocess.STDOUT)
+        except ValueError as exc:
+            raise LatencyBenchError(f"the {arm} server's CPUs: {exc}") from None
     return proc, f"http://127.0.0.1:{port}", log
 
 
@@ -380,6 +380,8 @@ def _run(settings: LatencyBenchSettings, model_dir: Path, workdir: Path) -> dict
         else {},
         "dtype": serving_dtype(settings.dtype).as_dict(),
         "sidecar_cpus": settings.sidecar_cpus,
+        "engine_cpus": settings.engine_cpus,
+        "control_cpus": settings.control_cpus,
         "sidecar_bound_to": None
         if sidecar_cpus is None
         else placement.format_cpu_list(sidecar_cpus),

@@ -233,6 +233,12 @@ class LatencyBenchSettings:
     """Nice value of the sidecar process (see ``OverheadBenchSettings.sidecar_nice``)."""
     sidecar_cpus: str = "auto"
     """Where the sidecar runs (see ``OverheadBenchSettings.sidecar_cpus``)."""
+    engine_cpus: str | None = None
+    """CPUs every process of the vLLM servers runs on (a CPU list); None: any. With
+    ``sidecar_cpus`` ``auto`` the sidecar runs on the others."""
+    control_cpus: str | None = None
+    """CPUs of the ``control`` server alone (None: as ``engine_cpus``): against an
+    unconfined ``unmonitored`` server its ratios show what confining vLLM costs."""
     workload: Workload = "ordinary"
     """The chats sent (see ``OverheadBenchSettings.workload``)."""
     alert_every_request: bool = False

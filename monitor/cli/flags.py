@@ -92,6 +92,17 @@ def model_dir_or_default(given: Path | None) -> Path:
         raise CommandError(f"cannot prepare the default model: {exc}") from None
 
 
+def cpu_list(text: str) -> str:
+    """argparse type of a CPU list (``1`` or ``0,2-3``)."""
+    from monitor.placement import parse_cpu_list
+
+    try:
+        parse_cpu_list(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 def cpu_setting(text: str) -> str:
     """argparse type of a CPU placement: auto, inherit or a CPU list."""
     from monitor.placement import check_setting

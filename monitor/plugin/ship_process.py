@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from monitor.logutil import RateLimitedLog
+from monitor.placement import SHIPPER_MODULE
 from monitor.plugin.host_pool import HostBufferPool, Lease
 from monitor.plugin.ring import (
     REASON_HOST_POOL_FULL,
@@ -208,7 +209,7 @@ class ProcessShipper:
                 [
                     sys.executable,
                     "-m",
-                    "monitor.plugin.ship_child",
+                    SHIPPER_MODULE,
                     str(theirs.fileno()),
                     str(self._pool_fd),
                 ],

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import pathlib
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -255,3 +256,31 @@ def test_a_point_with_processes_reports_their_wait_for_a_cpu(
     }
     assert isinstance(waits["by_thread"], dict)  # what it holds: tests/unit/test_bench_run_wait.py
     assert "run_queue_wait" not in _point(settings, {"unmonitored": url}, 100.0, 0, None)[0]
+
+
+def test_each_server_starts_on_its_arms_cpus(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path
+) -> None:
+    from monitor.bench import latency
+
+    started: dict[str, str | None] = {}
+
+    def fake_start(server: Any, env: dict[str, str], **popen: Any) -> Any:
+        started[env["LLM_MONITOR_PLUGIN_ENABLED"] + server.served_model_name] = server.engine_cpus
+        return object()
+
+    monkeypatch.setattr(latency, "start_vllm", fake_start)
+    settings = LatencyBenchSettings(engine_cpus="0", control_cpus="1", model_name="m")
+    for arm in ("monitored", "control"):
+        latency._start_server(settings, tmp_path, arm, 1, tmp_path)
+    assert started == {"1m": "0", "0m": "1"}
+    started.clear()
+    latency._start_server(LatencyBenchSettings(model_name="m"), tmp_path, "control", 1, tmp_path)
+    assert started == {"0m": None}
+
+    def refuse(server: Any, env: dict[str, str], **popen: Any) -> Any:
+        raise ValueError("CPU(s) 7 of '7' are not available here (usable: 0-1)")
+
+    monkeypatch.setattr(latency, "start_vllm", refuse)
+    with pytest.raises(latency.LatencyBenchError, match="the control server's CPUs: CPU\\(s\\) 7"):
+        latency._start_server(settings, tmp_path, "control", 1, tmp_path)

@@ -166,6 +166,14 @@ def test_placement_and_workload_flags(capsys: pytest.CaptureFixture[str]) -> Non
     with pytest.raises(SystemExit):
         parser.parse_args(["bench", "overhead", "--sidecar-cpus", "cores"])
     assert "not a CPU list" in capsys.readouterr().err
+    assert parser.parse_args(["bench", "latency"]).engine_cpus is None
+    assert parser.parse_args(["bench", "latency", "--engine-cpus", "0-2"]).engine_cpus == "0-2"
+    assert parser.parse_args(["up", "--engine-cpus", "0"]).engine_cpus == "0"
+    args = parser.parse_args(["bench", "latency", "--control-cpus", "1"])
+    assert (args.engine_cpus, args.control_cpus) == (None, "1")
+    with pytest.raises(SystemExit):
+        parser.parse_args(["up", "--engine-cpus", "auto"])
+    assert "not a CPU list" in capsys.readouterr().err
 
 
 def test_step_to_score_lag_is_summarised_from_the_scrapes_difference() -> None:

@@ -97,3 +97,19 @@ def test_up_refuses_a_bad_dtype_before_starting_anything(monkeypatch: pytest.Mon
         assert run_up(SidecarConfig(), server) == ExitCode.CONFIG
     finally:
         cpu.serving_dtype.cache_clear()
+
+
+def test_up_refuses_engine_cpus_it_cannot_use_before_starting_anything(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from monitor import placement
+    from monitor.cli.exit_codes import ExitCode
+    from monitor.launch import run_up
+    from monitor.sidecar.config import SidecarConfig
+
+    if not placement.supported():
+        pytest.skip("Linux thread affinity")
+    beyond = str(max(placement.usable_cpus()) + 1)
+    server = VllmServerSettings(model_dir=Path("/m"), served_model_name="m", engine_cpus=beyond)
+    assert run_up(SidecarConfig(), server) == ExitCode.CONFIG
+    assert f"CPU(s) {beyond} of '{beyond}' are not available" in caplog.text

@@ -63,6 +63,27 @@ def test_bound_cpus_reads_only_processes_bound_to_fewer_than_all() -> None:
             proc.wait()
 
 
+def test_the_shippers_own_binding_does_not_hide_the_spare_cpus() -> None:
+    usable = placement.usable_cpus()
+    if len(usable) < 2:
+        pytest.skip("needs two CPUs")
+    first, last = min(usable), max(usable)
+    sleep = [sys.executable, "-c", "import time; time.sleep(30)"]
+    worker = subprocess.Popen(sleep)
+    os.sched_setaffinity(worker.pid, {first})
+    # the plugin moves its shipper process off the worker's CPU, as here
+    shipper = subprocess.Popen([*sleep, placement.SHIPPER_MODULE])
+    os.sched_setaffinity(shipper.pid, {last})
+    try:
+        assert placement.is_shipper(shipper.pid) and not placement.is_shipper(worker.pid)
+        assert placement.bound_cpus([worker.pid, shipper.pid], usable) == {first}
+        assert placement.spare_cpus(frozenset({first}), usable) == usable - {first}
+    finally:
+        for proc in (worker, shipper):
+            proc.kill()
+            proc.wait()
+
+
 def test_a_pinned_thread_passes_its_cpus_to_the_threads_it_starts() -> None:
     target = frozenset({min(placement.affinity())})
     seen: dict[str, frozenset[int]] = {}
@@ -121,3 +142,31 @@ def test_the_plugin_setting_and_the_flag_refuse_a_bad_cpu_list(
     assert cpu_setting("auto") == "auto"
     with pytest.raises(Exception, match="CPU list"):
         cpu_setting("cores")
+
+
+def test_a_process_started_on_cpus_runs_there_and_the_caller_is_restored() -> None:
+    before = placement.affinity()
+    target = frozenset({max(before)})
+    with placement.started_on(target):
+        child = subprocess.Popen(
+            [sys.executable, "-c", "import os; print(sorted(os.sched_getaffinity(0)))"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+    out, _ = child.communicate(timeout=30)
+    assert out.strip() == str(sorted(target))
+    assert placement.affinity() == before
+    with placement.started_on(None):  # None: nothing moves
+        assert placement.affinity() == before
+
+
+def test_cpus_not_usable_here_are_refused_by_name() -> None:
+    beyond = max(placement.usable_cpus()) + 1
+    with pytest.raises(ValueError, match=f"CPU\\(s\\) {beyond} of '0,{beyond}' are not available"):
+        placement.usable_cpu_list(f"0,{beyond}")
+    assert placement.usable_cpu_list(str(min(placement.affinity()))) == {min(placement.affinity())}
+    before = placement.affinity()
+    refused = pytest.raises(ValueError, match=f"cannot run on CPU\\(s\\) {beyond}")
+    with refused, placement.started_on(frozenset({beyond})):
+        pass
+    assert placement.affinity() == before

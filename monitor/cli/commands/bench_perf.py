@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from monitor.bench.settings import LatencyBenchSettings, SidecarBenchSettings
 from monitor.cli.exit_codes import CommandError, ExitCode, epilog
 from monitor.cli.flags import (
+    cpu_list,
     cpu_setting,
     default_of,
     model_dir_or_default,
@@ -218,6 +219,8 @@ def cmd_latency(args: argparse.Namespace) -> int:
             "dtype",
             "sidecar_nice",
             "sidecar_cpus",
+            "engine_cpus",
+            "control_cpus",
             "workload",
         ),
     )
@@ -288,6 +291,21 @@ def register_latency(bench_sub: Subparsers) -> None:
         )
     p.add_argument("--enforce-eager", action="store_true", help="run vLLM without compiling")
     sidecar_flags(p, default("sidecar_nice"))
+    p.add_argument(
+        "--engine-cpus",
+        type=cpu_list,
+        metavar="LIST",
+        help="run every process of both vLLM servers on these CPUs only, as `up "
+        "--engine-cpus` does; with --sidecar-cpus auto the sidecar gets the others "
+        "(default: vLLM may use every CPU)",
+    )
+    p.add_argument(
+        "--control-cpus",
+        type=cpu_list,
+        metavar="LIST",
+        help="the control server's CPUs alone (default: as --engine-cpus): `--arms "
+        "unmonitored control --control-cpus 0` shows what confining vLLM costs",
+    )
     workload_flag(p)
     p.add_argument(
         "--alert-every-request",

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from monitor.cli.exit_codes import CommandError, ExitCode, epilog
-from monitor.cli.flags import cpu_setting, default_of
+from monitor.cli.flags import cpu_list, cpu_setting, default_of
 from monitor.launch import VllmServerSettings
 
 if TYPE_CHECKING:
@@ -68,6 +68,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         kv_cache_gib=args.kv_cache_gib,
         enforce_eager=args.enforce_eager,
         sidecar_cpus=args.sidecar_cpus,
+        engine_cpus=args.engine_cpus,
         extra_args=vllm_args(args.vllm_args),
     )
     return run_up(up_sidecar_config(config, Path(model_dir), name), server, args.config)
@@ -120,6 +121,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="CPUs the sidecar runs on: auto (default) moves it off the cores vLLM's CPU "
         "backend binds its compute threads to, once they are bound; inherit leaves it "
         "anywhere; or a list such as 1 or 2-3",
+    )
+    up.add_argument(
+        "--engine-cpus",
+        type=cpu_list,
+        metavar="LIST",
+        help="run every vLLM process on these CPUs only (e.g. 0-6 of 8); with "
+        "--sidecar-cpus auto the sidecar then runs on the others, a CPU no vLLM process "
+        "takes (default: vLLM may use every CPU)",
     )
     up.add_argument(
         "vllm_args", nargs=argparse.REMAINDER, help="after '--': more arguments for vllm serve"
