@@ -49,6 +49,9 @@ __all__ = [
 
 log = logging.getLogger("llm_monitor.up")
 
+#: Where the plugin runs its shipper (:class:`monitor.plugin.settings.PluginSettings`).
+SHIPPER_CPUS_ENV = "LLM_MONITOR_PLUGIN_SHIPPER_CPUS"
+
 TRACES_FILE = "traces.sqlite"
 """The trace store ``up`` keeps in the cache directory when monitor.yaml names none."""
 #: ``up``'s encoder_scope where monitor.yaml sets none (see :func:`up_sidecar_config`).
@@ -171,8 +174,12 @@ def start_vllm(
     settings: VllmServerSettings, env: dict[str, str], **popen: Any
 ) -> subprocess.Popen[bytes]:
     """Start vLLM's OpenAI server (:func:`vllm_command`) in its own session, on
-    ``settings.engine_cpus`` where set; ValueError when those are not usable here."""
+    ``settings.engine_cpus`` where set, the plugin's shipper then on the CPUs left over
+    (unless ``env`` places it); ValueError when those CPUs are not usable here."""
     cpus = None if settings.engine_cpus is None else placement.usable_cpu_list(settings.engine_cpus)
+    rest = None if cpus is None else placement.usable_cpus() - cpus
+    if rest:
+        env = {SHIPPER_CPUS_ENV: placement.format_cpu_list(rest), **env}
     with placement.started_on(cpus):
         return subprocess.Popen(vllm_command(settings), env=env, start_new_session=True, **popen)
 

@@ -184,6 +184,17 @@ def is_shipper(pid: int) -> bool:
     return SHIPPER_MODULE.encode() in argv
 
 
+def cpus_of(pids: Iterable[int]) -> frozenset[int]:
+    """Every CPU the main threads of ``pids`` may run on, the plugin's shipper process
+    aside (where a server's own processes run)."""
+    cpus: set[int] = set()
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            if not is_shipper(pid):
+                cpus |= affinity(pid)
+    return frozenset(cpus)
+
+
 def bound_cpus(pids: Iterable[int], usable: frozenset[int]) -> frozenset[int]:
     """The CPUs the main threads of ``pids`` are bound to, where bound to fewer than
     ``usable`` (an engine's compute workers); empty when none is. The plugin's shipper

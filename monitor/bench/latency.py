@@ -305,6 +305,7 @@ def _run(settings: LatencyBenchSettings, model_dir: Path, workdir: Path) -> dict
     servers: dict[str, tuple[subprocess.Popen[bytes], str, Path]] = {}
     watch: AlertWatch | None = None
     sidecar_cpus = None
+    server_cpus: dict[str, frozenset[int]] = {}
     try:
         for arm in settings.arms:
             servers[arm] = _start_server(settings, model_dir, arm, grpc_port, workdir)
@@ -314,10 +315,10 @@ def _run(settings: LatencyBenchSettings, model_dir: Path, workdir: Path) -> dict
             for arm, (proc, _, _) in servers.items()
         }
         engine_pids = [pid for arm in servers for pid in processes[arm][1:]]
+        server_cpus = {arm: placement.cpus_of(processes[arm]) for arm in servers}
         processes["bench"] = [os.getpid()]
         if sidecar is not None:
             processes["sidecar"] = [sidecar.pid]
-        if sidecar is not None:
             sidecar_cpus = placement.place_beside(engine_pids, sidecar.pid, settings.sidecar_cpus)
         urls = {arm: servers[arm][1] for arm in settings.arms}
         first = next(iter(urls.values()))
@@ -382,6 +383,7 @@ def _run(settings: LatencyBenchSettings, model_dir: Path, workdir: Path) -> dict
         "sidecar_cpus": settings.sidecar_cpus,
         "engine_cpus": settings.engine_cpus,
         "control_cpus": settings.control_cpus,
+        "server_cpus": {arm: placement.format_cpu_list(c) for arm, c in server_cpus.items()},
         "sidecar_bound_to": None
         if sidecar_cpus is None
         else placement.format_cpu_list(sidecar_cpus),

@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 import threading
+import time
+from pathlib import Path
 
 import pytest
 
@@ -74,9 +76,13 @@ def test_the_shippers_own_binding_does_not_hide_the_spare_cpus() -> None:
     # the plugin moves its shipper process off the worker's CPU, as here
     shipper = subprocess.Popen([*sleep, placement.SHIPPER_MODULE])
     os.sched_setaffinity(shipper.pid, {last})
+    deadline = time.monotonic() + 10  # the new program's arguments show once it has started
+    while not Path(f"/proc/{shipper.pid}/cmdline").read_bytes() and time.monotonic() < deadline:
+        time.sleep(0.01)
     try:
         assert placement.is_shipper(shipper.pid) and not placement.is_shipper(worker.pid)
         assert placement.bound_cpus([worker.pid, shipper.pid], usable) == {first}
+        assert placement.cpus_of([worker.pid, shipper.pid]) == {first}
         assert placement.spare_cpus(frozenset({first}), usable) == usable - {first}
     finally:
         for proc in (worker, shipper):
@@ -170,3 +176,34 @@ def test_cpus_not_usable_here_are_refused_by_name() -> None:
     with refused, placement.started_on(frozenset({beyond})):
         pass
     assert placement.affinity() == before
+
+
+def test_vllm_starts_on_its_cpus_and_the_shipper_gets_the_rest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pathlib import Path as P
+
+    from monitor import launch
+
+    usable = placement.usable_cpus()
+    if len(usable) < 2 or placement.affinity() != usable:
+        pytest.skip("needs two CPUs this process may use")
+    seen: list[tuple[dict[str, str], frozenset[int]]] = []
+
+    def fake_popen(cmd: list[str], env: dict[str, str], **kwargs: object) -> object:
+        seen.append((env, placement.affinity()))  # a child inherits the caller's binding
+        return object()
+
+    monkeypatch.setattr(launch.subprocess, "Popen", fake_popen)
+    first = min(usable)
+    server = launch.VllmServerSettings(
+        model_dir=P("/m"), served_model_name="m", dtype="float32", engine_cpus=str(first)
+    )
+    launch.start_vllm(server, {"A": "1"})
+    launch.start_vllm(server, {launch.SHIPPER_CPUS_ENV: "inherit"})  # the user's choice wins
+    launch.start_vllm(launch.VllmServerSettings(P("/m"), "m", dtype="float32"), {})
+    rest = placement.format_cpu_list(usable - {first})
+    assert seen[0] == ({"A": "1", launch.SHIPPER_CPUS_ENV: rest}, frozenset({first}))
+    assert seen[1] == ({launch.SHIPPER_CPUS_ENV: "inherit"}, frozenset({first}))
+    assert seen[2] == ({}, usable)
+    assert placement.affinity() == usable
