@@ -160,13 +160,18 @@ def vllm_command(settings: VllmServerSettings) -> list[str]:
 def plugin_environment(
     settings: VllmServerSettings, sidecar_address: str, base: dict[str, str] | None = None
 ) -> dict[str, str]:
-    """Environment that turns the plugin on inside vLLM and sizes its CPU KV cache."""
+    """Environment that turns the plugin on inside vLLM, sizes its CPU KV cache and, with
+    ``engine_cpus``, puts the plugin's shipper on the CPUs vLLM leaves."""
     env = dict(os.environ if base is None else base)
     env["LLM_MONITOR_PLUGIN_ENABLED"] = "1"
     env["LLM_MONITOR_PLUGIN_SIDECAR_ADDRESS"] = sidecar_address
     if settings.layers:
         env["LLM_MONITOR_PLUGIN_LAYERS"] = str(list(settings.layers))
     env.setdefault("VLLM_CPU_KVCACHE_SPACE", str(settings.kv_cache_gib))
+    if settings.engine_cpus is not None:
+        rest = placement.usable_cpus() - placement.parse_cpu_list(settings.engine_cpus)
+        if rest:  # the shipper runs where vLLM does not, beside the sidecar, unless placed
+            env.setdefault(SHIPPER_CPUS_ENV, placement.format_cpu_list(rest))
     return env
 
 
@@ -174,12 +179,8 @@ def start_vllm(
     settings: VllmServerSettings, env: dict[str, str], **popen: Any
 ) -> subprocess.Popen[bytes]:
     """Start vLLM's OpenAI server (:func:`vllm_command`) in its own session, on
-    ``settings.engine_cpus`` where set, the plugin's shipper then on the CPUs left over
-    (unless ``env`` places it); ValueError when those CPUs are not usable here."""
+    ``settings.engine_cpus`` where set; ValueError when those CPUs are not usable here."""
     cpus = None if settings.engine_cpus is None else placement.usable_cpu_list(settings.engine_cpus)
-    rest = None if cpus is None else placement.usable_cpus() - cpus
-    if rest:
-        env = {SHIPPER_CPUS_ENV: placement.format_cpu_list(rest), **env}
     with placement.started_on(cpus):
         return subprocess.Popen(vllm_command(settings), env=env, start_new_session=True, **popen)
 

@@ -205,9 +205,7 @@ def bound_cpus(pids: Iterable[int], usable: frozenset[int]) -> frozenset[int]:
             own = affinity(pid)
         except OSError:
             continue
-        if own < usable and is_shipper(pid):
-            continue
-        if own < usable:
+        if own < usable and not is_shipper(pid):
             cpus |= own
     return frozenset(cpus)
 

@@ -79,11 +79,11 @@ def _start_server(
         if arm == "control" and settings.control_cpus is not None
         else settings.engine_cpus,
     )
-    env = plugin_environment(server, f"127.0.0.1:{grpc_port}")
-    env["LLM_MONITOR_PLUGIN_ENABLED"] = "1" if arm == "monitored" else "0"
     log = workdir / f"vllm-{arm}.log"
     with log.open("wb") as out:
         try:
+            env = plugin_environment(server, f"127.0.0.1:{grpc_port}")
+            env["LLM_MONITOR_PLUGIN_ENABLED"] = "1" if arm == "monitored" else "0"
             proc = start_vllm(server, env, stdout=out, stderr=subprocess.STDOUT)
         except ValueError as exc:
             raise LatencyBenchError(f"the {arm} server's CPUs: {exc}") from None

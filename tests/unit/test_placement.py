@@ -181,8 +181,6 @@ def test_cpus_not_usable_here_are_refused_by_name() -> None:
 def test_vllm_starts_on_its_cpus_and_the_shipper_gets_the_rest(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from pathlib import Path as P
-
     from monitor import launch
 
     usable = placement.usable_cpus()
@@ -197,13 +195,19 @@ def test_vllm_starts_on_its_cpus_and_the_shipper_gets_the_rest(
     monkeypatch.setattr(launch.subprocess, "Popen", fake_popen)
     first = min(usable)
     server = launch.VllmServerSettings(
-        model_dir=P("/m"), served_model_name="m", dtype="float32", engine_cpus=str(first)
+        model_dir=Path("/m"), served_model_name="m", dtype="float32", engine_cpus=str(first)
     )
-    launch.start_vllm(server, {"A": "1"})
-    launch.start_vllm(server, {launch.SHIPPER_CPUS_ENV: "inherit"})  # the user's choice wins
-    launch.start_vllm(launch.VllmServerSettings(P("/m"), "m", dtype="float32"), {})
+    free = launch.VllmServerSettings(Path("/m"), "m", dtype="float32")
+    for settings, base in (
+        (server, {"A": "1"}),
+        (server, {launch.SHIPPER_CPUS_ENV: "inherit"}),  # the user's choice wins
+        (free, {}),
+    ):
+        launch.start_vllm(settings, launch.plugin_environment(settings, "", base=base))
     rest = placement.format_cpu_list(usable - {first})
-    assert seen[0] == ({"A": "1", launch.SHIPPER_CPUS_ENV: rest}, frozenset({first}))
-    assert seen[1] == ({launch.SHIPPER_CPUS_ENV: "inherit"}, frozenset({first}))
-    assert seen[2] == ({}, usable)
+    assert (seen[0][0]["A"], seen[0][0][launch.SHIPPER_CPUS_ENV]) == ("1", rest)
+    assert seen[0][1] == frozenset({first})
+    assert seen[1][1] == frozenset({first})
+    assert seen[1][0][launch.SHIPPER_CPUS_ENV] == "inherit"
+    assert launch.SHIPPER_CPUS_ENV not in seen[2][0] and seen[2][1] == usable
     assert placement.affinity() == usable
