@@ -22,13 +22,14 @@ bench itself, and sets the slowest alerts against what ran and what waited meanw
 
 from __future__ import annotations
 
+import logging
 import os
 import platform
 import subprocess
 import tempfile
 import time
 import urllib.request
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -38,18 +39,23 @@ import psutil
 from monitor import placement
 from monitor.bench.alert_watch import AlertTiming, AlertWatch, alert_latencies, alert_summary
 from monitor.bench.cpu_time import descendants
-from monitor.bench.latency_client import RequestTiming, completed, run_requests, summarize_timings
+from monitor.bench.latency_client import RequestTiming, run_requests, summarize_timings
+from monitor.bench.latency_summary import (
+    compared_arm,
+    itl_goal,
+    ratio_intervals,
+    round_intervals,
+)
 from monitor.bench.overhead import _start_sidecar, free_port
 from monitor.bench.overhead_summary import lag_between
 from monitor.bench.run_wait import RunWaitSampler, slow_alert_waits
 from monitor.bench.serve_process import stop_serve
 from monitor.bench.settings import LatencyBenchSettings
 from monitor.bench.sidecar_scrape import scrape
-from monitor.bench.stats import bootstrap_quantile_ratio, goal, ratio
+from monitor.bench.stats import ratio
 from monitor.cpu import serving_dtype
 from monitor.launch import VllmServerSettings, plugin_environment, start_vllm, stop_process_group
 
-ITL_P99_GOAL = 1.02
 #: Seed offset between rounds of a rate (rates use seed + their index).
 ROUND_SEED_STEP = 1000
 TIMING_RULE = "bench-alert-latency"
@@ -59,6 +65,9 @@ PATH_HISTOGRAMS = (
     "llm_monitor_capture_to_score_seconds",
     "llm_monitor_trace_write_duration_seconds",
 )
+
+
+log = logging.getLogger(__name__)
 
 
 class LatencyBenchError(RuntimeError):
@@ -165,12 +174,14 @@ def _rounds(
     metrics_port: int | None,
 ) -> tuple[dict[str, Any], list[AlertTiming]]:
     timings: dict[str, list[RequestTiming]] = {arm: [] for arm in urls}
+    by_round: dict[str, list[list[RequestTiming]]] = {arm: [] for arm in urls}
     walls = dict.fromkeys(urls, 0.0)
     alerts: list[AlertTiming] = []
     path: dict[str, float] = {}  # the monitored rounds' histogram deltas, summed
     for r in range(settings.rounds):
         arms = list(urls) if (i + r) % 2 == 0 else list(urls)[::-1]
         for arm in arms:
+            log.info("%.2f requests/s, round %d/%d: %s", rate, r + 1, settings.rounds, arm)
             before = scrape(metrics_port) if arm == "monitored" and metrics_port else None
             got, wall = run_requests(
                 urls[arm],
@@ -183,6 +194,7 @@ def _rounds(
                 settings.workload,
             )
             timings[arm] += got
+            by_round[arm].append(got)
             walls[arm] += wall
             if arm == "monitored" and watch is not None:
                 time.sleep(1.0)  # alerts of the last tokens
@@ -206,6 +218,9 @@ def _rounds(
             for q in ("p50", "p99")
         }
         point["ratio_intervals"] = ratio_intervals(timings[test], timings["unmonitored"], i)
+        over_rounds = round_intervals(by_round[test], by_round["unmonitored"], i)
+        if over_rounds is not None:
+            point["round_intervals"] = over_rounds
     if path:
         point["sidecar_path"] = {
             k: v for name in PATH_HISTOGRAMS for k, v in lag_between({}, path, name).items()
@@ -213,64 +228,19 @@ def _rounds(
     return point, alerts
 
 
-def compared_arm(arms: Collection[str]) -> str | None:
-    """The arm set against ``unmonitored`` (``monitored``, or the ``control`` server
-    that is a second unmonitored one); None when there is nothing to compare."""
-    if "unmonitored" not in arms:
-        return None
-    return next((a for a in ("monitored", "control") if a in arms), None)
-
-
-def ratio_intervals(
-    test: list[RequestTiming], base: list[RequestTiming], seed: int
-) -> dict[str, dict[str, float] | None]:
-    """95% bootstrap intervals of the TTFT p50 and inter-token p50 / p99 ratios,
-    resampling requests (a request's tokens go together)."""
-    test, base = completed(test), completed(base)
-    out: dict[str, dict[str, float] | None] = {}
-    for key, q, values in (
-        ("ttft_p50", 50, lambda t: [t.ttft]),
-        ("itl_p50", 50, lambda t: t.itls),
-        ("itl_p99", 99, lambda t: t.itls),
-    ):
-        try:
-            interval = bootstrap_quantile_ratio(
-                [values(t) for t in test], [values(t) for t in base], q, seed=seed
-            )
-        except ValueError:  # no tokens on a side
-            out[key] = None
-            continue
-        out[key] = {
-            "ratio": round(interval.median, 4),
-            "low": round(interval.low, 4),
-            "high": round(interval.high, 4),
-            "confidence": interval.confidence,
-            "requests": interval.n,
-        }
-    return out
-
-
-def itl_goal(points: list[dict[str, Any]]) -> dict[str, object]:
-    """The p99 inter-token goal at the worst of ``points``, and what that point's
-    interval says: ``met`` (all of it at or under the goal), ``not met`` (all of it
-    over), or ``not resolved`` (it spans the goal: more rounds or requests needed)."""
-    measured = [p for p in points if p.get("ratios", {}).get("itl_p99") is not None]
-    if not measured:
-        return goal(None, "<=", ITL_P99_GOAL)
-    worst = max(measured, key=lambda p: p["ratios"]["itl_p99"])
-    interval = worst["ratio_intervals"].get("itl_p99")
-    result = goal(worst["ratios"]["itl_p99"], "<=", ITL_P99_GOAL)
-    result["rate_rps"] = worst["rate_rps"]
-    if interval is not None:
-        result["interval"] = [interval["low"], interval["high"]]
-        result["verdict"] = (
-            "met"
-            if interval["high"] <= ITL_P99_GOAL
-            else "not met"
-            if interval["low"] > ITL_P99_GOAL
-            else "not resolved"
+def _log_placement(
+    server_cpus: Mapping[str, frozenset[int]], sidecar: frozenset[int] | None, setting: str
+) -> None:
+    """Say where the servers and the sidecar run; warn when ``auto`` found no CPU for it."""
+    for arm, cpus in server_cpus.items():
+        log.info("%s server on CPU(s) %s", arm, placement.format_cpu_list(cpus))
+    if sidecar is not None:
+        log.info("sidecar on CPU(s) %s", placement.format_cpu_list(sidecar))
+    elif setting == "auto":
+        log.warning(
+            "no CPU beside vLLM's compute threads: the sidecar shares theirs "
+            "(--engine-cpus leaves it one)"
         )
-    return result
 
 
 def run_latency(settings: LatencyBenchSettings, model_dir: Path) -> dict[str, Any]:
@@ -320,6 +290,7 @@ def _run(settings: LatencyBenchSettings, model_dir: Path, workdir: Path) -> dict
         if sidecar is not None:
             processes["sidecar"] = [sidecar.pid]
             sidecar_cpus = placement.place_beside(engine_pids, sidecar.pid, settings.sidecar_cpus)
+            _log_placement(server_cpus, sidecar_cpus, settings.sidecar_cpus)
         urls = {arm: servers[arm][1] for arm in settings.arms}
         first = next(iter(urls.values()))
         warm_up(settings, urls)
@@ -339,6 +310,7 @@ def _run(settings: LatencyBenchSettings, model_dir: Path, workdir: Path) -> dict
             saturation = summarize_timings(timings, wall)
             saturation["requests_per_s"] = round(saturation["completed"] / wall, 3)
             rates = [f * saturation["requests_per_s"] for f in settings.fractions]
+            log.info("saturation: %.2f requests/s", saturation["requests_per_s"])
         if "monitored" in urls:
             watch = AlertWatch(f"127.0.0.1:{grpc_port}")
         points, alerts = [], []

@@ -147,9 +147,51 @@ def _groups(groups: Sequence[Sequence[float]], side: str) -> tuple[np.ndarray, n
     return np.concatenate(kept), np.concatenate([[0], np.cumsum(sizes)])
 
 
+def bootstrap_paired_quantile_ratio(
+    numerator: Sequence[Sequence[float]],
+    denominator: Sequence[Sequence[float]],
+    q: float,
+    confidence: float = 0.95,
+    resamples: int = 2_000,
+    seed: int = 0,
+) -> Interval:
+    """As :func:`bootstrap_quantile_ratio`, but the groups come in pairs (group ``i`` of
+    each side measured at the same time, e.g. a benchmark's rounds) and each resample
+    draws the same pairs on both sides, so what both sides lived through together (a
+    slow spell of the host) stays together. ValueError when the sides differ in length
+    or a side has no values."""
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    if len(numerator) != len(denominator):
+        raise ValueError(f"unpaired groups: {len(numerator)} and {len(denominator)}")
+    pairs = [(a, b) for a, b in zip(numerator, denominator, strict=True) if len(a) and len(b)]
+    sides = [
+        _groups([a for a, _ in pairs], "numerator"),
+        _groups([b for _, b in pairs], "denominator"),
+    ]
+    point = [float(np.percentile(values, q)) for values, _ in sides]
+    if point[1] == 0:
+        raise ValueError("the denominator's percentile is 0")
+    rng = np.random.default_rng(seed)
+    ratios = np.empty(resamples)
+    for i in range(resamples):
+        picks = rng.integers(0, len(pairs), size=len(pairs))
+        num, den = (
+            float(np.percentile(_take(values, bounds, picks), q)) for values, bounds in sides
+        )
+        ratios[i] = num / den if den else np.inf
+    tail = (1.0 - confidence) / 2.0
+    low, high = np.quantile(ratios, [tail, 1.0 - tail])
+    return Interval(point[0] / point[1], float(low), float(high), confidence, len(pairs))
+
+
 def _resample(values: np.ndarray, bounds: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Groups drawn with replacement (as many as there are), their values concatenated."""
-    picks = rng.integers(0, bounds.size - 1, size=bounds.size - 1)
+    return _take(values, bounds, rng.integers(0, bounds.size - 1, size=bounds.size - 1))
+
+
+def _take(values: np.ndarray, bounds: np.ndarray, picks: np.ndarray) -> np.ndarray:
+    """The values of groups ``picks`` (indices, repeats allowed), concatenated."""
     starts, sizes = bounds[picks], bounds[picks + 1] - bounds[picks]
     # index of each value: its group's start plus its place within the group
     offsets = np.repeat(starts - np.concatenate([[0], np.cumsum(sizes)[:-1]]), sizes)

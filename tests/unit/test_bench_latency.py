@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import pathlib
 import threading
@@ -17,7 +18,7 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry, Histogram, start_http_server
 
 from monitor.bench.alert_watch import AlertTiming, alert_latencies, alert_summary
-from monitor.bench.latency import WARMUP_REQUESTS, _point, compared_arm, itl_goal, warm_up
+from monitor.bench.latency import WARMUP_REQUESTS, _log_placement, _point, warm_up
 from monitor.bench.latency_client import (
     RequestTiming,
     poisson_delays,
@@ -25,6 +26,7 @@ from monitor.bench.latency_client import (
     summarize_timings,
     token_index,
 )
+from monitor.bench.latency_summary import compared_arm, itl_goal
 from monitor.bench.overhead import free_port
 from monitor.bench.settings import LatencyBenchSettings
 from monitor.cli.main import build_parser
@@ -180,6 +182,20 @@ def test_a_point_pools_its_rounds_and_sets_the_control_against_the_baseline(
         assert interval["low"] <= interval["ratio"] <= interval["high"]
         assert interval["requests"] == 6
     assert interval["ratio"] == pytest.approx(point["ratios"]["itl_p99"], rel=1e-3)
+    assert "round_intervals" not in point  # two rounds are too few to draw from
+
+
+def test_three_rounds_or_more_get_intervals_over_rounds(server: tuple[str, list[str]]) -> None:
+    url, _ = server
+    settings = LatencyBenchSettings(requests=2, max_tokens=TOKENS, rounds=3)
+    point, _ = _point(settings, {"unmonitored": url, "control": url}, 100.0, 0, None)
+    for key, interval in point["round_intervals"].items():
+        assert interval is not None, key
+        assert interval["rounds"] == 3
+        assert interval["low"] <= interval["ratio"] <= interval["high"]
+    assert point["round_intervals"]["itl_p99"]["ratio"] == pytest.approx(
+        point["ratios"]["itl_p99"], rel=1e-3
+    )
 
 
 def test_only_a_monitored_or_control_server_is_compared() -> None:
@@ -204,6 +220,12 @@ def test_the_itl_goal_is_judged_at_the_worst_point_by_its_interval() -> None:
     assert itl_goal([_at(1.0, 1.01, 0.97, 1.05)])["verdict"] == "not resolved"
     met = itl_goal([_at(1.0, 0.98, 0.95, 1.02)])
     assert met["met"] is True and met["verdict"] == "met"
+    assert met["interval_over"] == "requests"
+    # a slow spell of the host reaches a round's requests together: rounds judge first
+    wide = _at(1.0, 1.08, 1.04, 1.12)
+    wide["round_intervals"] = {"itl_p99": {"ratio": 1.08, "low": 0.97, "high": 1.2}}
+    judged = itl_goal([wide])
+    assert judged["verdict"] == "not resolved" and judged["interval_over"] == "rounds"
     assert itl_goal([])["met"] is None
 
 
@@ -284,3 +306,20 @@ def test_each_server_starts_on_its_arms_cpus(
     monkeypatch.setattr(latency, "start_vllm", refuse)
     with pytest.raises(latency.LatencyBenchError, match="the control server's CPUs: CPU\\(s\\) 7"):
         latency._start_server(settings, tmp_path, "control", 1, tmp_path)
+
+
+def test_an_unplaced_sidecar_is_warned_about_only_under_auto(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    servers = {"unmonitored": frozenset({0, 1}), "monitored": frozenset({0, 1})}
+    with caplog.at_level(logging.INFO, logger="monitor.bench.latency"):
+        _log_placement(servers, None, "auto")
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "--engine-cpus" in warnings[0].getMessage()
+    assert "monitored server on CPU(s) 0-1" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="monitor.bench.latency"):
+        _log_placement(servers, frozenset({1}), "auto")
+        _log_placement(servers, None, "inherit")
+    assert not [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert "sidecar on CPU(s) 1" in caplog.text

@@ -8,6 +8,7 @@ import pytest
 
 from monitor.bench.stats import (
     bootstrap_median,
+    bootstrap_paired_quantile_ratio,
     bootstrap_quantile_ratio,
     goal,
     histogram_quantile,
@@ -130,3 +131,34 @@ def test_a_quantile_ratio_is_seeded_and_refuses_empty_sides() -> None:
         bootstrap_quantile_ratio(a, [], 50)
     with pytest.raises(ValueError, match="confidence"):
         bootstrap_quantile_ratio(a, b, 50, confidence=1.0)
+
+
+def _rounds(levels: np.ndarray, scale: float, seed: int, tokens: int = 300) -> list[list[float]]:
+    """Rounds' inter-token gaps: each round's host level (shared by both sides) times noise."""
+    rng = np.random.default_rng(seed)
+    return [list(scale * level * rng.gamma(8, 1 / 8, tokens)) for level in levels]
+
+
+def test_paired_rounds_keep_what_both_sides_lived_through_together() -> None:
+    """Rounds differ a lot (the host's slow spells) but each hits both sides alike: drawing
+    the same rounds on both sides cancels that, drawing them apart does not."""
+    levels = np.random.default_rng(7).gamma(3, 1 / 3, 8)
+    slow, base = _rounds(levels, 1.1, seed=8), _rounds(levels, 1.0, seed=9)
+    paired = bootstrap_paired_quantile_ratio(slow, base, 50, resamples=500)
+    apart = bootstrap_quantile_ratio(slow, base, 50, resamples=500)
+    pooled = np.percentile(np.concatenate(slow), 50) / np.percentile(np.concatenate(base), 50)
+    assert paired.median == pytest.approx(pooled)
+    assert paired.low < 1.1 < paired.high
+    assert paired.n == 8
+    assert paired.high - paired.low < (apart.high - apart.low) / 2
+
+
+def test_paired_rounds_refuse_unpaired_or_empty_sides() -> None:
+    a, b = _requests(4, 1.0, 5), _requests(5, 1.0, 6)
+    with pytest.raises(ValueError, match="unpaired"):
+        bootstrap_paired_quantile_ratio(a, b, 50)
+    with pytest.raises(ValueError, match="numerator"):
+        bootstrap_paired_quantile_ratio([[], []], b[:2], 50)
+    assert bootstrap_paired_quantile_ratio(a, b[:4], 99, seed=1) == (
+        bootstrap_paired_quantile_ratio(a, b[:4], 99, seed=1)
+    )
