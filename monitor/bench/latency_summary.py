@@ -68,7 +68,9 @@ def round_intervals(
     if min(len(test), len(base)) < MIN_ROUNDS_FOR_INTERVAL:
         return None
 
-    def pooled(rounds: list[list[RequestTiming]], values: Callable[..., list[float]]) -> list:
+    def pooled(
+        rounds: list[list[RequestTiming]], values: Callable[[RequestTiming], list[float]]
+    ) -> list[list[float]]:
         return [[v for t in completed(r) for v in values(t)] for r in rounds]
 
     return {

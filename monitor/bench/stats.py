@@ -4,7 +4,7 @@ and goals checked against them. Pure functions of their inputs (and a seed)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -119,23 +119,14 @@ def bootstrap_quantile_ratio(
     independent, so resampling them one by one would make the interval too narrow.
     ``median`` is the ratio of the pooled samples themselves, ``n`` the groups of the
     smaller side. The same groups and seed give the same interval."""
-    if not 0.0 < confidence < 1.0:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    _check_confidence(confidence)
     sides = [_groups(numerator, "numerator"), _groups(denominator, "denominator")]
-    rng = np.random.default_rng(seed)
-    point = [float(np.percentile(values, q)) for values, _ in sides]
-    if point[1] == 0:
-        raise ValueError("the denominator's percentile is 0")
-    ratios = np.empty(resamples)
-    for i in range(resamples):
-        num, den = (
-            float(np.percentile(_resample(values, bounds, rng), q)) for values, bounds in sides
-        )
-        ratios[i] = num / den if den else np.inf
-    tail = (1.0 - confidence) / 2.0
-    low, high = np.quantile(ratios, [tail, 1.0 - tail])
+
+    def draw(rng: np.random.Generator) -> list[np.ndarray]:
+        return [rng.integers(0, b.size - 1, size=b.size - 1) for _, b in sides]
+
     groups = min(bounds.size - 1 for _, bounds in sides)
-    return Interval(point[0] / point[1], float(low), float(high), confidence, int(groups))
+    return _ratio_interval(sides, draw, q, confidence, resamples, seed, int(groups))
 
 
 def _groups(groups: Sequence[Sequence[float]], side: str) -> tuple[np.ndarray, np.ndarray]:
@@ -160,8 +151,7 @@ def bootstrap_paired_quantile_ratio(
     draws the same pairs on both sides, so what both sides lived through together (a
     slow spell of the host) stays together. ValueError when the sides differ in length
     or a side has no values."""
-    if not 0.0 < confidence < 1.0:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    _check_confidence(confidence)
     if len(numerator) != len(denominator):
         raise ValueError(f"unpaired groups: {len(numerator)} and {len(denominator)}")
     pairs = [(a, b) for a, b in zip(numerator, denominator, strict=True) if len(a) and len(b)]
@@ -169,25 +159,44 @@ def bootstrap_paired_quantile_ratio(
         _groups([a for a, _ in pairs], "numerator"),
         _groups([b for _, b in pairs], "denominator"),
     ]
+
+    def draw(rng: np.random.Generator) -> list[np.ndarray]:
+        picks = rng.integers(0, len(pairs), size=len(pairs))
+        return [picks, picks]
+
+    return _ratio_interval(sides, draw, q, confidence, resamples, seed, len(pairs))
+
+
+def _check_confidence(confidence: float) -> None:
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+
+
+def _ratio_interval(
+    sides: list[tuple[np.ndarray, np.ndarray]],
+    draw: Callable[[np.random.Generator], list[np.ndarray]],
+    q: float,
+    confidence: float,
+    resamples: int,
+    seed: int,
+    n: int,
+) -> Interval:
+    """The pooled ``q`` percentile ratio of two sides (values, group bounds) and its
+    percentile-bootstrap interval, each resample taking the groups ``draw`` picks per side."""
     point = [float(np.percentile(values, q)) for values, _ in sides]
     if point[1] == 0:
         raise ValueError("the denominator's percentile is 0")
     rng = np.random.default_rng(seed)
     ratios = np.empty(resamples)
     for i in range(resamples):
-        picks = rng.integers(0, len(pairs), size=len(pairs))
         num, den = (
-            float(np.percentile(_take(values, bounds, picks), q)) for values, bounds in sides
+            float(np.percentile(_take(values, bounds, picks), q))
+            for (values, bounds), picks in zip(sides, draw(rng), strict=True)
         )
         ratios[i] = num / den if den else np.inf
     tail = (1.0 - confidence) / 2.0
     low, high = np.quantile(ratios, [tail, 1.0 - tail])
-    return Interval(point[0] / point[1], float(low), float(high), confidence, len(pairs))
-
-
-def _resample(values: np.ndarray, bounds: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Groups drawn with replacement (as many as there are), their values concatenated."""
-    return _take(values, bounds, rng.integers(0, bounds.size - 1, size=bounds.size - 1))
+    return Interval(point[0] / point[1], float(low), float(high), confidence, n)
 
 
 def _take(values: np.ndarray, bounds: np.ndarray, picks: np.ndarray) -> np.ndarray:
