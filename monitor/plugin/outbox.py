@@ -61,8 +61,8 @@ class Outbox:
             self._dropped(item, REASON_PLUGIN_ERROR, item.rows, f"cannot open a step: {exc!r}")
             return []
         if not batches:
-            if item.opted_out_rows:
-                self._drops.add(REASON_OPTED_OUT, item.opted_out_rows)
+            if item.opted_out_rows:  # stamped: not reported with batches before it
+                self._drops.add(REASON_OPTED_OUT, item.opted_out_rows, item.row_offset)
             self.keep(item)
             return []
         with self._lock:
@@ -102,7 +102,7 @@ class Outbox:
             item.release()
 
     def _dropped(self, item: Outgoing, reason: str, rows: int, detail: str) -> None:
-        self._drops.add(reason, rows)
+        self._drops.add(reason, rows, item.row_offset)
         self.keep(item)
         limited = self._logs.get(reason)
         if limited is None:

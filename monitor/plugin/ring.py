@@ -10,7 +10,9 @@ host pool, a full ring) can be ahead of the batch the shipper is sending, so the
 recorded with their offset and left out of ``snapshot(below=...)`` until the shipper
 passes them. Without that, the first batch a sidecar sees could carry drops of rows after
 it, which the sidecar has no gap for yet: those rows would later count twice, once as
-dropped and once as lost in transit.
+dropped and once as lost in transit. The shipper stamps the drops it makes while opening
+steps the same way (it opens a few steps before sending their batches, to join them), so
+stamps do not arrive in offset order.
 """
 
 from __future__ import annotations
@@ -47,8 +49,8 @@ class DropCounters:
         self._lock = threading.Lock()
 
     def add(self, reason: str, rows: int, offset: int | None = None) -> None:
-        """Count ``rows`` dropped rows under ``reason``; ``offset`` is the first of them,
-        given by the step thread (whose offsets only grow)."""
+        """Count ``rows`` dropped rows under ``reason``; ``offset``, where known, is the
+        first of them."""
         with self._lock:
             self._counts[reason] += rows
             if offset is not None and rows > 0:
@@ -58,13 +60,17 @@ class DropCounters:
 
     def snapshot(self, below: int | None = None) -> dict[str, int]:
         """A copy of the counters; with ``below``, without the offset-stamped drops at or
-        after that row offset (offsets only grow, so older stamps are forgotten)."""
+        after that row offset (stamps below it are forgotten: batches go out in offset
+        order)."""
         with self._lock:
             counts = dict(self._counts)
             if below is None:
                 return counts
-            while self._ahead and self._ahead[0][0] < below:
-                self._ahead.popleft()
+            if any(offset < below for offset, _, _ in self._ahead):
+                self._ahead = deque(
+                    (stamp for stamp in self._ahead if stamp[0] >= below),
+                    maxlen=self._ahead.maxlen,
+                )
             for _, reason, rows in self._ahead:
                 counts[reason] -= rows
             return counts

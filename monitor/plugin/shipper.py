@@ -2,8 +2,10 @@
 
 It owns all the slow work: waiting for each step's device-to-host copy, checking and
 labelling its rows, serialising, sending, reconnecting with exponential backoff. With a
-:class:`~monitor.plugin.ship_delay.ShipDelay` it sends each step part-way through the
-next, out of vLLM's way between steps. While
+:class:`~monitor.plugin.coalesce.Gather` it joins the rows of the steps that end close
+together into one message per layer, and with a
+:class:`~monitor.plugin.ship_delay.ShipDelay` it sends them part-way through the next
+step, out of vLLM's way between steps. While
 the sidecar is unreachable everything queued is dropped and counted, so memory stays
 bounded and the forward pass never waits.
 """
@@ -20,7 +22,8 @@ from pathlib import Path
 import grpc
 
 from monitor import placement
-from monitor.plugin.batch import Outgoing, encode
+from monitor.plugin.batch import CapturedBatch, Outgoing, encode
+from monitor.plugin.coalesce import Gather, coalesce
 from monitor.plugin.outbox import Outbox
 from monitor.plugin.ring import (
     REASON_OPTED_OUT,
@@ -43,6 +46,8 @@ KEEPALIVE_OPTIONS: tuple[tuple[str, int], ...] = (
     ("grpc.keepalive_permit_without_calls", 1),
     ("grpc.http2.max_pings_without_data", 0),
 )
+#: Longest a gathering shipper waits without looking whether it is being stopped.
+STOP_POLL_S = 0.1
 
 
 @dataclass(frozen=True)
@@ -79,9 +84,11 @@ class Shipper:
         tls: ChannelTls | None = None,
         cpus: frozenset[int] | None = None,
         ship_delay: ShipDelay | None = None,
+        gather: Gather | None = None,
     ) -> None:
         self._ring = ring
         self._ship_delay = ship_delay
+        self._gather_policy = gather
         self._drops = drops
         self._outbox = Outbox(drops)
         self._address = address
@@ -109,12 +116,7 @@ class Shipper:
         self._thread.join(timeout)
 
     def _messages(self, done: threading.Event) -> Iterator[ingest_pb2.IngestMessage]:
-        """The request stream of one connection; ends when ``done`` is set.
-
-        gRPC may keep pulling from a stream it has already failed; a batch taken after
-        that is counted as dropped rather than lost silently. An item's host buffers are
-        released once its messages are built, or when it is dropped.
-        """
+        """The request stream of one connection; ends when ``done`` is set."""
         yield ingest_pb2.IngestMessage(hello=self._hello())
         self.connected.set()
         while not done.is_set():
@@ -123,32 +125,64 @@ class Shipper:
                 if self._stop.is_set():
                     return
                 continue
-            self._hold(item)
-            batches = None
-            complete = False
-            try:
-                if done.is_set():
-                    self._drops.add(REASON_SIDECAR_UNAVAILABLE, item.rows)
-                    return
-                batches = self._outbox.unpack(item)
-                dropped = self._drops.snapshot(below=item.row_offset)
-                for batch in batches:
-                    if batch.opted_out_rows:  # counted with the batch whose range has the gap
-                        self._drops.add(REASON_OPTED_OUT, batch.opted_out_rows)
-                        dropped = self._drops.snapshot(below=item.row_offset)
-                    for message in encode(
-                        batch, self.producer_id, self._sequence, dropped, self._max_message_bytes
-                    ):
-                        self._sequence += 1
-                        yield message
-                    self.batches_sent += 1
-                complete = True
-            finally:
-                if batches is None:
+            items = self._gather(item)
+            self._hold(items[-1])
+            yield from self._send(items, done)
+
+    def _send(
+        self, items: list[Outgoing], done: threading.Event
+    ) -> Iterator[ingest_pb2.IngestMessage]:
+        """The messages of some steps, continuing rows joined (:mod:`.coalesce`).
+
+        gRPC may keep pulling from a stream it has already failed; steps taken after
+        that are counted as dropped rather than lost silently. An item's host buffers are
+        released once its messages are built, or when it is dropped; the finishes of any
+        that may not have left are carried to the next batch.
+        """
+        opened: list[list[CapturedBatch]] = []
+        complete = False
+        try:
+            if done.is_set():
+                self._drops.add(REASON_SIDECAR_UNAVAILABLE, sum(item.rows for item in items))
+                return
+            for item in items:
+                opened.append(self._outbox.unpack(item))
+            for batch in coalesce([b for batches in opened for b in batches]):
+                if batch.opted_out_rows:  # counted with the batch whose range has the gap
+                    self._drops.add(REASON_OPTED_OUT, batch.opted_out_rows)
+                dropped = self._drops.snapshot(below=batch.row_offset)
+                for message in encode(
+                    batch, self.producer_id, self._sequence, dropped, self._max_message_bytes
+                ):
+                    self._sequence += 1
+                    yield message
+                self.batches_sent += 1
+            complete = True
+        finally:
+            for i, item in enumerate(items):
+                if i >= len(opened):
                     self._outbox.keep(item)
                 elif not complete:  # its finishes may not have left: send them again later
-                    self._outbox.keep_unsent(batches)
+                    self._outbox.keep_unsent(opened[i])
                 item.release()
+
+    def _gather(self, first: Outgoing) -> list[Outgoing]:
+        """``first`` and the steps that come within ``gather`` of its end, or are queued
+        already (at most ``gather.max_steps``); only ``first`` without a gather."""
+        items = [first]
+        if self._gather_policy is None or self._gather_policy.gather_s <= 0:
+            return items
+        since_ns = first.step_end_unix_ns or time.time_ns()  # unknown: from now
+        while len(items) < self._gather_policy.max_steps:
+            wait = 0.0
+            if not self._stop.is_set():
+                wait = self._gather_policy.remaining_s(since_ns, time.time())
+            item = self._ring.get(timeout=min(wait, STOP_POLL_S))  # a stop ends the wait
+            if item is not None:
+                items.append(item)
+            elif wait <= STOP_POLL_S:
+                break
+        return items
 
     def _hold(self, item: Outgoing) -> None:
         """Wait until the item is due (``ship_delay``); not at all once stopping."""
@@ -232,7 +266,8 @@ def shipper_from_settings(
     cpus: frozenset[int] | None,
     cls: type[Shipper] = Shipper,
 ) -> Shipper:
-    """The shipper ``settings`` describe (address, token, TLS, backoff, ship delay)."""
+    """The shipper ``settings`` describe (address, token, TLS, backoff, ship delay,
+    gathering)."""
     token = settings.ingest_token
     return cls(
         ring,
@@ -249,4 +284,5 @@ def shipper_from_settings(
         else None,
         cpus=cpus,
         ship_delay=ShipDelay(settings.ship_delay_fraction, settings.ship_delay_max_ms / 1e3),
+        gather=Gather(settings.ship_gather_ms / 1e3),
     )

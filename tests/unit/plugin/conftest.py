@@ -10,6 +10,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from monitor.plugin.batch import Outgoing
+from monitor.plugin.coalesce import Gather
 from monitor.plugin.ring import DropCounters, RingBuffer
 from monitor.plugin.ship_delay import ShipDelay
 from monitor.plugin.shipper import Shipper
@@ -70,6 +71,7 @@ def shipper_factory() -> Iterator[ShipperFactory]:
         start: bool = True,
         cpus: frozenset[int] | None = None,
         ship_delay: ShipDelay | None = None,
+        gather: Gather | None = None,
     ) -> ShipperRig:
         drops = DropCounters()
         ring: RingBuffer[Outgoing] = RingBuffer(capacity, drops)
@@ -98,6 +100,7 @@ def shipper_factory() -> Iterator[ShipperFactory]:
             reconnect_max_s=0.2,
             cpus=cpus,
             ship_delay=ship_delay,
+            gather=gather,
         )
         if start:
             shipper.start()

@@ -10,6 +10,7 @@ import torch
 
 from monitor.artifacts.probe_format import Normalization, Probe, save_probe
 from monitor.plugin.batch import CapturedBatch
+from monitor.plugin.coalesce import Gather
 from monitor.plugin.ring import REASON_RING_FULL, REASON_SIDECAR_UNAVAILABLE
 from monitor.plugin.ship_delay import ShipDelay
 
@@ -330,11 +331,14 @@ def ended(batch: CapturedBatch, seconds_ago: float, lasting_s: float) -> Capture
 
 
 def delayed_rig(
-    sidecar_factory: SidecarFactory, shipper_factory: ShipperFactory, delay: ShipDelay
+    sidecar_factory: SidecarFactory,
+    shipper_factory: ShipperFactory,
+    delay: ShipDelay | None = None,
+    gather: Gather | None = None,
 ) -> tuple[RunningSidecar, ShipperRig]:
-    """A connected shipper that holds steps by ``delay``, and its sidecar."""
+    """A connected shipper that holds steps by ``delay`` or gathers them, and its sidecar."""
     sidecar = sidecar_factory()
-    rig = shipper_factory(sidecar.target, ship_delay=delay)
+    rig = shipper_factory(sidecar.target, ship_delay=delay, gather=gather)
     assert rig.shipper.connected.wait(10)
     return sidecar, rig
 
@@ -371,4 +375,51 @@ def test_stopping_sends_held_steps_without_waiting_out_the_delay(
     assert rig.ring.put(batch, rows=2)
     rig.shipper.stop(timeout=10.0)
     assert not rig.shipper._thread.is_alive()  # it did not sit out the 60 s hold
+    assert wait_for(lambda: sidecar.activations.rows() == 2, timeout=10)
+
+
+def test_steps_ending_close_together_travel_as_one_message(
+    sidecar_factory: SidecarFactory, shipper_factory: ShipperFactory
+) -> None:
+    sidecar, rig = delayed_rig(sidecar_factory, shipper_factory, gather=Gather(0.5))
+    sent = [
+        make_batch(0, ["a", "b"], [2, 1], [0, 4], seed=1),
+        make_batch(3, ["b", "a"], [1, 1], [5, 2], seed=2, finished=["a"]),
+        make_batch(5, ["b"], [1], [6], seed=3, finished=["b"]),
+    ]
+    for batch in sent:
+        assert rig.ring.put(batch, rows=batch.rows)
+    assert wait_for(lambda: sidecar.activations.rows() == 6)
+    received = sidecar.activations.snapshot()
+    assert len(received) == 1
+    assert_arrived_as_sent(received, sent)
+    assert received[0].finished_request_ids == ("a", "b")
+    assert sidecar.metric("llm_monitor_batches_received_total", model_name=MODEL) == 1
+
+
+def test_gathered_steps_around_a_dropped_one_report_its_drop_with_the_next(
+    sidecar_factory: SidecarFactory, shipper_factory: ShipperFactory
+) -> None:
+    sidecar, rig = delayed_rig(sidecar_factory, shipper_factory, gather=Gather(0.5))
+    before = make_batch(0, ["a"], [2], [0], seed=1)
+    after = make_batch(3, ["a"], [1], [3], seed=2)
+    assert rig.ring.put(before, rows=2)
+    rig.drops.add(REASON_RING_FULL, 1, offset=2)  # the step thread dropped row 2's step
+    assert rig.ring.put(after, rows=1)
+    assert wait_for(lambda: sidecar.activations.rows() == 3)
+    assert len(sidecar.activations.snapshot()) == 2  # the gap keeps them apart
+    dropped = "llm_monitor_activations_dropped_total"
+    assert sidecar.metric(dropped, model_name=MODEL, reason=REASON_RING_FULL) == 1
+    assert sidecar.metric(dropped, model_name=MODEL, reason="lost_in_transit") in (None, 0.0)
+
+
+def test_stopping_sends_gathered_steps_without_waiting_out_the_gather(
+    sidecar_factory: SidecarFactory, shipper_factory: ShipperFactory
+) -> None:
+    sidecar, rig = delayed_rig(sidecar_factory, shipper_factory, gather=Gather(60.0))
+    assert rig.ring.put(make_batch(0, ["a"], [2], [0]), rows=2)
+    time.sleep(0.1)
+    assert sidecar.activations.rows() == 0  # held for more steps
+    rig.shipper.stop(timeout=10.0)
+    assert not rig.shipper._thread.is_alive()
     assert wait_for(lambda: sidecar.activations.rows() == 2, timeout=10)

@@ -50,6 +50,7 @@ def test_a_stalled_shipper_costs_dropped_rows_not_memory_or_time(
         host_pool_bytes=1 << 20,
         reconnect_initial_s=0.05,
         shipper_mode="thread",  # the stall is patched into this process
+        ship_gather_ms=0,  # one step at a time: what waits in the ring is known
     )
     mon = WorkerMonitor(settings)
     try:

@@ -11,6 +11,7 @@ import torch
 
 from monitor.plugin import worker as worker_mod
 from monitor.plugin.batch import CapturedBatch
+from monitor.plugin.coalesce import Gather
 from monitor.plugin.outbox import Outbox
 from monitor.plugin.ring import (
     REASON_CAPTURE_MISSED,
@@ -232,6 +233,19 @@ def test_each_batch_carries_its_steps_start_and_end_for_the_shippers_delay(
     for bad in ({"ship_delay_fraction": 1.5}, {"ship_delay_max_ms": -1}):
         with pytest.raises(ValueError, match="ship_delay"):
             settings(**bad)
+
+
+def test_the_shipper_gathers_steps_as_the_settings_say(
+    fake_shipper: type[FakeShipper], worker: FakeWorker
+) -> None:
+    for fields, gather in (({}, Gather(0.04)), ({"ship_gather_ms": 0}, Gather(0.0))):
+        mon = WorkerMonitor(settings(layers=[1], **fields))
+        mon.attach(worker)
+        mon.self_test(worker)
+        assert FakeShipper.instances[-1].kwargs["gather"] == gather
+    for bad in (-1, 1001):
+        with pytest.raises(ValueError, match="ship_gather_ms"):
+            settings(ship_gather_ms=bad)
 
 
 def test_every_layer_gets_a_batch(fake_shipper: type[FakeShipper], worker: FakeWorker) -> None:
@@ -499,6 +513,22 @@ def test_capture_down_reaches_the_sidecar_as_capture_up_0(
             mon.shipper.stop(timeout=5)
 
 
+def connected_monitor(worker: FakeWorker, address: str, **fields: Any) -> WorkerMonitor:
+    """A monitor of layer 1 attached to ``worker``, its shipper connected to ``address``."""
+    mon = WorkerMonitor(
+        settings(sidecar_address=address, layers=[1], reconnect_initial_s=0.05, **fields)
+    )
+    try:
+        mon.attach(worker)
+        mon.self_test(worker)
+        assert mon.shipper is not None and mon.shipper.connected.wait(10)
+    except BaseException:
+        if mon.shipper is not None:
+            mon.shipper.stop(timeout=5)
+        raise
+    return mon
+
+
 @pytest.mark.parametrize("mode", ["thread", "process"])
 def test_end_to_end_to_a_real_sidecar(
     sidecar_factory: SidecarFactory,
@@ -506,15 +536,8 @@ def test_end_to_end_to_a_real_sidecar(
     mode: str,
 ) -> None:
     sidecar = sidecar_factory()
-    mon = WorkerMonitor(
-        settings(
-            sidecar_address=sidecar.target, layers=[1], reconnect_initial_s=0.05, shipper_mode=mode
-        )
-    )
+    mon = connected_monitor(worker, sidecar.target, shipper_mode=mode, ship_gather_ms=0)
     try:
-        mon.attach(worker)
-        mon.self_test(worker)
-        assert mon.shipper is not None and mon.shipper.connected.wait(10)
         step(mon, worker, scheduler_output({"a": 4, "b": 2}, new=[("a", 0), ("b", 3)]), ["a", "b"])
         out = scheduler_output({"a": 1, "b": 1}, cached=[("a", 4), ("b", 5)], finished=["a"])
         step(mon, worker, out, ["b", "a"])
@@ -532,6 +555,36 @@ def test_end_to_end_to_a_real_sidecar(
         np.testing.assert_allclose(first.activations, want, rtol=1e-6)
         assert first.activations.shape == (6, D_MODEL)
         assert sidecar.metric("llm_monitor_capture_up", model_name="tiny-llama", layer="1") == 1
+    finally:
+        if mon.shipper is not None:
+            mon.shipper.stop(timeout=5)
+
+
+@pytest.mark.parametrize("mode", ["thread", "process"])
+def test_steps_close_together_reach_a_real_sidecar_joined(
+    sidecar_factory: SidecarFactory, worker: FakeWorker, mode: str
+) -> None:
+    sidecar = sidecar_factory()
+    # the default 40 ms, widened for a slow test host
+    mon = connected_monitor(worker, sidecar.target, shipper_mode=mode, ship_gather_ms=1000)
+    try:
+        step(mon, worker, scheduler_output({"a": 4, "b": 2}, new=[("a", 0), ("b", 3)]), ["a", "b"])
+        out = scheduler_output({"a": 1, "b": 1}, cached=[("a", 4), ("b", 5)], finished=["a"])
+        step(mon, worker, out, ["b", "a"])
+        assert wait_for(lambda: sidecar.activations.rows() == 8)
+        (joined,) = sidecar.activations.snapshot()
+        assert joined.request_ids == ("a", "b")
+        assert joined.positions.tolist() == [0, 1, 2, 3, 3, 4, 5, 4]
+        assert joined.row_request.tolist() == [0, 0, 0, 0, 1, 1, 1, 0]
+        assert joined.finished_request_ids == ("a",)
+        want = np.concatenate(
+            [
+                reference_residual(worker.model_runner.model, ids, positions, 1).numpy()
+                for _, ids, positions in worker.inputs[:2]
+            ]
+        )
+        np.testing.assert_allclose(joined.activations, want, rtol=1e-6)
+        assert wait_for(lambda: sidecar.app.pipeline.active_requests == 1)  # "a" finished
     finally:
         if mon.shipper is not None:
             mon.shipper.stop(timeout=5)
