@@ -29,6 +29,12 @@ from monitor.plugin.batch import FINISHED_PER_BATCH, CapturedBatch
 
 #: Steps gathered into one send at most.
 MAX_STEPS = 64
+#: Rows (all layers) held while gathering, at most: gathered steps keep their host buffers
+#: until sent, and the pool holds a few full steps. A step reaching it ends the gather.
+MAX_ROWS = 1024
+#: Prompt tokens of started requests a joined batch carries at most: they all travel in
+#: its first message, which must stay within the message size limit.
+MAX_PROMPT_TOKENS = 1 << 16
 #: Request ids, finishes, uncaptured notes and prompts a joined batch carries at most
 #: (each list well below the sidecar's ``ingest.max_request_list``).
 MAX_LABELS = FINISHED_PER_BATCH
@@ -40,12 +46,15 @@ class Gather:
 
     gather_s: float
     max_steps: int = MAX_STEPS
+    max_rows: int = MAX_ROWS
 
     def __post_init__(self) -> None:
         if self.gather_s < 0:
             raise ValueError(f"gather_s must be >= 0, got {self.gather_s}")
         if self.max_steps < 1:
             raise ValueError(f"max_steps must be >= 1, got {self.max_steps}")
+        if self.max_rows < 1:
+            raise ValueError(f"max_rows must be >= 1, got {self.max_rows}")
 
     def remaining_s(self, first_end_unix_ns: int, now_unix_s: float) -> float:
         """Seconds still to wait for more steps at ``now_unix_s``, counted from the first
@@ -58,19 +67,22 @@ class Gather:
         return max(0.0, min(self.gather_s, left))
 
 
-def _labels(batch: CapturedBatch) -> int:
-    return (
+def carried(batch: CapturedBatch) -> tuple[int, int]:
+    """What a batch carries beside its rows: (labels, prompt tokens of started requests)."""
+    labels = (
         len(batch.request_ids)
         + len(batch.finished_request_ids)
         + len(batch.uncaptured)
         + len(batch.started)
     )
+    return labels, sum(len(entry[1]) for entry in batch.started)
 
 
-def continues(previous: CapturedBatch, labels: int, batch: CapturedBatch) -> bool:
+def continues(previous: CapturedBatch, held: tuple[int, int], batch: CapturedBatch) -> bool:
     """Whether ``batch`` may be joined to ``previous`` (which, with what was already joined
-    to it, carries ``labels`` labels)."""
+    to it, carries ``held``: labels and prompt tokens, see ``carried``)."""
     a, b = previous.activations, batch.activations
+    labels, prompts = carried(batch)
     return (
         batch.model_name == previous.model_name
         and batch.layer == previous.layer
@@ -79,21 +91,23 @@ def continues(previous: CapturedBatch, labels: int, batch: CapturedBatch) -> boo
         and a.dtype == b.dtype
         and a.device == b.device
         and a.shape[1:] == b.shape[1:]
-        and labels + _labels(batch) <= MAX_LABELS
+        and held[0] + labels <= MAX_LABELS
+        and held[1] + prompts <= MAX_PROMPT_TOKENS
     )
 
 
 def runs(batches: Sequence[CapturedBatch]) -> list[list[CapturedBatch]]:
     """The batches cut into runs that may be joined, in their order."""
     out: list[list[CapturedBatch]] = []
-    labels = 0
+    held = (0, 0)
     for batch in batches:
-        if out and continues(out[-1][-1], labels, batch):
+        more = carried(batch)
+        if out and continues(out[-1][-1], held, batch):
             out[-1].append(batch)
-            labels += _labels(batch)
+            held = (held[0] + more[0], held[1] + more[1])
         else:
             out.append([batch])
-            labels = _labels(batch)
+            held = more
     return out
 
 

@@ -133,7 +133,13 @@ def run(sock: socket.socket, pool_fd: int) -> int:
     ring: RingBuffer[Outgoing] = RingBuffer(config.settings.buffer_batches, drops)
     hello = dict(config.hello)
     shipper = shipper_from_settings(
-        config.settings, ring, drops, config.producer_id, lambda: ingest_pb2.Hello(**hello), None
+        config.settings,
+        ring,
+        drops,
+        config.producer_id,
+        lambda: ingest_pb2.Hello(**hello),
+        None,
+        layers=len(config.layers),
     )
     shipper.start()
     stop = threading.Event()

@@ -125,7 +125,7 @@ class Shipper:
                 if self._stop.is_set():
                     return
                 continue
-            items = self._gather(item)
+            items = self._gather(item, done)
             self._hold(items[-1])
             yield from self._send(items, done)
 
@@ -166,20 +166,25 @@ class Shipper:
                     self._outbox.keep_unsent(opened[i])
                 item.release()
 
-    def _gather(self, first: Outgoing) -> list[Outgoing]:
+    def _gather(self, first: Outgoing, done: threading.Event) -> list[Outgoing]:
         """``first`` and the steps that come within ``gather`` of its end, or are queued
-        already (at most ``gather.max_steps``); only ``first`` without a gather."""
+        already (at most ``gather.max_steps`` steps, and no more once ``gather.max_rows``
+        rows are held: they hold host buffers); only ``first`` without a gather, or once
+        the stream has failed (``done``)."""
         items = [first]
-        if self._gather_policy is None or self._gather_policy.gather_s <= 0:
+        policy = self._gather_policy
+        if policy is None or policy.gather_s <= 0:
             return items
         since_ns = first.step_end_unix_ns or time.time_ns()  # unknown: from now
-        while len(items) < self._gather_policy.max_steps:
+        rows = first.rows
+        while len(items) < policy.max_steps and rows < policy.max_rows and not done.is_set():
             wait = 0.0
             if not self._stop.is_set():
-                wait = self._gather_policy.remaining_s(since_ns, time.time())
+                wait = policy.remaining_s(since_ns, time.time())
             item = self._ring.get(timeout=min(wait, STOP_POLL_S))  # a stop ends the wait
             if item is not None:
                 items.append(item)
+                rows += item.rows
             elif wait <= STOP_POLL_S:
                 break
         return items
@@ -265,9 +270,11 @@ def shipper_from_settings(
     hello: Callable[[], ingest_pb2.Hello],
     cpus: frozenset[int] | None,
     cls: type[Shipper] = Shipper,
+    layers: int = 1,
 ) -> Shipper:
     """The shipper ``settings`` describe (address, token, TLS, backoff, ship delay,
-    gathering)."""
+    gathering). With ``layers`` > 1 captured, no gathering: a step's layers interleave in
+    row offsets, so no two steps' batches could be joined."""
     token = settings.ingest_token
     return cls(
         ring,
@@ -284,5 +291,5 @@ def shipper_from_settings(
         else None,
         cpus=cpus,
         ship_delay=ShipDelay(settings.ship_delay_fraction, settings.ship_delay_max_ms / 1e3),
-        gather=Gather(settings.ship_gather_ms / 1e3),
+        gather=Gather(settings.ship_gather_ms / 1e3 if layers == 1 else 0.0),
     )

@@ -273,7 +273,14 @@ class WorkerMonitor:
             self.sink = self.shipper
         else:
             self.shipper = shipper_from_settings(
-                settings, self.ring, self.drops, self.producer_id, self.hello, cpus, Shipper
+                settings,
+                self.ring,
+                self.drops,
+                self.producer_id,
+                self.hello,
+                cpus,
+                Shipper,
+                layers=max(1, len(self.layers)),
             )
         self.shipper.start()
 

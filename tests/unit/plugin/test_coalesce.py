@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from monitor.plugin.batch import CapturedBatch
-from monitor.plugin.coalesce import MAX_LABELS, Gather, coalesce, runs
+from monitor.plugin.coalesce import MAX_LABELS, MAX_PROMPT_TOKENS, Gather, coalesce, runs
 
 D = 4
 
@@ -95,9 +95,17 @@ def test_rows_that_do_not_continue_stay_apart() -> None:
     a = step(0, {"a": [0, 1]})
     gap = step(3, {"a": [2]})  # row 2 was dropped in between
     other_layer = step(4, {"a": [3]}, layer=2)
-    opted = step(6, {"a": [3]}, layer=2, opted_out=1)  # its range begins with a gap
-    half = step(7, {"a": [4]}, layer=2, dtype=torch.float16)
-    assert [len(r) for r in runs([a, gap, other_layer, opted, half])] == [1, 1, 1, 1, 1]
+    opted = step(5, {"a": [4]}, layer=2, opted_out=1)  # rows left out at its start
+    half = step(6, {"a": [5]}, layer=2, dtype=torch.float16)
+    other_model = step(7, {"a": [6]}, layer=2, dtype=torch.float16)
+    other_model.model_name = "n"
+    wider = step(8, {"a": [7]}, layer=2, dtype=torch.float16)
+    wider.activations = torch.zeros(1, D + 1, dtype=torch.float16)
+    batches = [a, gap, other_layer, opted, half, other_model, wider]
+    assert [len(r) for r in runs(batches)] == [1] * len(batches)
+    # each differs from the one before in that one way: without it, they join
+    opted.opted_out_rows = 0
+    assert [len(r) for r in runs([other_layer, opted])] == [2]
     # alone, a batch is passed on as it is
     assert all(x is y for x, y in zip(coalesce([a, gap]), [a, gap], strict=True))
 
@@ -119,11 +127,18 @@ def test_two_layers_per_step_interleave_and_stay_apart() -> None:
     assert all(x is y for x, y in zip(coalesce(batches), batches, strict=True))
 
 
-def test_labels_are_bounded_per_joined_batch() -> None:
+def test_labels_and_prompts_are_bounded_per_joined_batch() -> None:
     many = MAX_LABELS // 2 + 1
     first = step(0, {"a": [0]}, finished=[f"f{i}" for i in range(many)])
     second = step(1, {"a": [1]}, finished=[f"g{i}" for i in range(many)])
     assert [len(r) for r in runs([first, second])] == [1, 1]
+    # all prompts travel in a joined batch's first message: their tokens are bounded too
+    prompt = list(range(MAX_PROMPT_TOKENS // 2 + 1))
+    first = step(0, {"a": [0]}, started=[("a", prompt, "")])
+    second = step(1, {"b": [0]}, started=[("b", prompt, "")])
+    assert [len(r) for r in runs([first, second])] == [1, 1]
+    third = step(1, {"c": [0]}, started=[("c", [1, 2], "")])
+    assert [len(r) for r in runs([first, third])] == [2]
 
 
 @settings(max_examples=60, deadline=None)
@@ -162,6 +177,10 @@ def test_the_wait_counts_from_the_first_steps_end_and_is_bounded() -> None:
     assert gather.remaining_s(end, now_unix_s=0.5) == pytest.approx(0.04)  # clock went back
     assert gather.remaining_s(0, now_unix_s=5.0) == pytest.approx(0.04)  # unknown end
     assert Gather(0.0).remaining_s(end, now_unix_s=1.0) == 0.0
-    for bad in ({"gather_s": -0.01}, {"gather_s": 0.01, "max_steps": 0}):
-        with pytest.raises(ValueError, match=r"gather_s|max_steps"):
+    for bad in (
+        {"gather_s": -0.01},
+        {"gather_s": 0.01, "max_steps": 0},
+        {"gather_s": 0.01, "max_rows": 0},
+    ):
+        with pytest.raises(ValueError, match=r"gather_s|max_steps|max_rows"):
             Gather(**bad)

@@ -170,3 +170,14 @@ def test_a_first_batch_sent_after_later_drops_counts_nothing_lost() -> None:
             counted[reason] = counted.get(reason, 0) + rows
     assert counted == {REASON_HOST_POOL_FULL: 192}
     assert LOST_IN_TRANSIT not in counted
+
+
+def test_stamps_out_of_offset_order_are_each_left_out_until_passed() -> None:
+    """The step thread stamps a drop ahead while the shipper stamps one behind it (a step
+    it opened and could not send): each leaves the counters once a batch passes it."""
+    drops = DropCounters()
+    drops.add(REASON_HOST_POOL_FULL, 8, offset=40)  # step thread, ahead
+    drops.add(REASON_RING_FULL, 2, offset=10)  # shipper, behind it
+    assert drops.snapshot(below=5) == {REASON_HOST_POOL_FULL: 0, REASON_RING_FULL: 0}
+    assert drops.snapshot(below=12) == {REASON_HOST_POOL_FULL: 0, REASON_RING_FULL: 2}
+    assert drops.snapshot(below=48) == {REASON_HOST_POOL_FULL: 8, REASON_RING_FULL: 2}

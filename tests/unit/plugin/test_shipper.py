@@ -9,9 +9,13 @@ import numpy as np
 import torch
 
 from monitor.artifacts.probe_format import Normalization, Probe, save_probe
-from monitor.plugin.batch import CapturedBatch
+from monitor.plugin.batch import CapturedBatch, Unshippable
 from monitor.plugin.coalesce import Gather
-from monitor.plugin.ring import REASON_RING_FULL, REASON_SIDECAR_UNAVAILABLE
+from monitor.plugin.ring import (
+    REASON_LABEL_MISMATCH,
+    REASON_RING_FULL,
+    REASON_SIDECAR_UNAVAILABLE,
+)
 from monitor.plugin.ship_delay import ShipDelay
 
 from .rigs import (
@@ -423,3 +427,62 @@ def test_stopping_sends_gathered_steps_without_waiting_out_the_gather(
     rig.shipper.stop(timeout=10.0)
     assert not rig.shipper._thread.is_alive()
     assert wait_for(lambda: sidecar.activations.rows() == 2, timeout=10)
+
+
+class UnopenableStep:
+    """A step whose rows cannot be sent (its labels disagree): counted when opened."""
+
+    def __init__(self, row_offset: int, rows: int, finished: list[str]) -> None:
+        self.row_offset = row_offset
+        self.rows = rows
+        self.finished_request_ids = finished
+        self.started: list = []
+        self.step_start_unix_ns = self.step_end_unix_ns = 0
+        self.opted_out_rows = 0
+        self.released = 0
+
+    def batches(self) -> list[CapturedBatch]:
+        raise Unshippable(REASON_LABEL_MISMATCH, self.rows, "labels disagree")
+
+    def release(self) -> None:
+        self.released += 1
+
+
+def test_a_step_that_cannot_be_sent_among_gathered_ones_counts_as_dropped_not_lost(
+    sidecar_factory: SidecarFactory, shipper_factory: ShipperFactory
+) -> None:
+    # the sidecar's first batch of a producer sets its baseline: the unsendable step after
+    # it must not be reported with it, or its rows would count as lost in transit too
+    sidecar = sidecar_factory()
+    rig = shipper_factory(sidecar.target, gather=Gather(0.5), start=False)
+    bad = UnopenableStep(2, 1, finished=["b"])
+    for item in (make_batch(0, ["a"], [2], [0]), bad, make_batch(3, ["a"], [1], [2])):
+        assert rig.ring.put(item, rows=item.rows)
+    rig.shipper.start()
+    try:
+        assert wait_for(lambda: sidecar.activations.rows() == 3)
+        dropped = "llm_monitor_activations_dropped_total"
+        assert wait_for(
+            lambda: sidecar.metric(dropped, model_name=MODEL, reason=REASON_LABEL_MISMATCH) == 1
+        )
+        assert sidecar.metric(dropped, model_name=MODEL, reason="lost_in_transit") in (None, 0.0)
+        assert bad.released == 1
+        assert sidecar.activations.snapshot()[-1].finished_request_ids == ("b",)  # carried
+    finally:
+        rig.shipper.stop(timeout=5.0)
+
+
+def test_gathering_ends_once_enough_rows_are_held(
+    sidecar_factory: SidecarFactory, shipper_factory: ShipperFactory
+) -> None:
+    sidecar = sidecar_factory()
+    rig = shipper_factory(sidecar.target, gather=Gather(0.5, max_rows=3), start=False)
+    for i in range(3):  # 2 rows each, one continuing the other
+        assert rig.ring.put(make_batch(2 * i, ["a"], [2], [2 * i]), rows=2)
+    rig.shipper.start()
+    try:
+        assert wait_for(lambda: sidecar.activations.rows() == 6)
+        # the first two held 4 rows >= 3: the third went alone
+        assert [b.rows for b in sidecar.activations.snapshot()] == [4, 2]
+    finally:
+        rig.shipper.stop(timeout=5.0)

@@ -238,8 +238,13 @@ def test_each_batch_carries_its_steps_start_and_end_for_the_shippers_delay(
 def test_the_shipper_gathers_steps_as_the_settings_say(
     fake_shipper: type[FakeShipper], worker: FakeWorker
 ) -> None:
-    for fields, gather in (({}, Gather(0.04)), ({"ship_gather_ms": 0}, Gather(0.0))):
-        mon = WorkerMonitor(settings(layers=[1], **fields))
+    cases: list[tuple[dict[str, Any], Gather]] = [
+        ({"layers": [1]}, Gather(0.04)),
+        ({"layers": [1], "ship_gather_ms": 0}, Gather(0.0)),
+        ({"layers": [0, 3]}, Gather(0.0)),  # layers interleave: nothing could be joined
+    ]
+    for fields, gather in cases:
+        mon = WorkerMonitor(settings(**fields))
         mon.attach(worker)
         mon.self_test(worker)
         assert FakeShipper.instances[-1].kwargs["gather"] == gather
