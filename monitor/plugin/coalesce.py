@@ -78,11 +78,10 @@ def carried(batch: CapturedBatch) -> tuple[int, int]:
     return labels, sum(len(entry[1]) for entry in batch.started)
 
 
-def continues(previous: CapturedBatch, held: tuple[int, int], batch: CapturedBatch) -> bool:
-    """Whether ``batch`` may be joined to ``previous`` (which, with what was already joined
-    to it, carries ``held``: labels and prompt tokens, see ``carried``)."""
+def continues(previous: CapturedBatch, batch: CapturedBatch) -> bool:
+    """Whether ``batch``'s rows continue ``previous``'s (same model, layer and row shape,
+    the next row offset, no rows left out between them)."""
     a, b = previous.activations, batch.activations
-    labels, prompts = carried(batch)
     return (
         batch.model_name == previous.model_name
         and batch.layer == previous.layer
@@ -91,23 +90,27 @@ def continues(previous: CapturedBatch, held: tuple[int, int], batch: CapturedBat
         and a.dtype == b.dtype
         and a.device == b.device
         and a.shape[1:] == b.shape[1:]
-        and held[0] + labels <= MAX_LABELS
-        and held[1] + prompts <= MAX_PROMPT_TOKENS
     )
 
 
 def runs(batches: Sequence[CapturedBatch]) -> list[list[CapturedBatch]]:
-    """The batches cut into runs that may be joined, in their order."""
+    """The batches cut into runs that may be joined, in their order: each continuing
+    the one before, within ``MAX_LABELS`` labels and ``MAX_PROMPT_TOKENS`` prompt tokens."""
     out: list[list[CapturedBatch]] = []
     held = (0, 0)
     for batch in batches:
-        more = carried(batch)
-        if out and continues(out[-1][-1], held, batch):
+        labels, prompts = carried(batch)
+        if (
+            out
+            and continues(out[-1][-1], batch)
+            and held[0] + labels <= MAX_LABELS
+            and held[1] + prompts <= MAX_PROMPT_TOKENS
+        ):
             out[-1].append(batch)
-            held = (held[0] + more[0], held[1] + more[1])
+            held = (held[0] + labels, held[1] + prompts)
         else:
             out.append([batch])
-            held = more
+            held = (labels, prompts)
     return out
 
 
