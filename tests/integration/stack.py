@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -39,11 +40,39 @@ LAYER = 15
 VLLM_START_TIMEOUT_S = 1200.0
 
 
+#: The lowest port tried: above the well-known and most registered service ports.
+LOWEST_PORT = 20000
+
+
+def ephemeral_floor() -> int:
+    """The first port of the kernel's ephemeral range (what outgoing connections take)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port() -> int:
-    """A TCP port nothing listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A TCP port nothing listens on right now, below the ephemeral range.
+
+    A server that tests kill and restart on one port must not own an ephemeral port:
+    while it is down, any outgoing connection on the machine (a request to vLLM, the
+    plugin reconnecting) may be given that port as its local one, and the restart then
+    fails with "address already in use".
+    """
+    top = ephemeral_floor()
+    if top <= LOWEST_PORT + 100:
+        raise RuntimeError(f"ephemeral port range starts at {top}: no room below it")
+    rng = random.Random()
+    for _ in range(1000):
+        port = rng.randrange(LOWEST_PORT, top)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {LOWEST_PORT}..{top - 1}")
 
 
 def captured_layers() -> list[int]:
