@@ -12,6 +12,9 @@ Only rows that continue each other are joined: the same model and layer, the nex
 starting at the row offset where the previous one ends, no rows left out in between
 (the sidecar reads row offsets to tell lost rows from sent ones). With several layers
 captured a step's layers interleave in the offset space, so their batches stay apart.
+A request whose positions go back (vLLM preempted it and computes it again) starts a new
+batch: the sidecar orders a batch's rows by position, which would interleave the two
+passes, where separate batches keep them one after the other as they ran.
 A joined batch keeps the earliest step's times (its ``capture_to_score`` lag is that of
 its oldest row), every request's rows in step order, and the finishes after all rows.
 """
@@ -93,24 +96,52 @@ def continues(previous: CapturedBatch, batch: CapturedBatch) -> bool:
     )
 
 
+def position_bounds(batch: CapturedBatch) -> tuple[dict[str, int], dict[str, int]]:
+    """Each request's lowest and highest position among the batch's rows."""
+    index = np.asarray(batch.row_request, dtype=np.intp)
+    positions = np.asarray(batch.positions, dtype=np.int64)
+    n = len(batch.request_ids)
+    lowest = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    highest = np.full(n, -1, dtype=np.int64)
+    np.minimum.at(lowest, index, positions)
+    np.maximum.at(highest, index, positions)
+    present = [i for i in range(n) if highest[i] >= 0]
+    ids = batch.request_ids
+    return (
+        {ids[i]: int(lowest[i]) for i in present},
+        {ids[i]: int(highest[i]) for i in present},
+    )
+
+
+def goes_forward(reached: dict[str, int], lowest: dict[str, int]) -> bool:
+    """Whether every request's rows start past the highest position it ``reached``."""
+    return all(position > reached.get(request, -1) for request, position in lowest.items())
+
+
 def runs(batches: Sequence[CapturedBatch]) -> list[list[CapturedBatch]]:
     """The batches cut into runs that may be joined, in their order: each continuing
-    the one before, within ``MAX_LABELS`` labels and ``MAX_PROMPT_TOKENS`` prompt tokens."""
+    the one before, every request's positions going forward, within ``MAX_LABELS``
+    labels and ``MAX_PROMPT_TOKENS`` prompt tokens."""
     out: list[list[CapturedBatch]] = []
     held = (0, 0)
+    reached: dict[str, int] = {}
     for batch in batches:
         labels, prompts = carried(batch)
+        lowest, highest = position_bounds(batch)
         if (
             out
             and continues(out[-1][-1], batch)
+            and goes_forward(reached, lowest)
             and held[0] + labels <= MAX_LABELS
             and held[1] + prompts <= MAX_PROMPT_TOKENS
         ):
             out[-1].append(batch)
             held = (held[0] + labels, held[1] + prompts)
+            reached.update(highest)
         else:
             out.append([batch])
             held = (labels, prompts)
+            reached = highest
     return out
 
 

@@ -141,6 +141,26 @@ def test_labels_and_prompts_are_bounded_per_joined_batch() -> None:
     assert [len(r) for r in runs([first, third])] == [2]
 
 
+def test_a_request_computed_again_starts_a_new_batch() -> None:
+    # "a" is preempted after position 2 and computed again from its start, in one gather
+    batches = [
+        step(0, {"a": [0, 1, 2], "b": [7]}),
+        step(4, {"a": [3], "b": [8]}),
+        step(6, {"b": [9]}),
+        step(7, {"a": [0, 1, 2, 3], "b": [10]}),
+        step(12, {"a": [4], "b": [11]}),
+    ]
+    assert [len(r) for r in runs(batches)] == [3, 2]
+    first, second = coalesce(batches)
+    assert labelled_rows([first, second]) == labelled_rows(batches)
+    assert second.row_offset == 7
+    # within each, a request's positions never repeat: the sidecar's order is the run's
+    for batch in (first, second):
+        ids = [batch.request_ids[int(i)] for i in batch.row_request]
+        pairs = list(zip(ids, batch.positions.tolist(), strict=True))
+        assert len(set(pairs)) == len(pairs)
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(

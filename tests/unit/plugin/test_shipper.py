@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -486,3 +487,63 @@ def test_gathering_ends_once_enough_rows_are_held(
         assert [b.rows for b in sidecar.activations.snapshot()] == [4, 2]
     finally:
         rig.shipper.stop(timeout=5.0)
+
+
+class CountedStep:
+    """A labelled step that counts its releases."""
+
+    def __init__(self, batch: CapturedBatch) -> None:
+        self.batch = batch
+        self.row_offset = batch.row_offset
+        self.rows = batch.rows
+        self.finished_request_ids = batch.finished_request_ids
+        self.started = batch.started
+        self.step_start_unix_ns = self.step_end_unix_ns = 0
+        self.opted_out_rows = 0
+        self.released = 0
+
+    def batches(self) -> list[CapturedBatch]:
+        return [self.batch]
+
+    def release(self) -> None:
+        self.released += 1
+
+
+def test_a_gathered_send_cut_short_releases_every_step_and_carries_every_finish(
+    shipper_factory: ShipperFactory,
+) -> None:
+    # three steps, the third after a gap: two messages; gRPC stops pulling after the first
+    rig = shipper_factory(f"127.0.0.1:{unused_port()}", gather=Gather(0.5), start=False)
+    steps = [
+        CountedStep(make_batch(0, ["a"], [2], [0], seed=1, finished=["x"])),
+        CountedStep(make_batch(2, ["b"], [1], [0], seed=2, finished=["y"])),
+        CountedStep(make_batch(5, ["c"], [1], [0], seed=3, finished=["z"])),
+    ]
+    done = threading.Event()
+    messages = rig.shipper._send(list(steps), done)  # type: ignore[arg-type]
+    first = next(messages)
+    assert first.batch.shape[0] == 3 and list(first.batch.finished_request_ids) == ["x", "y"]
+    messages.close()  # the stream failed: the rest is never pulled
+    assert [s.released for s in steps] == [1, 1, 1]
+    finished, _ = rig.shipper._outbox.carried
+    assert "z" in finished  # never sent: carried to the next batch
+    # the next send after the failure carries it, and sends its own rows
+    later = CountedStep(make_batch(6, ["d"], [1], [0], seed=4))
+    (message,) = list(rig.shipper._send([later], done))  # type: ignore[arg-type]
+    assert "z" in message.batch.finished_request_ids and later.released == 1
+
+
+def test_a_gathered_send_after_the_stream_failed_counts_its_rows_unavailable(
+    shipper_factory: ShipperFactory,
+) -> None:
+    rig = shipper_factory(f"127.0.0.1:{unused_port()}", gather=Gather(0.5), start=False)
+    steps = [
+        CountedStep(make_batch(0, ["a"], [2], [0], finished=["x"])),
+        CountedStep(make_batch(2, ["a"], [1], [2])),
+    ]
+    done = threading.Event()
+    done.set()
+    assert list(rig.shipper._send(list(steps), done)) == []  # type: ignore[arg-type]
+    assert rig.drops.snapshot().get(REASON_SIDECAR_UNAVAILABLE) == 3
+    assert [s.released for s in steps] == [1, 1]
+    assert rig.shipper._outbox.carried[0] == ["x"]
