@@ -26,16 +26,18 @@ from monitor.heap import freeze_startup_heap
 from monitor.plugin import ship_process as proto
 from monitor.plugin.batch import Outgoing
 from monitor.plugin.capture import StagedRows, staged_views
+from monitor.plugin.coalesce import Gather
 from monitor.plugin.host_pool import Lease, shared_buffer
 from monitor.plugin.ring import DropCounters, RingBuffer
-from monitor.plugin.shipper import shipper_from_settings
+from monitor.plugin.shipper import gather_from_settings, shipper_from_settings
 from monitor.plugin.staged import StagedStep
 from monitor.v1 import ingest_pb2
 
 log = logging.getLogger("vllm.llm_monitor")
 
-#: How often unsent releases and the connection state are looked at.
-TICK_S = 0.02
+#: How often unsent releases (left when the socket was full) and the connection state
+#: are looked at. A release is sent at once when the socket has room.
+TICK_S = 0.1
 #: How often the socket is read while steps arrive. Read on a timer, not by waiting in
 #: ``recv``: a ``send`` that wakes a waiting reader on an idle CPU cost the worker's step
 #: ~0.3 ms on a virtual machine (the cross-CPU wake-up), against a few microseconds when
@@ -43,6 +45,10 @@ TICK_S = 0.02
 #: vLLM's scheduler and API server use, and at 2 ms (at nice 0) the served tokens arrived
 #: in bursts (ITL p99 0.9 s at 3 requests/s).
 POLL_S = 0.01
+#: While steps are gathered (``ship_gather_ms``) the socket is read once per gather
+#: window instead: a step read later waits that much less for the rest of its gather (the
+#: window counts from its end), and each wake-up lands on vLLM's scheduler's core.
+
 #: Once no step came for IDLE_AFTER_S the child waits for the next one (woken by it: one
 #: wake-up per idle spell, so the first step after a pause is not left for a timer).
 IDLE_AFTER_S = 1.0
@@ -98,6 +104,12 @@ def step_from_record(body: bytes, pool: SharedPool, config: proto.ChildConfig) -
     return StagedStep(staged=staged, lease=lease, **facts)
 
 
+def poll_interval_s(gather: Gather) -> float:
+    """How often the socket is read while steps arrive: ``POLL_S``, or once per gather
+    window when steps are gathered."""
+    return max(POLL_S, gather.gather_s)
+
+
 def _report_connection(
     sock: socket.socket, connected: threading.Event, stop: threading.Event, pool: SharedPool
 ) -> None:
@@ -114,6 +126,45 @@ def _report_connection(
                 continue
             except OSError:
                 return
+
+
+def read_waiting(sock: socket.socket) -> tuple[list[bytes], bool]:
+    """Every record waiting on the (non-blocking) socket, all read before any is handled
+    so that a gather sees them together; and whether the worker has closed it."""
+    records: list[bytes] = []
+    while True:
+        try:
+            record = sock.recv(1 << 20)
+        except BlockingIOError:
+            return records, False
+        except OSError:
+            return records, True
+        if not record:
+            return records, True
+        records.append(record)
+
+
+def take(
+    records: list[bytes],
+    pool: SharedPool,
+    config: proto.ChildConfig,
+    ring: RingBuffer[Outgoing],
+    drops: DropCounters,
+) -> bool:
+    """Queue the steps and count the drops of these records, in order; False once the
+    worker asked this process to quit (what follows QUIT is ignored)."""
+    for record in records:
+        kind, body = record[:1], record[1:]
+        if kind == proto.STEP:
+            step = step_from_record(body, pool, config)
+            if not ring.put(step, rows=step.rows, offset=step.row_offset):
+                step.release()
+        elif kind == proto.DROPS:
+            for reason, rows, offset in pickle.loads(body):
+                drops.add(reason, rows, offset)
+        else:  # QUIT
+            return False
+    return True
 
 
 def run(sock: socket.socket, pool_fd: int) -> int:
@@ -142,6 +193,7 @@ def run(sock: socket.socket, pool_fd: int) -> int:
         layers=len(config.layers),
     )
     shipper.start()
+    poll_s = poll_interval_s(gather_from_settings(config.settings, len(config.layers)))
     stop = threading.Event()
     reporter = threading.Thread(
         target=_report_connection,
@@ -155,26 +207,15 @@ def run(sock: socket.socket, pool_fd: int) -> int:
     last = time.monotonic()
     try:
         while True:
-            try:
-                record = sock.recv(1 << 20)
-            except BlockingIOError:
+            records, gone = read_waiting(sock)
+            if not records and not gone:
                 if time.monotonic() - last > IDLE_AFTER_S:
                     select.select([sock], [], [], IDLE_WAIT_S)
                 else:
-                    time.sleep(POLL_S)
+                    time.sleep(poll_s)
                 continue
-            except OSError:
-                record = b""
             last = time.monotonic()
-            kind, body = record[:1], record[1:]
-            if kind == proto.STEP:
-                step = step_from_record(body, pool, config)
-                if not ring.put(step, rows=step.rows, offset=step.row_offset):
-                    step.release()
-            elif kind == proto.DROPS:
-                for reason, rows, offset in pickle.loads(body):
-                    drops.add(reason, rows, offset)
-            else:  # QUIT, or the worker closed the socket
+            if not take(records, pool, config, ring, drops) or gone:
                 break
     finally:
         deadline = time.monotonic() + STOP_TIMEOUT_S

@@ -273,8 +273,7 @@ def shipper_from_settings(
     layers: int = 1,
 ) -> Shipper:
     """The shipper ``settings`` describe (address, token, TLS, backoff, ship delay,
-    gathering). With ``layers`` > 1 captured, no gathering: a step's layers interleave in
-    row offsets, so no two steps' batches could be joined."""
+    gathering: see :func:`gather_from_settings`)."""
     token = settings.ingest_token
     return cls(
         ring,
@@ -291,5 +290,11 @@ def shipper_from_settings(
         else None,
         cpus=cpus,
         ship_delay=ShipDelay(settings.ship_delay_fraction, settings.ship_delay_max_ms / 1e3),
-        gather=Gather(settings.ship_gather_ms / 1e3 if layers == 1 else 0.0),
+        gather=gather_from_settings(settings, layers),
     )
+
+
+def gather_from_settings(settings: PluginSettings, layers: int) -> Gather:
+    """How the shipper gathers steps: ``ship_gather_ms``, or not at all with ``layers`` > 1
+    captured (a step's layers interleave in row offsets: no two steps' batches could join)."""
+    return Gather(settings.ship_gather_ms / 1e3 if layers == 1 else 0.0)
