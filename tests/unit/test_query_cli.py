@@ -318,17 +318,21 @@ def test_watch_line_format_and_ctrl_c(api: ApiServer) -> None:
         text=True,
         env=env,
     )
+    line, code = "", None
     try:
-        assert _wait(lambda: api.hub.subscriber_count == 1, timeout=30)
-        api.hub.publish(_alert(7))
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        process.send_signal(signal.SIGINT)
-        code = process.wait(10)
+        subscribed = _wait(lambda: api.hub.subscriber_count == 1, timeout=30)
+        if subscribed:
+            api.hub.publish(_alert(7))
+            assert process.stdout is not None
+            line = process.stdout.readline()
+            process.send_signal(signal.SIGINT)
+            code = process.wait(10)
     finally:
         if process.poll() is None:
             process.kill()
+            process.wait(10)
     assert process.stderr is not None
+    assert subscribed, f"watch never subscribed; stderr {process.stderr.read()!r}"
     assert code == ExitCode.OK, f"line {line!r}, stderr {process.stderr.read()!r}"
     assert (
         "CRITICAL" in line and "rule=deception-high" in line and "request=r7 tenant=team-b" in line
