@@ -43,12 +43,11 @@ TICK_S = 0.1
 #: ~0.3 ms on a virtual machine (the cross-CPU wake-up), against a few microseconds when
 #: nobody waits. Not much more often: every wake-up of this process lands on the cores
 #: vLLM's scheduler and API server use, and at 2 ms (at nice 0) the served tokens arrived
-#: in bursts (ITL p99 0.9 s at 3 requests/s).
+#: in bursts (ITL p99 0.9 s at 3 requests/s). While steps are gathered
+#: (``ship_gather_ms``) it is read once per gather window instead (``poll_interval_s``):
+#: a step read later waits that much less for the rest of its gather (the window counts
+#: from its end).
 POLL_S = 0.01
-#: While steps are gathered (``ship_gather_ms``) the socket is read once per gather
-#: window instead: a step read later waits that much less for the rest of its gather (the
-#: window counts from its end), and each wake-up lands on vLLM's scheduler's core.
-
 #: Once no step came for IDLE_AFTER_S the child waits for the next one (woken by it: one
 #: wake-up per idle spell, so the first step after a pause is not left for a timer).
 IDLE_AFTER_S = 1.0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pickle
 import socket
-from typing import Any, cast
+from typing import Any
 
 from monitor.plugin import ship_process as proto
 from monitor.plugin.batch import Outgoing
@@ -44,9 +44,9 @@ def test_records_are_taken_in_order_until_quit() -> None:
     ring: RingBuffer[Outgoing] = RingBuffer(4, drops)
     records = [drops_record(2, 0), drops_record(3, 2), proto.QUIT, drops_record(5, 5)]
     unused: Any = None
-    assert not take(records, cast(Any, unused), cast(Any, unused), ring, drops)
+    assert not take(records, unused, unused, ring, drops)
     assert drops.snapshot()[REASON_RING_FULL] == 5  # the two before QUIT, not the one after
-    assert take([drops_record(1, 10)], cast(Any, unused), cast(Any, unused), ring, drops)
+    assert take([drops_record(1, 10)], unused, unused, ring, drops)
     assert drops.snapshot()[REASON_RING_FULL] == 6
 
 

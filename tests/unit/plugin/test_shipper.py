@@ -64,6 +64,12 @@ def make_batch(
     )
 
 
+def put_all(rig: ShipperRig, batches: list[CapturedBatch]) -> None:
+    """Queue every batch for the shipper (each must fit in its ring)."""
+    for batch in batches:
+        assert rig.ring.put(batch, rows=batch.rows)
+
+
 def assert_arrived_as_sent(received: list, sent: list[CapturedBatch]) -> None:
     """Concatenated received rows equal the sent rows, labels included."""
     got_rows = [
@@ -96,8 +102,7 @@ def test_batches_arrive_with_their_labels(
         make_batch(5, ["b", "a"], [1, 1], [6, 3], seed=2, dtype=torch.bfloat16),
         make_batch(7, ["a"], [1], [4], seed=3, finished=["a", "b"]),
     ]
-    for batch in sent:
-        assert rig.ring.put(batch, rows=batch.rows)
+    put_all(rig, sent)
     assert wait_for(lambda: sidecar.activations.rows() == 8)
     received = sidecar.activations.snapshot()
     assert len(received) == 3
@@ -180,8 +185,7 @@ def test_reconnects_when_the_sidecar_comes_up_later(
     sidecar = sidecar_factory(grpc_address=f"127.0.0.1:{port}")
     assert rig.shipper.connected.wait(15), "the shipper did not reconnect"
     sent = [make_batch(3, ["a"], [1], [3], seed=5), make_batch(4, ["a", "b"], [1, 2], [4, 0])]
-    for batch in sent:
-        assert rig.ring.put(batch, rows=batch.rows)
+    put_all(rig, sent)
     assert wait_for(lambda: sidecar.activations.rows() == 4)
     assert_arrived_as_sent(sidecar.activations.snapshot(), sent)
     # the drop counters travel with the batches
@@ -392,8 +396,7 @@ def test_steps_ending_close_together_travel_as_one_message(
         make_batch(3, ["b", "a"], [1, 1], [5, 2], seed=2, finished=["a"]),
         make_batch(5, ["b"], [1], [6], seed=3, finished=["b"]),
     ]
-    for batch in sent:
-        assert rig.ring.put(batch, rows=batch.rows)
+    put_all(rig, sent)
     assert wait_for(lambda: sidecar.activations.rows() == 6)
     received = sidecar.activations.snapshot()
     assert len(received) == 1
