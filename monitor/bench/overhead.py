@@ -12,6 +12,7 @@ Must run under ``if __name__ == "__main__"`` (vLLM spawns processes).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import platform
 import socket
@@ -45,6 +46,8 @@ from monitor.model.settings import DEFAULT_MODEL_NAME
 
 #: Seconds the sidecar may take to serve /metrics.
 STARTUP_TIMEOUT_S = 60.0
+
+log = logging.getLogger(__name__)
 
 
 def free_port() -> int:
@@ -278,6 +281,9 @@ def run_overhead(settings: OverheadBenchSettings) -> dict[str, Any]:
         order = list(engines)
         for r in range(settings.rounds):
             for name in order if r % 2 == 0 else order[::-1]:
+                log.info(
+                    "%d requests, round %d/%d: %s", settings.requests, r + 1, settings.rounds, name
+                )
                 rounds[name].append(_measured_round(*engines[name], settings))
         scaling = [scaling_row(settings.requests, rounds)]
         engine_tokens = {name: sum(x["tokens"] for x in rounds[name]) for name in engines}
@@ -288,6 +294,7 @@ def run_overhead(settings: OverheadBenchSettings) -> dict[str, Any]:
             point: dict[str, list[dict[str, Any]]] = {k: [] for k in engines}
             for r in range(settings.sweep_rounds):
                 for name in order if r % 2 == 0 else order[::-1]:
+                    log.info("%d requests, round %d/%d: %s", n, r + 1, settings.sweep_rounds, name)
                     point[name].append(_measured_round(*engines[name], settings, n))
             scaling.append(scaling_row(n, point))
             for name in engines:
