@@ -209,6 +209,23 @@ def _measured_round(
     return figures
 
 
+def _alternating_rounds(
+    engines: dict[str, tuple[Any, ProcessTree]],
+    settings: OverheadBenchSettings,
+    requests: int,
+    count: int,
+) -> dict[str, list[dict[str, Any]]]:
+    """``count`` rounds of ``requests`` concurrent requests on every engine, the order
+    reversed every other round so the machine's drift reaches each alike."""
+    rounds: dict[str, list[dict[str, Any]]] = {name: [] for name in engines}
+    order = list(engines)
+    for r in range(count):
+        for name in order if r % 2 == 0 else order[::-1]:
+            log.info("%d requests, round %d/%d: %s", requests, r + 1, count, name)
+            rounds[name].append(_measured_round(*engines[name], settings, requests))
+    return rounds
+
+
 def _stop_hub(hub: Any) -> None:
     if hub is not None:
         from monitor.bench.fleet_hub import stop_hub
@@ -277,25 +294,14 @@ def run_overhead(settings: OverheadBenchSettings) -> dict[str, Any]:
         sidecar_cpu = psutil.Process(sidecar.pid)
         cpu_before = process_cpu_s(sidecar_cpu)
         wall_start = time.perf_counter()
-        rounds: dict[str, list[dict[str, Any]]] = {k: [] for k in engines}
-        order = list(engines)
-        for r in range(settings.rounds):
-            for name in order if r % 2 == 0 else order[::-1]:
-                log.info(
-                    "%d requests, round %d/%d: %s", settings.requests, r + 1, settings.rounds, name
-                )
-                rounds[name].append(_measured_round(*engines[name], settings))
+        rounds = _alternating_rounds(engines, settings, settings.requests, settings.rounds)
         scaling = [scaling_row(settings.requests, rounds)]
         engine_tokens = {name: sum(x["tokens"] for x in rounds[name]) for name in engines}
         monitored_requests = settings.requests * settings.rounds + settings.sweep_rounds * sum(
             settings.sweep_requests
         )
         for n in settings.sweep_requests:
-            point: dict[str, list[dict[str, Any]]] = {k: [] for k in engines}
-            for r in range(settings.sweep_rounds):
-                for name in order if r % 2 == 0 else order[::-1]:
-                    log.info("%d requests, round %d/%d: %s", n, r + 1, settings.sweep_rounds, name)
-                    point[name].append(_measured_round(*engines[name], settings, n))
+            point = _alternating_rounds(engines, settings, n, settings.sweep_rounds)
             scaling.append(scaling_row(n, point))
             for name in engines:
                 engine_tokens[name] += sum(x["tokens"] for x in point[name])
